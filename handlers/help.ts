@@ -1,0 +1,31 @@
+// `/help`: the commands this bot knows, or the usage of one of them.
+import { z } from 'zod';
+import type { Bot } from '../src/bot/bot.ts';
+
+export function registerHelp(bot: Bot): void {
+  bot.command({
+    name: 'help',
+    usage: 'help [COMMAND]',
+    summary: (m) => m.commandSummaries.help ?? '',
+    where: ['issue', 'merge_request'],
+    args: z.array(z.string()).max(1, 'it takes at most one command name'),
+    run: async (context, [asked]) => {
+      const m = await context.messages();
+      const place = context.resource!.type;
+      const commands = bot
+        .commands()
+        .filter((c) => c.where.includes(place))
+        .map((c) => ({ name: c.name, usage: `/${c.usage}`, summary: c.summary(m) }));
+      const name = asked?.replace(/^\//, '').toLowerCase();
+      const one = name ? commands.find((c) => c.name === name) : undefined;
+      if (name && !one) {
+        await context.reply(m.unknownCommand(name, undefined));
+        return;
+      }
+      const body = one
+        ? m.helpOne(one)
+        : [`#### ${m.helpTitle}`, '', m.helpIntro.replace('{bot}', context.botUser.username), '', m.helpTable(commands)].join('\n');
+      await context.reply(body);
+    },
+  });
+}

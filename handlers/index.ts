@@ -1,0 +1,7 @@
+// The product's handlers, one file per conversation concern.
+import type { Bot } from '../src/bot/bot.ts';
+import { registerHelp } from './help.ts';
+
+export function registerHandlers(bot: Bot): void {
+  registerHelp(bot);
+}

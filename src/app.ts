@@ -1,0 +1,192 @@
+// Wires one running Dagwright: store, GitLab client, bot with its handlers, worker, intake and HTTP server.
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { registerHandlers } from '../handlers/index.ts';
+import { Bot } from './bot/bot.ts';
+import { Context, type BotUser } from './bot/context.ts';
+import { kindOfHeader, parseEvent, isFromBotOrSystem, type GitLabEvent } from './bot/events.ts';
+import { createIntake, type Intake } from './bot/intake.ts';
+import { AccessLevels } from './bot/permissions.ts';
+import type { ServerConfig } from './config.ts';
+import { createGitLabClient, type GitLabClient, type RetryPolicy } from './gitlab/client.ts';
+import { createLogger, type Logger } from './log.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { Worker } from './queue/worker.ts';
+import { registerSecret } from './redact.ts';
+import { createServer } from './server.ts';
+import { openDatabase } from './store/db.ts';
+import { Store, type DeliveryRow } from './store/store.ts';
+
+export type DagwrightOptions = {
+  config: ServerConfig;
+  log?: Logger;
+  /** Registers the handlers; the product's own by default. */
+  register?: (bot: Bot) => void;
+  worker?: { backoff?: { baseMs: number; maxMs: number }; pollMs?: number };
+  gitlabRetry?: Partial<RetryPolicy>;
+  /** How long finished deliveries are kept (and so how long duplicates are recognised). */
+  retentionMs?: number;
+};
+
+export type Dagwright = {
+  config: ServerConfig;
+  store: Store;
+  bot: Bot;
+  gitlab: GitLabClient;
+  intake: Intake;
+  worker: Worker;
+  metrics: Metrics;
+  log: Logger;
+  app: ReturnType<typeof createServer>;
+  botUser(): BotUser | undefined;
+  /** Asks GitLab who the bot is (retrying until it answers), then starts the worker. */
+  start(): Promise<BotUser>;
+  listen(): Promise<{ server: ServerType; port: number }>;
+  /** Stops taking deliveries, lets running jobs finish (up to graceMs), and closes the database. */
+  stop(graceMs?: number): Promise<void>;
+};
+
+/** Rebuilds the event of a stored delivery (it was validated on the way in). */
+export function eventOfDelivery(delivery: DeliveryRow): GitLabEvent {
+  const kind = kindOfHeader(delivery.event_header);
+  if (!kind) throw new Error(`stored delivery ${delivery.id} has an unknown event ${delivery.event_header}`);
+  const parsed = parseEvent(kind.kind, kind.confidential, JSON.parse(delivery.body));
+  if (!parsed.ok) throw new Error(`stored delivery ${delivery.id} no longer parses: ${parsed.problem}`);
+  return parsed.event;
+}
+
+export function createDagwright(options: DagwrightOptions): Dagwright {
+  const { config } = options;
+  for (const secret of [config.gitlabToken, ...config.webhookSecrets, config.webhookSigningSecret]) registerSecret(secret);
+  const log = options.log ?? createLogger(config.logLevel);
+  const store = new Store(openDatabase(config.dataDir));
+  const metrics = createMetrics(() => store.queueDepth());
+  const gitlab = createGitLabClient({ url: config.gitlabUrl, token: config.gitlabToken, retry: options.gitlabRetry });
+  const accessLevels = new AccessLevels(gitlab);
+  const bot = new Bot();
+  (options.register ?? registerHandlers)(bot);
+
+  let botUser: BotUser | undefined;
+  let stopping = false;
+  let server: ServerType | undefined;
+
+  const contextFor = (event: GitLabEvent, delivery: DeliveryRow) => {
+    if (!botUser) throw new Error('the bot user is not known yet');
+    return new Context(event, delivery.idempotency_key, { gitlab, store, log, botUser, accessLevels });
+  };
+
+  const worker = new Worker({
+    store,
+    log,
+    metrics,
+    concurrency: config.workerConcurrency,
+    maxAttempts: config.jobMaxAttempts,
+    leaseMs: config.jobLeaseMs,
+    ...options.worker,
+    run: async (job) => {
+      const event = eventOfDelivery(job.delivery);
+      // Deliveries stored before the bot knew who it is are checked again here.
+      if (isFromBotOrSystem(event, botUser?.id)) return;
+      await bot.receive(contextFor(event, job.delivery));
+    },
+    onFailed: async (job, reason) => {
+      const row = store.job(job.id);
+      const delivery = row && store.delivery(row.delivery_id);
+      if (!row || !delivery) return;
+      const context = contextFor(eventOfDelivery(delivery), delivery);
+      if (!context.resource) return;
+      const m = await context.messages().catch(() => undefined);
+      if (!m) return;
+      await context.status.update(
+        [`### ⚠️ ${m.jobFailedTitle}`, '', m.jobFailed(`\`${context.name}\``, row.attempts, reason), '', m.jobFailedHint].join('\n'),
+      );
+    },
+  });
+
+  const intake = createIntake({
+    store,
+    metrics,
+    log,
+    secrets: config.webhookSecrets,
+    signingSecret: config.webhookSigningSecret,
+    allowedProjects: config.allowedProjects,
+    botUserId: () => botUser?.id,
+    onEnqueued: () => worker.notify(),
+  });
+
+  const app = createServer({
+    intake,
+    metrics,
+    log,
+    readiness: () => ({ database: store.isHealthy(), gitlab: botUser !== undefined }),
+  });
+
+  const retentionMs = options.retentionMs ?? 30 * 24 * 3600_000;
+  const pruneTimer = setInterval(() => {
+    try {
+      store.prune(Date.now() - retentionMs);
+    } catch (err) {
+      log.error({ err }, 'could not prune old deliveries');
+    }
+  }, 3600_000);
+  pruneTimer.unref();
+
+  async function start(): Promise<BotUser> {
+    for (let attempt = 1; !botUser; attempt++) {
+      if (stopping) throw new Error('stopped before GitLab answered');
+      try {
+        const user = (await gitlab.Users.showCurrentUser()) as { id: number; username: string };
+        botUser = { id: user.id, username: user.username };
+      } catch (err) {
+        const waitMs = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
+        log.error({ err, retryInMs: waitMs }, 'GitLab did not tell who the bot is (GET /user); deliveries are stored meanwhile');
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+      }
+    }
+    log.info({ bot: botUser.username }, 'GitLab answered; the worker starts');
+    worker.start();
+    return botUser;
+  }
+
+  async function listen() {
+    const started = await new Promise<{ server: ServerType; port: number }>((resolve) => {
+      const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info: AddressInfo) =>
+        resolve({ server: s, port: info.port }),
+      );
+    });
+    server = started.server;
+    log.info({ port: started.port }, 'listening');
+    return started;
+  }
+
+  async function stop(graceMs = 25_000) {
+    stopping = true;
+    clearInterval(pruneTimer);
+    if (server) {
+      const closing = new Promise<void>((resolve) => server!.close(() => resolve()));
+      // Idle keep-alive connections would hold close() open.
+      (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      await closing;
+    }
+    await worker.drain(graceMs);
+    store.close();
+    log.info('stopped');
+    await new Promise<void>((resolve) => log.flush(() => resolve()));
+  }
+
+  return {
+    config,
+    store,
+    bot,
+    gitlab,
+    intake,
+    worker,
+    metrics,
+    log,
+    app,
+    botUser: () => botUser,
+    start,
+    listen,
+    stop,
+  };
+}

@@ -1,0 +1,129 @@
+// The event framework's front: handlers subscribe by event name, commands by command name.
+import type { z } from 'zod';
+import { UserError } from '../errors.ts';
+import type { Messages } from '../i18n/index.ts';
+import { gitlabQuickActions, parseCommands, suggestCommand, type ParsedCommand } from './commands.ts';
+import type { Context } from './context.ts';
+import type { AnyPayload, EventName, NotePayload, PayloadFor } from './events.ts';
+import { minAccessLevelOf } from './repo-config.ts';
+
+export type Handler<P extends AnyPayload = AnyPayload> = (context: Context<P>) => unknown;
+
+export type CommandPlace = 'issue' | 'merge_request';
+
+export type CommandDefinition<A = unknown> = {
+  name: string;
+  /** How it is written, without the slash: `set KEY=VALUE…`. */
+  usage: string;
+  summary: (messages: Messages) => string;
+  where: readonly CommandPlace[];
+  /** Who may run it: an access level, `config` for the repo config's `min_access_level`, or anyone. */
+  minAccessLevel?: number | 'config';
+  /** Validates and shapes the arguments; its error message is shown to the user. */
+  args: z.ZodType<A, string[]>;
+  run: (context: Context<NotePayload>, args: A, command: ParsedCommand) => unknown;
+};
+
+// Arguments are typed per command; the registry holds commands of every argument type.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyCommand = CommandDefinition<any>;
+
+export class Bot {
+  private readonly handlers: Array<{ names: readonly string[] | '*'; handler: Handler }> = [];
+  private readonly commandDefinitions = new Map<string, AnyCommand>();
+
+  constructor() {
+    this.on('note', (context) => this.runCommands(context));
+  }
+
+  on<N extends EventName>(names: N | readonly N[], handler: Handler<PayloadFor<N>>): this {
+    this.handlers.push({ names: typeof names === 'string' ? [names] : names, handler: handler as Handler });
+    return this;
+  }
+
+  onAny(handler: Handler): this {
+    this.handlers.push({ names: '*', handler });
+    return this;
+  }
+
+  command<A>(definition: CommandDefinition<A>): this {
+    if (this.commandDefinitions.has(definition.name)) throw new Error(`command /${definition.name} is registered twice`);
+    this.commandDefinitions.set(definition.name, definition);
+    return this;
+  }
+
+  commands(): AnyCommand[] {
+    return [...this.commandDefinitions.values()];
+  }
+
+  /** Which handlers an event with these names reaches (for tests and `replay`). */
+  handlerCount(names: readonly string[]): number {
+    return this.handlers.filter((h) => h.names === '*' || h.names.some((n) => names.includes(n))).length;
+  }
+
+  /**
+   * Runs every handler subscribed to one of the context's names. A UserError is answered in the thread; other
+   * failures are collected and rethrown after all handlers ran, so the worker can retry or report the job.
+   */
+  async receive(context: Context): Promise<void> {
+    const failures: unknown[] = [];
+    for (const { names, handler } of this.handlers) {
+      if (names !== '*' && !names.some((n) => context.names.includes(n))) continue;
+      try {
+        await handler(context);
+      } catch (err) {
+        if (err instanceof UserError && context.resource) {
+          await context.reply(err.render(await context.messages()));
+        } else {
+          failures.push(err);
+        }
+      }
+    }
+    if (failures.length === 1) throw failures[0];
+    if (failures.length > 1) throw new AggregateError(failures, `${failures.length} handlers failed`);
+  }
+
+  private async runCommands(context: Context<NotePayload>): Promise<void> {
+    const note = context.payload.object_attributes;
+    // Commands run when a comment is written, not again when it is edited (as GitLab's quick actions).
+    if (note.action !== 'create' || !context.resource) return;
+    const place: CommandPlace = context.resource.type;
+    const known = [...this.commandDefinitions.keys()];
+    for (const command of parseCommands(note.note, context.botUser.username)) {
+      const definition = this.commandDefinitions.get(command.name);
+      if (!definition || !definition.where.includes(place)) {
+        if (gitlabQuickActions.has(command.name)) continue;
+        const suggestion = suggestCommand(command.name, known);
+        // A stray "/word" in prose is not addressed to the bot; a near-miss or a mention is.
+        if (suggestion || command.via === 'mention') {
+          const m = await context.messages();
+          await context.reply(m.unknownCommand(command.name, suggestion));
+        }
+        continue;
+      }
+      const m = await context.messages();
+      if (command.error) {
+        await context.reply(m.badCommandArguments(command.name, command.error));
+        continue;
+      }
+      if (!(await this.mayRun(context, definition, command.name, m))) continue;
+      const args = definition.args.safeParse(command.args);
+      if (!args.success) {
+        await context.reply(m.badCommandArguments(command.name, args.error.issues.map((i) => i.message).join('; ')));
+        continue;
+      }
+      await definition.run(context, args.data, command);
+    }
+  }
+
+  private async mayRun(context: Context, definition: AnyCommand, name: string, m: Messages): Promise<boolean> {
+    if (definition.minAccessLevel === undefined) return true;
+    const required =
+      definition.minAccessLevel === 'config' ? minAccessLevelOf(await context.config()) : definition.minAccessLevel;
+    const actual = await context.actorAccessLevel();
+    if (actual >= required) return true;
+    const levelName = (level: number) => m.accessLevelNames[level] ?? m.noAccess;
+    await context.reply(m.accessDenied(name, levelName(required), levelName(actual)));
+    return false;
+  }
+}

@@ -1,0 +1,115 @@
+// Comment commands: found only at the start of a line, outside code blocks and quotes, as `/name args…` or
+// `@bot name args…`; arguments split the way a POSIX shell splits them.
+import { distance } from 'fastest-levenshtein';
+import { split } from 'shlex';
+
+export type ParsedCommand = {
+  name: string;
+  args: string[];
+  /** 1-based line of the comment the command stands on. */
+  line: number;
+  /** The command line as written. */
+  text: string;
+  via: 'slash' | 'mention';
+  /** Set when the arguments could not be split (an unclosed quote). */
+  error?: string;
+};
+
+const commandName = '[A-Za-z][A-Za-z0-9_-]*';
+const slashLine = new RegExp(`^/(${commandName})(?:\\s+(.*))?$`);
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Lines of a comment that are prose: code fences (``` and ~~~), quotes (> and >>> blocks) and HTML comments are left out. */
+function* proseLines(body: string): Generator<[number, string]> {
+  const lines = body.split(/\r?\n/);
+  let fence: { char: string; length: number } | undefined;
+  let inQuoteBlock = false;
+  let inHtmlComment = false;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (fence) {
+      const close = line.match(/^ {0,3}(`{3,}|~{3,})\s*$/);
+      if (close && close[1]![0] === fence.char && close[1]!.length >= fence.length) fence = undefined;
+      continue;
+    }
+    if (inHtmlComment) {
+      if (line.includes('-->')) inHtmlComment = false;
+      continue;
+    }
+    if (/^>>>/.test(line)) {
+      inQuoteBlock = !inQuoteBlock;
+      continue;
+    }
+    if (inQuoteBlock) continue;
+    const open = line.match(/^ {0,3}(`{3,}|~{3,})/);
+    if (open) {
+      fence = { char: open[1]![0]!, length: open[1]!.length };
+      continue;
+    }
+    if (/^\s*<!--/.test(line)) {
+      if (!line.includes('-->')) inHtmlComment = true;
+      continue;
+    }
+    if (/^ {0,3}>/.test(line)) continue;
+    yield [i + 1, line];
+  }
+}
+
+/** Every command in a comment, in order. `botUsername` enables the mention form. */
+export function parseCommands(body: string, botUsername?: string): ParsedCommand[] {
+  const mentionLine = botUsername
+    ? new RegExp(`^@${escapeRegExp(botUsername)}\\b[,:]?\\s+/?(${commandName})(?:\\s+(.*))?$`, 'i')
+    : undefined;
+  const found: ParsedCommand[] = [];
+  for (const [line, raw] of proseLines(body)) {
+    const text = raw.trimEnd();
+    let match = text.match(slashLine);
+    let via: ParsedCommand['via'] = 'slash';
+    if (!match && mentionLine) {
+      match = text.match(mentionLine);
+      via = 'mention';
+    }
+    if (!match) continue;
+    const name = match[1]!.toLowerCase();
+    const rest = match[2]?.trim() ?? '';
+    try {
+      found.push({ name, args: rest ? split(rest) : [], line, text, via });
+    } catch (err) {
+      found.push({ name, args: [], line, text, via, error: (err as Error).message });
+    }
+  }
+  return found;
+}
+
+/** The known command closest to an unknown one, when it is close enough to be a typo. */
+export function suggestCommand(name: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const d = distance(name, candidate);
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  const allowed = name.length <= 4 ? 1 : 2;
+  return bestDistance <= allowed ? best : undefined;
+}
+
+/** GitLab's own quick actions: GitLab runs them, so the bot neither answers nor suggests anything for them. */
+export const gitlabQuickActions: ReadonlySet<string> = new Set(
+  (
+    'add_child add_contacts add_email approve assign assign_reviewer award blocked_by blocks board_move cc ' +
+    'checkin_reminder clone close confidential convert_to_ticket copy_metadata create_merge_request done ' +
+    'draft due duplicate epic estimate exclude h health_status iteration label link lock merge milestone move ' +
+    'page parent_epic promote promote_to promote_to_incident publish q react ready reassign reassign_reviewer ' +
+    'rebase relabel relate remove_child remove_contacts remove_due_date remove_email remove_epic remove_estimate ' +
+    'remove_iteration remove_milestone remove_parent remove_parent_epic remove_reviewer remove_time_spent ' +
+    'remove_zoom reopen request_review request_changes set_parent severity shrug spend spent submit_review ' +
+    'subscribe summarize_diff tableflip target_branch time timeline title todo type unapprove unassign ' +
+    'unassign_reviewer unlabel unlink unlock unreact unrelate unsubscribe weight wip zoom'
+  ).split(/\s+/),
+);

@@ -1,0 +1,151 @@
+// One Context per job: the event's payload and everything a handler needs to act on it.
+import { createHash } from 'node:crypto';
+import type { Logger } from '../log.ts';
+import type { Store } from '../store/store.ts';
+import { isGitLabError, type GitLabClient } from '../gitlab/client.ts';
+import { notesOf, upsertBotComment, type Note } from '../gitlab/comments.ts';
+import { detectLanguage, messages, type Language, type Messages } from '../i18n/index.ts';
+import type { AccessLevels } from './permissions.ts';
+import { loadRepoConfig, REPO_CONFIG_PATH, type LoadedRepoConfig, type RepoConfig } from './repo-config.ts';
+import type { AnyPayload, GitLabEvent, ResourceRef } from './events.ts';
+
+export type BotUser = { id: number; username: string };
+
+export type ContextDeps = {
+  gitlab: GitLabClient;
+  store: Store;
+  log: Logger;
+  botUser: BotUser;
+  accessLevels: AccessLevels;
+};
+
+export class Context<P extends AnyPayload = AnyPayload> {
+  readonly name: string;
+  readonly names: readonly string[];
+  readonly payload: P;
+  readonly deliveryId: string;
+  readonly confidential: boolean;
+  readonly projectId: number;
+  readonly resource: ResourceRef | undefined;
+  readonly resourceKey: string;
+  readonly gitlab: GitLabClient;
+  readonly store: Store;
+  readonly log: Logger;
+  readonly botUser: BotUser;
+  private readonly accessLevels: AccessLevels;
+  private loadedConfig: Promise<LoadedRepoConfig> | undefined;
+
+  constructor(event: GitLabEvent, deliveryId: string, deps: ContextDeps) {
+    this.names = event.names;
+    this.name = event.names[event.names.length - 1]!;
+    this.payload = event.payload as P;
+    this.deliveryId = deliveryId;
+    this.confidential = event.confidential;
+    this.projectId = event.projectId;
+    this.resource = event.resource;
+    this.resourceKey = event.resourceKey;
+    this.gitlab = deps.gitlab;
+    this.store = deps.store;
+    this.botUser = deps.botUser;
+    this.accessLevels = deps.accessLevels;
+    this.log = deps.log.child({ delivery: deliveryId, event: this.name, resource: this.resourceKey });
+  }
+
+  /** The user whose action fired the event. */
+  get actor(): { id: number; username: string } | undefined {
+    return (this.payload as { user?: { id: number; username: string } | null }).user ?? undefined;
+  }
+
+  private requireResource(): ResourceRef {
+    if (!this.resource) throw new Error(`${this.name} concerns no issue or merge request`);
+    return this.resource;
+  }
+
+  /** Posts a new comment on the event's issue or merge request. */
+  async reply(body: string): Promise<Note> {
+    return notesOf(this.gitlab, this.projectId, this.requireResource()).create(body);
+  }
+
+  /** Awards an emoji on the note that fired the event, or else on its issue or merge request. */
+  async react(emoji: string): Promise<void> {
+    const resource = this.requireResource();
+    const payload = this.payload as { object_kind: string; object_attributes: { id: number } };
+    try {
+      if (payload.object_kind === 'note') {
+        const api = resource.type === 'issue' ? this.gitlab.IssueNoteAwardEmojis : this.gitlab.MergeRequestNoteAwardEmojis;
+        await api.award(this.projectId, resource.iid, payload.object_attributes.id, emoji);
+      } else {
+        const api = resource.type === 'issue' ? this.gitlab.IssueAwardEmojis : this.gitlab.MergeRequestAwardEmojis;
+        await api.award(this.projectId, resource.iid, emoji);
+      }
+    } catch (err) {
+      // GitLab refuses an award the user (here: the bot) has given already; that is the state we wanted.
+      if (isGitLabError(err) && [404, 409, 422].includes(err.status) && /taken|already/i.test(err.description)) return;
+      throw err;
+    }
+  }
+
+  /** The bot's one status comment on this issue or merge request, edited in place. */
+  readonly status = {
+    update: (body: string): Promise<Note> =>
+      upsertBotComment({
+        gitlab: this.gitlab,
+        store: this.store,
+        projectId: this.projectId,
+        resource: this.requireResource(),
+        resourceKey: this.resourceKey,
+        kind: 'status',
+        botUserId: this.botUser.id,
+        body,
+      }),
+  };
+
+  /**
+   * The repository configuration from the default branch. When it has problems, the bot uses defaults for
+   * the bad fields and says so once per version of the file, in a reply naming them.
+   */
+  async config(): Promise<RepoConfig> {
+    this.loadedConfig ??= this.loadConfig();
+    return (await this.loadedConfig).config;
+  }
+
+  private async loadConfig(): Promise<LoadedRepoConfig> {
+    const project = (this.payload as { project: { default_branch?: string | null } }).project;
+    const ref = project.default_branch || 'HEAD';
+    const loaded = await loadRepoConfig(this.gitlab, this.projectId, ref);
+    if (loaded.problems.length > 0 && this.resource) {
+      const fingerprint = createHash('sha256').update(loaded.source ?? '').digest('hex');
+      if (this.store.markReported(`repo-config:${this.projectId}:${this.resourceKey}`, fingerprint, Date.now())) {
+        const m = messages(await this.languageFor(loaded.config));
+        await this.reply(m.repoConfigInvalid(REPO_CONFIG_PATH, loaded.problems));
+      }
+    }
+    return loaded;
+  }
+
+  private async languageFor(config: RepoConfig): Promise<Language> {
+    if (config.language === 'en' || config.language === 'ru') return config.language;
+    const p = this.payload as {
+      object_attributes?: { title?: string; description?: string | null; note?: string };
+      issue?: { title?: string; description?: string | null };
+      merge_request?: { title?: string; description?: string | null };
+    };
+    const subject = p.issue ?? p.merge_request ?? p.object_attributes;
+    return detectLanguage([subject?.title, subject?.description, p.object_attributes?.note].filter(Boolean).join('\n'));
+  }
+
+  /** The language to answer in: the repo config's `language`, else the language of the issue or MR. */
+  async language(): Promise<Language> {
+    return this.languageFor(await this.config());
+  }
+
+  async messages(): Promise<Messages> {
+    return messages(await this.language());
+  }
+
+  /** The actor's access level on the project (0 when not a member). */
+  async actorAccessLevel(): Promise<number> {
+    const actor = this.actor;
+    return actor ? this.accessLevels.levelOf(this.projectId, actor.id) : 0;
+  }
+}

@@ -1,0 +1,131 @@
+// Webhook intake: verify → parse → dedupe → store + enqueue, all before GitLab gets its answer, and no
+// handler on this path. Each outcome is counted; nothing that fails a step is stored.
+import { createHash } from 'node:crypto';
+import type { Logger } from '../log.ts';
+import type { DeliveryResult, Metrics } from '../metrics.ts';
+import { redactDeep } from '../redact.ts';
+import type { Store } from '../store/store.ts';
+import { isFromBotOrSystem, kindOfHeader, parseEvent, type GitLabEvent } from './events.ts';
+import { signatureMatches, tokenMatches } from './verify.ts';
+
+export type HeaderSource = { get(name: string): string | null | undefined };
+
+export type IntakeOutcome = {
+  status: 200 | 400 | 401;
+  result: DeliveryResult;
+  /** Why a delivery was refused or ignored, in words for the sender. */
+  detail?: string;
+  event?: GitLabEvent;
+  deliveryKey?: string;
+  jobId?: number;
+};
+
+export type IntakeDeps = {
+  store: Store;
+  metrics: Metrics;
+  log: Logger;
+  secrets: readonly string[];
+  signingSecret: string | undefined;
+  /** Project ids or paths; empty accepts every project. */
+  allowedProjects: readonly string[];
+  /** The bot's own user id, once known. */
+  botUserId: () => number | undefined;
+  /** Told after a job was stored, so the worker can pick it up at once. */
+  onEnqueued: () => void;
+};
+
+export type ReceiveOptions = { trusted?: boolean; tokenVerified?: boolean };
+
+export type Intake = {
+  /** Checks the secret token from the headers alone, before the body is read. */
+  authenticate(headers: HeaderSource): boolean;
+  /**
+   * Handles one delivery. `tokenVerified`: authenticate() passed already; `trusted`: no authentication at all
+   * (a recorded delivery replayed by the operator).
+   */
+  receive(headers: HeaderSource, rawBody: string, options?: ReceiveOptions): IntakeOutcome;
+};
+
+export function createIntake(deps: IntakeDeps): Intake {
+  const { store, metrics, log } = deps;
+  const allowed = new Set(deps.allowedProjects.map((p) => p.toLowerCase()));
+
+  const authenticate = (headers: HeaderSource) =>
+    tokenMatches(headers.get('x-gitlab-token') ?? undefined, deps.secrets);
+
+  const outcome = (result: DeliveryResult, status: IntakeOutcome['status'], detail?: string, extra?: Partial<IntakeOutcome>) => {
+    metrics.delivery(result);
+    return { status, result, detail, ...extra };
+  };
+
+  function receive(headers: HeaderSource, rawBody: string, options: ReceiveOptions = {}): IntakeOutcome {
+    if (!options.trusted) {
+      if (!options.tokenVerified && !authenticate(headers)) {
+        return outcome('unauthorized', 401, 'missing or wrong X-Gitlab-Token');
+      }
+      const signature = headers.get('webhook-signature');
+      if (signature && deps.signingSecret) {
+        const valid = signatureMatches(
+          {
+            id: headers.get('webhook-id') ?? undefined,
+            timestamp: headers.get('webhook-timestamp') ?? undefined,
+            signature,
+          },
+          rawBody,
+          deps.signingSecret,
+        );
+        if (!valid) return outcome('unauthorized', 401, 'webhook-signature does not match');
+      }
+    }
+
+    const eventHeader = headers.get('x-gitlab-event') ?? undefined;
+    const kind = kindOfHeader(eventHeader);
+    if (!kind) return outcome('ignored', 200, `event ${JSON.stringify(eventHeader ?? null)} is not one Dagwright handles`);
+
+    let body: unknown;
+    try {
+      body = JSON.parse(rawBody);
+    } catch {
+      return outcome('invalid', 400, 'the body is not JSON');
+    }
+    const parsed = parseEvent(kind.kind, kind.confidential, body);
+    if (!parsed.ok) return outcome('invalid', 400, `not a GitLab ${eventHeader} payload: ${parsed.problem}`);
+    const event = parsed.event;
+
+    const project = event.payload.project;
+    if (allowed.size > 0 && !allowed.has(String(project.id)) && !allowed.has(project.path_with_namespace.toLowerCase())) {
+      return outcome('ignored', 200, `project ${project.path_with_namespace} is not in ALLOWED_PROJECTS`, { event });
+    }
+    if (isFromBotOrSystem(event, deps.botUserId())) {
+      return outcome('ignored', 200, 'written by the bot itself or by GitLab (system note)', { event });
+    }
+
+    const deliveryKey =
+      headers.get('idempotency-key') ||
+      headers.get('x-gitlab-webhook-uuid') ||
+      `sha256:${createHash('sha256').update(`${eventHeader}\n${rawBody}`).digest('hex')}`;
+    const receivedAt = Date.now();
+    const stored = store.enqueue({
+      idempotencyKey: deliveryKey,
+      meaningKey: event.meaningKey,
+      eventHeader: eventHeader!,
+      eventUuid: headers.get('x-gitlab-event-uuid') ?? undefined,
+      webhookUuid: headers.get('x-gitlab-webhook-uuid') ?? undefined,
+      names: event.names,
+      resourceKey: event.resourceKey,
+      projectId: event.projectId,
+      confidential: event.confidential,
+      body: JSON.stringify(redactDeep(body)),
+      receivedAt,
+    });
+    if (stored.duplicate) {
+      log.debug({ delivery: deliveryKey, event: event.names.at(-1) }, 'duplicate delivery');
+      return outcome('duplicate', 200, 'this event was received before', { event, deliveryKey });
+    }
+    deps.onEnqueued();
+    log.info({ delivery: deliveryKey, event: event.names.at(-1), resource: event.resourceKey, job: stored.jobId }, 'delivery queued');
+    return outcome('accepted', 200, undefined, { event, deliveryKey, jobId: stored.jobId });
+  }
+
+  return { authenticate, receive };
+}

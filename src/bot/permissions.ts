@@ -1,0 +1,42 @@
+// A user's access level on a project, from GitLab's members API (inherited memberships included), cached briefly.
+import { LRUCache } from 'lru-cache';
+import { isGitLabError, type GitLabClient } from '../gitlab/client.ts';
+
+export const AccessLevel = {
+  none: 0,
+  guest: 10,
+  reporter: 20,
+  developer: 30,
+  maintainer: 40,
+  owner: 50,
+} as const;
+export type AccessLevelName = keyof typeof AccessLevel;
+
+export class AccessLevels {
+  private readonly gitlab: GitLabClient;
+  private readonly cache: LRUCache<string, number>;
+
+  constructor(gitlab: GitLabClient, ttlMs = 60_000) {
+    this.gitlab = gitlab;
+    this.cache = new LRUCache({ max: 5_000, ttl: ttlMs });
+  }
+
+  async levelOf(projectId: number, userId: number): Promise<number> {
+    const key = `${projectId}:${userId}`;
+    const cached = this.cache.get(key);
+    if (cached !== undefined) return cached;
+    let level: number;
+    try {
+      const member = (await this.gitlab.ProjectMembers.show(projectId, userId, { includeInherited: true })) as {
+        access_level?: number;
+        state?: string;
+      };
+      level = member.state && member.state !== 'active' ? AccessLevel.none : (member.access_level ?? AccessLevel.none);
+    } catch (err) {
+      if (!isGitLabError(err, 404)) throw err;
+      level = AccessLevel.none;
+    }
+    this.cache.set(key, level);
+    return level;
+  }
+}

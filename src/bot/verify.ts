@@ -1,0 +1,40 @@
+// Webhook authenticity: the X-Gitlab-Token secret, and the Standard Webhooks signature when GitLab signs.
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/** Compares the token against each accepted secret in constant time (two during a rotation). */
+export function tokenMatches(token: string | undefined, secrets: readonly string[]): boolean {
+  if (!token) return false;
+  const given = digest(token);
+  let ok = false;
+  for (const secret of secrets) ok = timingSafeEqual(given, digest(secret)) || ok;
+  return ok;
+}
+
+const toleranceSeconds = 5 * 60;
+
+/**
+ * Checks `webhook-signature: v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">`. A `whsec_` secret is
+ * base64 after its prefix (the Standard Webhooks convention); any other secret is used as it is.
+ */
+export function signatureMatches(
+  headers: { id?: string; timestamp?: string; signature?: string },
+  body: string,
+  secret: string,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): boolean {
+  const { id, timestamp, signature } = headers;
+  if (!id || !timestamp || !signature || !/^\d+$/.test(timestamp)) return false;
+  if (Math.abs(nowSeconds - Number(timestamp)) > toleranceSeconds) return false;
+  const key = secret.startsWith('whsec_') ? Buffer.from(secret.slice(6), 'base64') : Buffer.from(secret);
+  const expected = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest();
+  return signature.split(' ').some((entry) => {
+    const [version, value] = entry.split(',', 2);
+    if (version !== 'v1' || !value) return false;
+    const given = Buffer.from(value, 'base64');
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  });
+}

@@ -1,0 +1,112 @@
+// Environment → typed server configuration, with messages a human can act on.
+import path from 'node:path';
+import { z } from 'zod';
+
+const positiveInt = (fallback: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return fallback;
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1 || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number from 1 to ${max}, got "${value}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const httpUrl = z
+  .string({ error: "is missing: set it to your GitLab's base URL, e.g. https://gitlab.example.com" })
+  .trim()
+  .min(1, "is empty: set it to your GitLab's base URL, e.g. https://gitlab.example.com")
+  .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), {
+    message: 'must be an http:// or https:// URL, e.g. https://gitlab.example.com',
+  })
+  .transform((value) => value.replace(/\/+$/, ''));
+
+const secret = (what: string) => z.string({ error: `is missing: ${what}` }).min(1, `is empty: ${what}`);
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const envSchema = z.object({
+  GITLAB_URL: httpUrl,
+  GITLAB_TOKEN: secret("set it to the bot user's personal or project access token (scope: api)"),
+  WEBHOOK_SECRET: secret('set it to the secret token configured on the GitLab webhook'),
+  WEBHOOK_SECRET_PREVIOUS: z.string().optional(),
+  WEBHOOK_SIGNING_SECRET: z.string().optional(),
+  PORT: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return 3000;
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) {
+        ctx.addIssue({ code: 'custom', message: `must be a port number from 0 to 65535, got "${value}"` });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  HOST: z.string().optional().default('0.0.0.0'),
+  DATA_DIR: z.string().optional().default('./data'),
+  LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(', ')}` }).optional().default('info'),
+  ALLOWED_PROJECTS: z.string().optional(),
+  WORKER_CONCURRENCY: positiveInt(4, 64),
+  JOB_MAX_ATTEMPTS: positiveInt(5, 100),
+  JOB_LEASE_SECONDS: positiveInt(60, 3600),
+});
+
+export type ServerConfig = {
+  gitlabUrl: string;
+  gitlabToken: string;
+  webhookSecrets: string[];
+  webhookSigningSecret: string | undefined;
+  port: number;
+  host: string;
+  dataDir: string;
+  logLevel: (typeof logLevels)[number];
+  /** Project ids or paths (group/project); empty means every project that sends hooks. */
+  allowedProjects: string[];
+  workerConcurrency: number;
+  jobMaxAttempts: number;
+  jobLeaseMs: number;
+};
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export type ConfigNeeds = { webhookSecret: boolean };
+
+/** Reads the server configuration from the environment; throws ConfigError listing every problem at once. */
+export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = { webhookSecret: true }): ServerConfig {
+  const schema = needs.webhookSecret ? envSchema : envSchema.extend({ WEBHOOK_SECRET: z.string().optional() });
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  return {
+    gitlabUrl: e.GITLAB_URL,
+    gitlabToken: e.GITLAB_TOKEN,
+    webhookSecrets: [e.WEBHOOK_SECRET, e.WEBHOOK_SECRET_PREVIOUS].filter((s): s is string => !!s),
+    webhookSigningSecret: e.WEBHOOK_SIGNING_SECRET || undefined,
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: path.resolve(e.DATA_DIR),
+    logLevel: e.LOG_LEVEL,
+    allowedProjects: (e.ALLOWED_PROJECTS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    jobMaxAttempts: e.JOB_MAX_ATTEMPTS,
+    jobLeaseMs: e.JOB_LEASE_SECONDS * 1000,
+  };
+}

@@ -1,0 +1,80 @@
+// Writing comments on issues and merge requests: redacted, quick-action safe, and bot comments that are
+// found again by a hidden marker and edited in place.
+import { redact } from '../redact.ts';
+import type { ResourceRef } from '../bot/events.ts';
+import type { Store } from '../store/store.ts';
+import { isGitLabError, type GitLabClient } from './client.ts';
+
+export type Note = { id: number; body: string; author?: { id: number; username?: string }; system?: boolean };
+
+/**
+ * Makes text safe to post: secrets masked, and no line outside a code block starting with "/" — GitLab would
+ * run it as a quick action (a backslash-escaped slash renders the same).
+ */
+export function prepareComment(body: string): string {
+  let inFence: string | undefined;
+  return redact(body)
+    .split('\n')
+    .map((line) => {
+      const fence = line.match(/^ {0,3}(`{3,}|~{3,})/)?.[1];
+      if (fence && (!inFence || fence.startsWith(inFence))) {
+        inFence = inFence ? undefined : fence;
+        return line;
+      }
+      if (inFence) return line;
+      return line.replace(/^(\s*)\//, '$1\\/');
+    })
+    .join('\n');
+}
+
+export function markerFor(kind: string, resourceKey: string): string {
+  return `<!-- dagwright:${kind}:${resourceKey} -->`;
+}
+
+/** The notes endpoints of one issue or merge request. */
+export function notesOf(gitlab: GitLabClient, projectId: number, resource: ResourceRef) {
+  const api = resource.type === 'issue' ? gitlab.IssueNotes : gitlab.MergeRequestNotes;
+  return {
+    create: async (body: string): Promise<Note> =>
+      (await api.create(projectId, resource.iid, prepareComment(body))) as unknown as Note,
+    edit: async (noteId: number, body: string): Promise<Note> =>
+      (await api.edit(projectId, resource.iid, noteId, { body: prepareComment(body) })) as unknown as Note,
+    all: async (): Promise<Note[]> =>
+      (await api.all(projectId, resource.iid, { sort: 'asc', orderBy: 'created_at' })) as unknown as Note[],
+  };
+}
+
+/**
+ * Creates or edits the single bot comment of a kind (status, spec card …) on an issue or merge request.
+ * The note id is remembered; when it is unknown or the note is gone, the comment is looked up by its
+ * marker before a new one is created, so a retried job never posts a second one.
+ */
+export async function upsertBotComment(options: {
+  gitlab: GitLabClient;
+  store: Store;
+  projectId: number;
+  resource: ResourceRef;
+  resourceKey: string;
+  kind: string;
+  botUserId: number;
+  body: string;
+}): Promise<Note> {
+  const { gitlab, store, projectId, resource, resourceKey, kind, botUserId } = options;
+  const notes = notesOf(gitlab, projectId, resource);
+  const marker = markerFor(kind, resourceKey);
+  const body = `${marker}\n${options.body}`;
+
+  const knownId = store.botNoteId(resourceKey, kind);
+  if (knownId !== undefined) {
+    try {
+      return await notes.edit(knownId, body);
+    } catch (err) {
+      if (!isGitLabError(err, 404)) throw err;
+      store.forgetBotNote(resourceKey, kind);
+    }
+  }
+  const existing = (await notes.all()).find((note) => note.author?.id === botUserId && note.body.includes(marker));
+  const note = existing ? await notes.edit(existing.id, body) : await notes.create(body);
+  store.rememberBotNote(resourceKey, kind, note.id);
+  return note;
+}

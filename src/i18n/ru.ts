@@ -1,0 +1,49 @@
+// Every sentence the bot writes in Russian. None may start a line with "/" (GitLab would run it).
+import type { CommandHelp, Messages } from './en.ts';
+
+export const ru: Messages = {
+  accessLevelNames: {
+    10: 'Guest',
+    20: 'Reporter',
+    30: 'Developer',
+    40: 'Maintainer',
+    50: 'Owner',
+  },
+
+  helpTitle: 'Команды Dagwright',
+  helpIntro: 'Напишите команду в начале строки комментария или упомяните меня: `@{bot} help`.',
+  helpTable: (commands: CommandHelp[]) =>
+    ['| команда | что делает |', '|---|---|', ...commands.map((c) => `| \`${c.usage}\` | ${c.summary} |`)].join('\n'),
+  helpOne: (command: CommandHelp) => `\`${command.usage}\`: ${command.summary}`,
+
+  commandSummaries: {
+    help: 'список команд; `help ИМЯ` — об одной команде',
+  },
+
+  unknownCommand: (name: string, suggestion: string | undefined) =>
+    suggestion
+      ? `Я не знаю команду \`/${name}\`. Возможно, вы имели в виду \`/${suggestion}\`? Список команд: \`/help\`.`
+      : `Я не знаю команду \`${name}\`. Список команд: \`/help\`.`,
+
+  badCommandArguments: (name: string, problem: string) =>
+    `Команда \`/${name}\` не выполнена: ${problem}. Как ею пользоваться: \`/help ${name}\`.`,
+
+  accessDenied: (name: string, required: string, actual: string) =>
+    `Извините, для \`/${name}\` нужна роль не ниже ${required} в этом проекте; у вас — ${actual}. ` +
+    'Команду может выполнить мейнтейнер проекта или выдать вам эту роль.',
+  noAccess: 'нет роли',
+
+  repoConfigInvalid: (file: string, problems: string[]) =>
+    [
+      `В конфигурации репозитория \`${file}\` есть ошибки, поэтому для этих полей я использую значения по умолчанию:`,
+      ...problems.map((p) => `- ${p}`),
+    ].join('\n'),
+  repoConfigUnreadable: (file: string, reason: string) =>
+    `Не удалось прочитать конфигурацию репозитория \`${file}\` (${reason}), поэтому я использую значения по умолчанию.`,
+
+  jobFailedTitle: 'Dagwright не смог завершить задачу',
+  jobFailed: (what: string, attempts: number, reason: string) =>
+    `Обработка события ${what} не удалась после попыток: ${attempts}. Причина: ${reason}`,
+  jobFailedHint: 'Ничего не осталось сделанным наполовину; напишите комментарий ещё раз, чтобы повторить.',
+  internalError: 'непредвиденная ошибка (подробности — в журнале бота)',
+};

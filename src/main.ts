@@ -1,0 +1,173 @@
+#!/usr/bin/env node
+// The command line: dagwright serve | replay FILE.
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { createDagwright } from './app.ts';
+import { ConfigError, loadConfig, type ConfigNeeds, type ServerConfig } from './config.ts';
+
+const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const environmentHelp = `Environment:
+  GITLAB_URL               GitLab's base URL, e.g. https://gitlab.example.com          (required)
+  GITLAB_TOKEN             the bot user's access token, scope api                      (required)
+  WEBHOOK_SECRET           the secret token set on the GitLab webhook                  (required for serve)
+  WEBHOOK_SECRET_PREVIOUS  a second accepted secret, while rotating WEBHOOK_SECRET
+  WEBHOOK_SIGNING_SECRET   verifies GitLab's webhook-signature header when it is sent
+  PORT                     HTTP port (3000)          HOST  address to listen on (0.0.0.0)
+  DATA_DIR                 where the SQLite database lives (./data)
+  LOG_LEVEL                fatal|error|warn|info|debug|trace|silent (info)
+  ALLOWED_PROJECTS         comma-separated project ids or paths; others are ignored
+  WORKER_CONCURRENCY       jobs run at once (4)
+  JOB_MAX_ATTEMPTS         attempts before a job fails for good (5)
+  JOB_LEASE_SECONDS        how long a crashed job's lease holds it before it runs again (60)`;
+
+const usage = {
+  main: `Usage: dagwright <command> [options]
+
+Dagwright turns pipeline requests in GitLab issues into reviewed Airflow DAGs.
+
+Commands:
+  serve          receive GitLab webhooks and run the bot
+  replay FILE    run one recorded delivery through the bot, in this process
+
+Options:
+  -h, --help     show help (also after a command: dagwright serve --help)
+  -v, --version  show the version`,
+  serve: `Usage: dagwright serve
+
+Receives GitLab webhooks on POST /webhooks/gitlab and runs the bot. Also serves
+GET /healthz, GET /readyz and GET /metrics (Prometheus). SIGTERM or SIGINT stop
+taking deliveries and let running jobs finish (up to 25 s).
+
+${environmentHelp}`,
+  replay: `Usage: dagwright replay FILE
+
+Runs one recorded delivery through the same path as a webhook (parse, dedupe, store,
+queue, handlers), against the GitLab of GITLAB_URL, and waits for its job to finish.
+The token check is skipped: the file is trusted. A delivery already in DATA_DIR's
+database is reported as a duplicate and not run again.
+
+FILE is JSON: {"headers": {"X-Gitlab-Event": "Note Hook", ...}, "body": {...}}.
+Exit code: 0 when the job succeeded (or there was nothing to do), 1 when it failed,
+2 for a bad file or configuration.
+
+${environmentHelp.replace('(required for serve)', '(not needed)        ')}`,
+};
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
+}
+
+function readConfig(command: string, needs?: ConfigNeeds): ServerConfig {
+  try {
+    return loadConfig(process.env, needs);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      fail(`dagwright ${command}: cannot start, fix the configuration:\n${err.problems.map((p) => `  - ${p}`).join('\n')}\nSee: dagwright ${command} --help`);
+    }
+    throw err;
+  }
+}
+
+async function serveCommand(): Promise<void> {
+  const config = readConfig('serve');
+  const bot = createDagwright({ config });
+  await bot.listen();
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      bot.log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    bot.log.info({ signal }, 'shutting down: draining running jobs');
+    bot.stop().then(
+      () => process.exit(0),
+      (err) => {
+        bot.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  bot.start().catch((err) => {
+    if (!stopping) bot.log.error({ err }, 'could not start the worker');
+  });
+}
+
+const recordedDelivery = z.object({
+  headers: z.record(z.string(), z.string()),
+  body: z.record(z.string(), z.unknown()),
+});
+
+async function replayCommand(file: string | undefined): Promise<void> {
+  if (!file) fail('dagwright replay: which delivery? Usage: dagwright replay FILE');
+  let recorded: z.infer<typeof recordedDelivery>;
+  try {
+    const parsed = recordedDelivery.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
+    if (!parsed.success) {
+      fail(`dagwright replay: ${file} is not a recorded delivery: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'} ${i.message}`).join('; ')}`);
+    }
+    recorded = parsed.data;
+  } catch (err) {
+    fail(`dagwright replay: cannot read ${file}: ${(err as Error).message}`);
+  }
+  const config = readConfig('replay', { webhookSecret: false });
+  const bot = createDagwright({ config });
+  try {
+    const user = await Promise.race([
+      bot.start(),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('GitLab did not answer GET /user within 30 s')), 30_000).unref()),
+    ]);
+    const outcome = bot.intake.receive(new Headers(recorded.headers), JSON.stringify(recorded.body), { trusted: true });
+    const names = outcome.event?.names ?? [];
+    console.log(`delivery: ${outcome.result}${outcome.detail ? ` (${outcome.detail})` : ''}`);
+    if (names.length) console.log(`event: ${names.join(', ')} → ${bot.bot.handlerCount(names)} handler(s); bot user @${user.username}`);
+    if (outcome.status !== 200) process.exitCode = 2;
+    if (outcome.jobId === undefined) return;
+    const job = await waitForJob(bot, outcome.jobId);
+    console.log(`job ${job.id}: ${job.status} after ${job.attempts} attempt(s)${job.last_error ? `: ${job.last_error}` : ''}`);
+    process.exitCode = job.status === 'succeeded' ? 0 : 1;
+  } finally {
+    await bot.stop(5_000);
+  }
+}
+
+async function waitForJob(bot: ReturnType<typeof createDagwright>, jobId: number) {
+  for (;;) {
+    const job = bot.store.job(jobId)!;
+    if (job.status === 'succeeded' || job.status === 'failed' || job.status === 'cancelled') return job;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: false,
+    options: { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } },
+  });
+  const [command, ...rest] = positionals;
+  if (values.version) return void console.log(pkg.version);
+  if (!command) {
+    console.log(usage.main);
+    if (!values.help) process.exitCode = 2;
+    return;
+  }
+  if (command === 'help') return void console.log(usage[rest[0] as keyof typeof usage] ?? usage.main);
+  if (!(command in usage) || command === 'main') fail(`dagwright: unknown command "${command}".\n\n${usage.main}`);
+  if (values.help) return void console.log(usage[command as keyof typeof usage]);
+  const unknown = Object.keys(values).filter((k) => !['help', 'version'].includes(k));
+  if (unknown.length) fail(`dagwright ${command}: unknown option --${unknown[0]}. See: dagwright ${command} --help`);
+  if (command === 'serve') return serveCommand();
+  if (command === 'replay') return replayCommand(rest[0]);
+}
+
+main(process.argv.slice(2)).catch((err) => {
+  process.stderr.write(`dagwright: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,187 @@
+// The durable worker: leases jobs from the store, one at a time per resource key and at most `concurrency`
+// at once, keeps their leases alive while they run, retries transient failures with backoff, and drains on
+// shutdown.
+import os from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import type { LeasedJob, Store } from '../store/store.ts';
+import { retryDelayFor, isTransient, describeFailure } from './failures.ts';
+
+export type WorkerOptions = {
+  store: Store;
+  log: Logger;
+  metrics: Metrics;
+  run: (job: LeasedJob) => Promise<void>;
+  /** Called once when a job has failed for good, to tell its users. */
+  onFailed: (job: LeasedJob | { id: number }, reason: string) => Promise<void>;
+  concurrency: number;
+  maxAttempts: number;
+  leaseMs: number;
+  backoff?: { baseMs: number; maxMs: number };
+  /** How often the queue is looked at when nothing announced new work. */
+  pollMs?: number;
+};
+
+/** `host:pid:nonce` — enough to tell, after a restart on the same host, that a lease's holder is gone. */
+function makeOwner(): string {
+  return `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class Worker {
+  readonly owner = makeOwner();
+  private readonly options: Required<WorkerOptions>;
+  private readonly inFlight = new Map<number, Promise<void>>();
+  private running = false;
+  private draining = false;
+  private pumpScheduled = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(options: WorkerOptions) {
+    this.options = {
+      backoff: { baseMs: 2_000, maxMs: 5 * 60_000 },
+      pollMs: 1_000,
+      ...options,
+    };
+  }
+
+  /** Takes back jobs left running by a dead process on this host, then starts leasing. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    const [host, pid] = this.owner.split(':');
+    const { requeued, failed } = this.options.store.reclaimLeases(
+      (owner) => {
+        const [ownerHost, ownerPid] = owner.split(':');
+        if (ownerHost !== host) return false;
+        // Same pid, other nonce: that process was an earlier incarnation (containers restart as pid 1).
+        if (ownerPid === pid) return owner !== this.owner;
+        return !isProcessAlive(Number(ownerPid));
+      },
+      this.options.maxAttempts,
+      Date.now(),
+    );
+    if (requeued.length) this.options.log.warn({ jobs: requeued }, 'requeued jobs interrupted by a previous stop');
+    for (const id of failed) void this.reportFailure({ id }, 'the bot stopped while running this job, too many times');
+    this.notify();
+  }
+
+  /** New work may be ready: look at the queue soon. */
+  notify(): void {
+    if (!this.running || this.draining || this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  get activeJobs(): number {
+    return this.inFlight.size;
+  }
+
+  private pump(): void {
+    if (!this.running || this.draining) return;
+    const { store, concurrency, leaseMs, maxAttempts } = this.options;
+    while (this.inFlight.size < concurrency) {
+      let leased;
+      try {
+        leased = store.leaseNext(this.owner, Date.now(), leaseMs, maxAttempts);
+      } catch (err) {
+        this.options.log.error({ err }, 'could not lease a job');
+        break;
+      }
+      for (const id of leased.exhausted) {
+        void this.reportFailure({ id }, 'the bot stopped while running this job, too many times');
+      }
+      if (!leased.job) break;
+      const job = leased.job;
+      const done = this.execute(job).finally(() => {
+        this.inFlight.delete(job.id);
+        this.notify();
+      });
+      this.inFlight.set(job.id, done);
+    }
+    this.scheduleWakeUp();
+  }
+
+  private scheduleWakeUp(): void {
+    clearTimeout(this.timer);
+    if (!this.running || this.draining) return;
+    const due = this.options.store.nextDueAt();
+    const wait = due === undefined ? this.options.pollMs : Math.max(10, Math.min(this.options.pollMs, due - Date.now()));
+    this.timer = setTimeout(() => this.pump(), wait);
+    this.timer.unref();
+  }
+
+  private async execute(job: LeasedJob): Promise<void> {
+    const { store, log, metrics, leaseMs, maxAttempts, backoff } = this.options;
+    const started = performance.now();
+    const heartbeat = setInterval(() => {
+      if (!store.renewLease(job.id, this.owner, Date.now() + leaseMs)) {
+        log.warn({ job: job.id }, 'lost the lease of a running job');
+      }
+    }, Math.max(50, Math.floor(leaseMs / 3)));
+    heartbeat.unref();
+    const jobLog = log.child({ job: job.id, delivery: job.delivery.idempotency_key, resource: job.resource_key });
+    try {
+      await this.options.run(job);
+      clearInterval(heartbeat);
+      store.finish(job.id, this.owner, 'succeeded', Date.now());
+      metrics.job('succeeded', (performance.now() - started) / 1000);
+      jobLog.info({ attempt: job.attempts }, 'job succeeded');
+    } catch (err) {
+      clearInterval(heartbeat);
+      const seconds = (performance.now() - started) / 1000;
+      const reason = describeFailure(err);
+      if (isTransient(err) && job.attempts < maxAttempts) {
+        const delay = retryDelayFor(err, job.attempts, backoff);
+        store.reschedule(job.id, this.owner, Date.now() + delay, reason);
+        metrics.job('retried', seconds);
+        jobLog.warn({ err, attempt: job.attempts, retryInMs: delay }, 'job failed, will retry');
+      } else {
+        store.finish(job.id, this.owner, 'failed', Date.now(), reason);
+        metrics.job('failed', seconds);
+        jobLog.error({ err, attempt: job.attempts }, 'job failed');
+        await this.reportFailure(job, reason, err);
+      }
+    }
+  }
+
+  private async reportFailure(job: LeasedJob | { id: number }, reason: string, err?: unknown): Promise<void> {
+    try {
+      await this.options.onFailed(job, reason);
+    } catch (reportErr) {
+      this.options.log.error({ err: reportErr, job: job.id, cause: err }, 'could not report a failed job');
+    }
+  }
+
+  /**
+   * Stops leasing and waits for running jobs; jobs still running after `timeoutMs` are given back to the
+   * queue so that the next start runs them.
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    this.draining = true;
+    clearTimeout(this.timer);
+    const all = Promise.allSettled([...this.inFlight.values()]);
+    let timedOut = false;
+    await Promise.race([
+      all,
+      new Promise<void>((resolve) => setTimeout(() => ((timedOut = true), resolve()), timeoutMs).unref()),
+    ]);
+    if (timedOut) {
+      for (const id of this.inFlight.keys()) this.options.store.release(id, this.owner);
+      this.options.log.warn({ jobs: [...this.inFlight.keys()] }, 'shutdown: gave unfinished jobs back to the queue');
+    }
+    this.running = false;
+  }
+}

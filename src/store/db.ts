@@ -1,0 +1,82 @@
+// The SQLite database: opened in WAL mode with full durability, migrated forward on open.
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+const migrations: string[] = [
+  `
+  CREATE TABLE deliveries (
+    id              INTEGER PRIMARY KEY,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    meaning_key     TEXT UNIQUE,
+    event_header    TEXT NOT NULL,
+    event_uuid      TEXT,
+    webhook_uuid    TEXT,
+    names           TEXT NOT NULL,
+    resource_key    TEXT NOT NULL,
+    project_id      INTEGER NOT NULL,
+    confidential    INTEGER NOT NULL DEFAULT 0,
+    body            TEXT NOT NULL,
+    received_at     INTEGER NOT NULL
+  );
+  CREATE TABLE jobs (
+    id               INTEGER PRIMARY KEY,
+    delivery_id      INTEGER NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
+    resource_key     TEXT NOT NULL,
+    status           TEXT NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    run_after        INTEGER NOT NULL,
+    lease_owner      TEXT,
+    lease_expires_at INTEGER,
+    last_error       TEXT,
+    created_at       INTEGER NOT NULL,
+    started_at       INTEGER,
+    finished_at      INTEGER
+  );
+  CREATE INDEX jobs_active_by_key ON jobs (resource_key, id) WHERE status IN ('queued', 'running');
+  CREATE INDEX jobs_finished ON jobs (finished_at) WHERE finished_at IS NOT NULL;
+  CREATE INDEX deliveries_received ON deliveries (received_at);
+  CREATE TABLE bot_notes (
+    resource_key TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    note_id      INTEGER NOT NULL,
+    PRIMARY KEY (resource_key, kind)
+  );
+  CREATE TABLE reported_problems (
+    scope       TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    reported_at INTEGER NOT NULL,
+    PRIMARY KEY (scope, fingerprint)
+  );
+  `,
+];
+
+export function openDatabase(dataDir: string, fileName = 'dagwright.db'): Db {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const db = new Database(path.join(dataDir, fileName));
+  db.pragma('journal_mode = WAL');
+  // FULL: a delivery is on disk before GitLab hears 200, even if the machine loses power.
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+  return db;
+}
+
+function migrate(db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > migrations.length) {
+    throw new Error(
+      `The database was written by a newer Dagwright (schema ${current}, this one knows ${migrations.length}); ` +
+        'upgrade Dagwright or point DATA_DIR elsewhere.',
+    );
+  }
+  for (let version = current; version < migrations.length; version++) {
+    db.transaction(() => {
+      db.exec(migrations[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+}

@@ -1,0 +1,260 @@
+// Durable state: deliveries, the job queue with its leases, and the bot's own notes.
+import type { Db } from './db.ts';
+
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export type NewDelivery = {
+  idempotencyKey: string;
+  meaningKey: string | undefined;
+  eventHeader: string;
+  eventUuid: string | undefined;
+  webhookUuid: string | undefined;
+  names: string[];
+  resourceKey: string;
+  projectId: number;
+  confidential: boolean;
+  /** The payload as JSON, already redacted. */
+  body: string;
+  receivedAt: number;
+};
+
+export type JobRow = {
+  id: number;
+  delivery_id: number;
+  resource_key: string;
+  status: JobStatus;
+  attempts: number;
+  run_after: number;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  last_error: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+};
+
+export type DeliveryRow = {
+  id: number;
+  idempotency_key: string;
+  event_header: string;
+  names: string;
+  resource_key: string;
+  project_id: number;
+  confidential: number;
+  body: string;
+  received_at: number;
+};
+
+export type LeasedJob = JobRow & { delivery: DeliveryRow };
+
+export type EnqueueResult = { duplicate: true } | { duplicate: false; deliveryId: number; jobId: number };
+
+export class Store {
+  readonly db: Db;
+  private readonly statements;
+
+  constructor(db: Db) {
+    this.db = db;
+    this.statements = {
+      insertDelivery: db.prepare(`
+        INSERT OR IGNORE INTO deliveries
+          (idempotency_key, meaning_key, event_header, event_uuid, webhook_uuid, names, resource_key, project_id,
+           confidential, body, received_at)
+        VALUES (@idempotencyKey, @meaningKey, @eventHeader, @eventUuid, @webhookUuid, @names, @resourceKey,
+                @projectId, @confidential, @body, @receivedAt)`),
+      insertJob: db.prepare(`
+        INSERT INTO jobs (delivery_id, resource_key, status, run_after, created_at)
+        VALUES (?, ?, 'queued', ?, ?)`),
+      expireLeases: db.prepare(`
+        UPDATE jobs SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL
+        WHERE status = 'running' AND lease_expires_at <= ? AND attempts < ?`),
+      failExhaustedLeases: db.prepare(`
+        UPDATE jobs SET status = 'failed', lease_owner = NULL, lease_expires_at = NULL, finished_at = ?,
+          last_error = coalesce(last_error, 'the bot stopped while running this job, too many times')
+        WHERE status = 'running' AND lease_expires_at <= ? AND attempts >= ?
+        RETURNING id`),
+      // The oldest queued job that is due and that no earlier job of its resource key is ahead of.
+      nextJob: db.prepare(`
+        SELECT j.* FROM jobs j
+        WHERE j.status = 'queued' AND j.run_after <= @now
+          AND NOT EXISTS (
+            SELECT 1 FROM jobs k
+            WHERE k.resource_key = j.resource_key AND k.status IN ('queued', 'running') AND k.id < j.id)
+        ORDER BY j.id LIMIT 1`),
+      lease: db.prepare(`
+        UPDATE jobs SET status = 'running', lease_owner = @owner, lease_expires_at = @until,
+          attempts = attempts + 1, started_at = coalesce(started_at, @now)
+        WHERE id = @id AND status = 'queued'`),
+      delivery: db.prepare('SELECT * FROM deliveries WHERE id = ?'),
+      renew: db.prepare(`UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND status = 'running'`),
+      finish: db.prepare(`
+        UPDATE jobs SET status = @status, lease_owner = NULL, lease_expires_at = NULL, finished_at = @now,
+          last_error = @error
+        WHERE id = @id AND lease_owner = @owner AND status = 'running'`),
+      reschedule: db.prepare(`
+        UPDATE jobs SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL, run_after = @runAfter,
+          last_error = @error
+        WHERE id = @id AND lease_owner = @owner AND status = 'running'`),
+      release: db.prepare(`
+        UPDATE jobs SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL,
+          attempts = max(attempts - 1, 0)
+        WHERE id = ? AND lease_owner = ? AND status = 'running'`),
+      runningLeases: db.prepare(`SELECT id, lease_owner, attempts FROM jobs WHERE status = 'running'`),
+      requeue: db.prepare(`
+        UPDATE jobs SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL
+        WHERE id = ? AND status = 'running' AND lease_owner = ?`),
+      failInterrupted: db.prepare(`
+        UPDATE jobs SET status = 'failed', lease_owner = NULL, lease_expires_at = NULL, finished_at = ?,
+          last_error = 'the bot stopped while running this job, too many times'
+        WHERE id = ? AND status = 'running' AND lease_owner = ?`),
+      queueDepth: db.prepare(`SELECT count(*) AS n FROM jobs WHERE status IN ('queued', 'running')`),
+      nextDue: db.prepare(`
+        SELECT min(t) AS t FROM (
+          SELECT min(run_after) AS t FROM jobs WHERE status = 'queued'
+          UNION ALL SELECT min(lease_expires_at) FROM jobs WHERE status = 'running')`),
+      job: db.prepare('SELECT * FROM jobs WHERE id = ?'),
+      botNote: db.prepare('SELECT note_id FROM bot_notes WHERE resource_key = ? AND kind = ?'),
+      setBotNote: db.prepare(`
+        INSERT INTO bot_notes (resource_key, kind, note_id) VALUES (?, ?, ?)
+        ON CONFLICT (resource_key, kind) DO UPDATE SET note_id = excluded.note_id`),
+      forgetBotNote: db.prepare('DELETE FROM bot_notes WHERE resource_key = ? AND kind = ?'),
+      markReported: db.prepare(
+        'INSERT OR IGNORE INTO reported_problems (scope, fingerprint, reported_at) VALUES (?, ?, ?)',
+      ),
+      pruneDeliveries: db.prepare(`
+        DELETE FROM deliveries WHERE received_at < ?
+          AND NOT EXISTS (SELECT 1 FROM jobs WHERE delivery_id = deliveries.id AND status IN ('queued', 'running'))`),
+      pruneReported: db.prepare('DELETE FROM reported_problems WHERE reported_at < ?'),
+    };
+  }
+
+  /** Stores a delivery and queues its job in one transaction; a delivery seen before is a duplicate. */
+  enqueue(delivery: NewDelivery): EnqueueResult {
+    return this.db.transaction((): EnqueueResult => {
+      const inserted = this.statements.insertDelivery.run({
+        ...delivery,
+        names: JSON.stringify(delivery.names),
+        confidential: delivery.confidential ? 1 : 0,
+      });
+      if (inserted.changes === 0) return { duplicate: true };
+      const deliveryId = Number(inserted.lastInsertRowid);
+      const job = this.statements.insertJob.run(deliveryId, delivery.resourceKey, delivery.receivedAt, delivery.receivedAt);
+      return { duplicate: false, deliveryId, jobId: Number(job.lastInsertRowid) };
+    })();
+  }
+
+  /**
+   * Leases the next job that may run now. Leases that expired (their holder died or hung) go back to the
+   * queue first, or fail the job when it has had all its attempts; the ids of jobs failed so are returned.
+   */
+  leaseNext(owner: string, now: number, leaseMs: number, maxAttempts: number): { job?: LeasedJob; exhausted: number[] } {
+    return this.db.transaction(() => {
+      const exhausted = (this.statements.failExhaustedLeases.all(now, now, maxAttempts) as Array<{ id: number }>).map(
+        (r) => r.id,
+      );
+      this.statements.expireLeases.run(now, maxAttempts);
+      const next = this.statements.nextJob.get({ now }) as JobRow | undefined;
+      if (!next) return { exhausted };
+      this.statements.lease.run({ id: next.id, owner, until: now + leaseMs, now });
+      const delivery = this.statements.delivery.get(next.delivery_id) as DeliveryRow;
+      return {
+        exhausted,
+        job: { ...next, status: 'running' as const, attempts: next.attempts + 1, lease_owner: owner, delivery },
+      };
+    }).immediate();
+  }
+
+  renewLease(jobId: number, owner: string, until: number): boolean {
+    return this.statements.renew.run(until, jobId, owner).changes === 1;
+  }
+
+  finish(jobId: number, owner: string, status: 'succeeded' | 'failed', now: number, error?: string): boolean {
+    return this.statements.finish.run({ id: jobId, owner, status, now, error: error ?? null }).changes === 1;
+  }
+
+  reschedule(jobId: number, owner: string, runAfter: number, error: string): boolean {
+    return this.statements.reschedule.run({ id: jobId, owner, runAfter, error }).changes === 1;
+  }
+
+  /** Gives a leased job back without counting the attempt (shutdown before it could finish). */
+  release(jobId: number, owner: string): boolean {
+    return this.statements.release.run(jobId, owner).changes === 1;
+  }
+
+  /**
+   * Requeues jobs whose lease holder is known to be dead (a previous process on this host), without waiting
+   * for their leases to expire; a job interrupted on its last attempt fails instead.
+   */
+  reclaimLeases(isDead: (owner: string) => boolean, maxAttempts: number, now: number): { requeued: number[]; failed: number[] } {
+    return this.db.transaction(() => {
+      const requeued: number[] = [];
+      const failed: number[] = [];
+      const rows = this.statements.runningLeases.all() as Array<{ id: number; lease_owner: string; attempts: number }>;
+      for (const row of rows) {
+        if (!isDead(row.lease_owner)) continue;
+        if (row.attempts >= maxAttempts) {
+          this.statements.failInterrupted.run(now, row.id, row.lease_owner);
+          failed.push(row.id);
+        } else {
+          this.statements.requeue.run(row.id, row.lease_owner);
+          requeued.push(row.id);
+        }
+      }
+      return { requeued, failed };
+    }).immediate();
+  }
+
+  queueDepth(): number {
+    return (this.statements.queueDepth.get() as { n: number }).n;
+  }
+
+  /** The earliest time a queued job becomes due or a lease expires. */
+  nextDueAt(): number | undefined {
+    return (this.statements.nextDue.get() as { t: number | null }).t ?? undefined;
+  }
+
+  job(jobId: number): JobRow | undefined {
+    return this.statements.job.get(jobId) as JobRow | undefined;
+  }
+
+  delivery(deliveryId: number): DeliveryRow | undefined {
+    return this.statements.delivery.get(deliveryId) as DeliveryRow | undefined;
+  }
+
+  botNoteId(resourceKey: string, kind: string): number | undefined {
+    return (this.statements.botNote.get(resourceKey, kind) as { note_id: number } | undefined)?.note_id;
+  }
+
+  rememberBotNote(resourceKey: string, kind: string, noteId: number): void {
+    this.statements.setBotNote.run(resourceKey, kind, noteId);
+  }
+
+  forgetBotNote(resourceKey: string, kind: string): void {
+    this.statements.forgetBotNote.run(resourceKey, kind);
+  }
+
+  /** Records that a problem was reported; false when it had been already (so it is not reported twice). */
+  markReported(scope: string, fingerprint: string, now: number): boolean {
+    return this.statements.markReported.run(scope, fingerprint, now).changes === 1;
+  }
+
+  /** Forgets finished work older than `before` (deliveries, their jobs, reported problems). */
+  prune(before: number): number {
+    const removed = this.statements.pruneDeliveries.run(before).changes;
+    this.statements.pruneReported.run(before);
+    return removed;
+  }
+
+  isHealthy(): boolean {
+    try {
+      this.db.prepare('SELECT 1').get();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
