@@ -98,7 +98,7 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
       const m = await context.messages().catch(() => undefined);
       if (!m) return;
       await context.status.update(
-        [`### ⚠️ ${m.jobFailedTitle}`, '', m.jobFailed(`\`${context.name}\``, row.attempts, reason), '', m.jobFailedHint].join('\n'),
+        [`### ⚠️ ${m.jobFailedTitle}`, '', m.jobFailed(`\`${context.name}\``, row.attempts, reason), '', m.jobFailedHint(delivery.idempotency_key)].join('\n'),
       );
     },
   });

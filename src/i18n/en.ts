@@ -45,7 +45,8 @@ export const en = {
   jobFailedTitle: 'Dagwright could not finish this job',
   jobFailed: (what: string, attempts: number, reason: string) =>
     `Handling ${what} failed after ${attempts} ${attempts === 1 ? 'attempt' : 'attempts'}: ${reason}`,
-  jobFailedHint: 'Nothing was left half-done on purpose; comment again to try once more.',
+  jobFailedHint: (deliveryId: string) =>
+    `To try again, write the comment again. The bot's log has the details under delivery \`${deliveryId}\`.`,
   internalError: 'an unexpected error (the details are in the bot log)',
 };
 

@@ -44,6 +44,7 @@ export const ru: Messages = {
   jobFailedTitle: 'Dagwright не смог завершить задачу',
   jobFailed: (what: string, attempts: number, reason: string) =>
     `Обработка события ${what} не удалась после попыток: ${attempts}. Причина: ${reason}`,
-  jobFailedHint: 'Ничего не осталось сделанным наполовину; напишите комментарий ещё раз, чтобы повторить.',
+  jobFailedHint: (deliveryId: string) =>
+    `Чтобы повторить, напишите комментарий ещё раз. Подробности — в журнале бота, доставка \`${deliveryId}\`.`,
   internalError: 'непредвиденная ошибка (подробности — в журнале бота)',
 };

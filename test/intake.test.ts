@@ -1,0 +1,206 @@
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { FakeGitLab } from './support/fake-gitlab.ts';
+import { gitlabSamplesDir, metricValue, startBot, waitFor, WEBHOOK_SECRET, type RunningBot } from './support/harness.ts';
+import { deliveryHeaders, issueEvent, noteOnIssue, pipelineEvent } from './support/payloads.ts';
+
+function storedDeliveries(bot: RunningBot): number {
+  return (bot.dagwright.store.db.prepare('SELECT count(*) AS n FROM deliveries').get() as { n: number }).n;
+}
+
+describe('webhook intake', () => {
+  const gitlab = new FakeGitLab();
+  let bot: RunningBot;
+  const routed: Array<{ name: string; payload: unknown }> = [];
+  const handlerNames = [
+    'issue.open',
+    'note.issue',
+    'note.merge_request',
+    'merge_request.open',
+    'merge_request.merge',
+    'pipeline',
+    'emoji.award',
+  ] as const;
+
+  before(async () => {
+    await gitlab.start();
+    bot = await startBot({
+      gitlab,
+      config: { webhookSecrets: [WEBHOOK_SECRET, 'the-previous-secret'], webhookSigningSecret: 'whsec_' + Buffer.from('signing-key-0123456789').toString('base64') },
+      register: (b) => {
+        for (const name of handlerNames) b.on(name, (ctx) => void routed.push({ name, payload: ctx.payload }));
+      },
+    });
+  });
+  after(async () => {
+    await bot.stop();
+    await gitlab.stop();
+  });
+
+  const samples: Array<[file: string, header: string, handler: string, tweak?: (body: Record<string, any>) => void]> = [
+    ['issue-open.json', 'Issue Hook', 'issue.open'],
+    ['note-on-issue.json', 'Note Hook', 'note.issue'],
+    ['note-on-merge-request.json', 'Note Hook', 'note.merge_request'],
+    ['merge-request-open.json', 'Merge Request Hook', 'merge_request.open'],
+    ['pipeline.json', 'Pipeline Hook', 'pipeline'],
+    ['emoji-award-on-issue-note.json', 'Emoji Hook', 'emoji.award'],
+    // The two shapes GitLab's docs describe in words (see gitlab-samples/README.md).
+    [
+      'note-on-merge-request.json',
+      'Note Hook',
+      'note.merge_request',
+      (body) => {
+        body.object_attributes.id = 1245;
+        body.object_attributes.type = 'DiffNote';
+        body.object_attributes.discussion_id = '87805b7c09016a7058e91bdbe7b29d1f284a39e6';
+        body.object_attributes.position = { base_sha: 'b5d6', start_sha: '7c9c', head_sha: '4803', old_path: 'a.py', new_path: 'a.py', position_type: 'text', old_line: null, new_line: 3, line_range: null };
+        body.object_attributes.original_position = body.object_attributes.position;
+      },
+    ],
+    [
+      'merge-request-open.json',
+      'Merge Request Hook',
+      'merge_request.merge',
+      (body) => {
+        body.object_attributes.action = 'merge';
+        body.object_attributes.state = 'merged';
+      },
+    ],
+  ];
+
+  const samplesDir = gitlabSamplesDir();
+  for (const [file, header, handler, tweak] of samples) {
+    test(`GitLab's ${file}${tweak ? ` (as ${handler})` : ''} is accepted and reaches the ${handler} handler`, {
+      skip: samplesDir ? false : 'GitLab samples not found at ../shared/gitlab-samples beside the repository',
+    }, async () => {
+      const body = JSON.parse(fs.readFileSync(path.join(samplesDir!, file), 'utf8'));
+      tweak?.(body);
+      const before = routed.length;
+      const res = await bot.deliver({ headers: deliveryHeaders(header), body });
+      assert.equal(res.status, 200);
+      assert.deepEqual(await res.json(), { result: 'accepted' });
+      const call = await waitFor(() => routed.slice(before).find((r) => r.name === handler), { what: handler });
+      assert.equal((call.payload as { object_kind: string }).object_kind, body.object_kind);
+    });
+  }
+
+  test('a confidential note is routed like any note and flagged confidential', async () => {
+    let seen: boolean | undefined;
+    bot.dagwright.bot.on('note.issue', (ctx) => {
+      if ((ctx.payload.object_attributes.note as string) === 'secret plans') seen = ctx.confidential;
+    });
+    const res = await bot.deliver(noteOnIssue({ note: 'secret plans', confidential: true }));
+    assert.equal(res.status, 200);
+    assert.equal(await waitFor(() => seen !== undefined && { seen }).then((r) => r.seen), true);
+  });
+
+  test('a wrong or missing token gets 401 and nothing is stored', async () => {
+    const stored = storedDeliveries(bot);
+    const wrong = await bot.deliver(issueEvent(), 'not-the-secret');
+    assert.equal(wrong.status, 401);
+    const missing = await bot.deliver(issueEvent(), null);
+    assert.equal(missing.status, 401);
+    assert.equal(storedDeliveries(bot), stored);
+  });
+
+  test('the previous secret is still accepted during a rotation', async () => {
+    const res = await bot.deliver(issueEvent({ iid: 50 }), 'the-previous-secret');
+    assert.equal(res.status, 200);
+  });
+
+  test('malformed JSON, a non-GitLab body and a payload without what routing needs get 400, nothing stored', async () => {
+    const stored = storedDeliveries(bot);
+    const post = (body: string, event = 'Issue Hook') =>
+      fetch(`${bot.url}/webhooks/gitlab`, {
+        method: 'POST',
+        headers: { ...deliveryHeaders(event), 'X-Gitlab-Token': WEBHOOK_SECRET },
+        body,
+      });
+    const garbage = await post('{"object_kind": "issue", ');
+    assert.equal(garbage.status, 400);
+    const notGitLab = await post(JSON.stringify({ hello: 'world' }));
+    assert.equal(notGitLab.status, 400);
+    const noIid = issueEvent();
+    delete (noIid.body.object_attributes as Record<string, unknown>).iid;
+    const missing = await post(JSON.stringify(noIid.body));
+    assert.equal(missing.status, 400);
+    assert.match(((await missing.json()) as { detail: string }).detail, /object_attributes\.iid/);
+    const wrongKind = await post(JSON.stringify(issueEvent().body), 'Note Hook');
+    assert.equal(wrongKind.status, 400);
+    assert.equal(storedDeliveries(bot), stored);
+    assert.ok((await metricValue(bot, 'dagwright_webhook_deliveries_total', 'result="invalid"')) >= 4);
+  });
+
+  test('a body over 25 MB gets 413 and nothing is stored', async () => {
+    const stored = storedDeliveries(bot);
+    const huge = issueEvent({ description: 'x'.repeat(25 * 1024 * 1024) });
+    const res = await bot.deliver(huge);
+    assert.equal(res.status, 413);
+    assert.equal(storedDeliveries(bot), stored);
+  });
+
+  test('an event kind Dagwright does not handle gets 200 and is counted as ignored', async () => {
+    const ignoredBefore = await metricValue(bot, 'dagwright_webhook_deliveries_total', 'result="ignored"');
+    const stored = storedDeliveries(bot);
+    const res = await bot.deliver({ headers: deliveryHeaders('Push Hook'), body: { object_kind: 'push', ref: 'refs/heads/main' } });
+    assert.equal(res.status, 200);
+    assert.equal(((await res.json()) as { result: string }).result, 'ignored');
+    assert.equal(storedDeliveries(bot), stored);
+    assert.equal(await metricValue(bot, 'dagwright_webhook_deliveries_total', 'result="ignored"'), ignoredBefore + 1);
+  });
+
+  test('a Standard Webhooks signature is checked when GitLab sends one', async () => {
+    const delivery = pipelineEvent();
+    const body = JSON.stringify(delivery.body);
+    const id = 'msg_1';
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const key = Buffer.from('signing-key-0123456789');
+    const good = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');
+    const send = (signature: string) =>
+      fetch(`${bot.url}/webhooks/gitlab`, {
+        method: 'POST',
+        headers: {
+          ...deliveryHeaders('Pipeline Hook'),
+          'X-Gitlab-Token': WEBHOOK_SECRET,
+          'webhook-id': id,
+          'webhook-timestamp': timestamp,
+          'webhook-signature': signature,
+        },
+        body,
+      });
+    assert.equal((await send(`v1,${good.replace(/^./, good[0] === 'A' ? 'B' : 'A')}`)).status, 401);
+    assert.equal((await send(`v1,${good}`)).status, 200);
+  });
+
+  test('the webhook answers before handlers run, and a throwing handler never becomes a 5xx', async () => {
+    let finished = false;
+    bot.dagwright.bot.on('issue.reopen', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      finished = true;
+      throw new Error('handler bug');
+    });
+    const started = performance.now();
+    const res = await bot.deliver(issueEvent({ iid: 60, action: 'reopen' }));
+    const elapsed = performance.now() - started;
+    assert.equal(res.status, 200);
+    assert.ok(elapsed < 500, `answered in ${elapsed.toFixed(0)} ms`);
+    assert.equal(finished, false);
+    await waitFor(() => finished, { what: 'the slow handler' });
+    const next = await bot.deliver(issueEvent({ iid: 61 }));
+    assert.equal(next.status, 200);
+  });
+
+  test('/healthz, /readyz and /metrics answer', async () => {
+    assert.equal((await fetch(`${bot.url}/healthz`)).status, 200);
+    const ready = await fetch(`${bot.url}/readyz`);
+    assert.equal(ready.status, 200);
+    assert.deepEqual(((await ready.json()) as { checks: unknown }).checks, { database: true, gitlab: true });
+    const metrics = await (await fetch(`${bot.url}/metrics`)).text();
+    for (const name of ['dagwright_webhook_deliveries_total', 'dagwright_jobs_total', 'dagwright_job_duration_seconds', 'dagwright_queue_depth']) {
+      assert.match(metrics, new RegExp(`^# TYPE ${name} `, 'm'));
+    }
+  });
+});

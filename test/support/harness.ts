@@ -1,0 +1,94 @@
+// Runs a real Dagwright (HTTP server, SQLite, worker) on a free loopback port against a GitLab double.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createDagwright, type Dagwright } from '../../src/app.ts';
+import type { Bot } from '../../src/bot/bot.ts';
+import type { ServerConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/log.ts';
+import type { FakeGitLab } from './fake-gitlab.ts';
+import { toRequestInit, type Delivery } from './payloads.ts';
+
+export const WEBHOOK_SECRET = 'webhook-secret-for-tests';
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export function tempDir(prefix = 'dagwright-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export function testConfig(gitlab: FakeGitLab, overrides: Partial<ServerConfig> = {}): ServerConfig {
+  return {
+    gitlabUrl: gitlab.url,
+    gitlabToken: gitlab.token,
+    webhookSecrets: [WEBHOOK_SECRET],
+    webhookSigningSecret: undefined,
+    port: 0,
+    host: '127.0.0.1',
+    dataDir: tempDir(),
+    logLevel: 'silent',
+    allowedProjects: [],
+    workerConcurrency: 4,
+    jobMaxAttempts: 5,
+    jobLeaseMs: 10_000,
+    ...overrides,
+  };
+}
+
+export type RunningBot = {
+  dagwright: Dagwright;
+  url: string;
+  deliver(delivery: Delivery, token?: string | null): Promise<Response>;
+  stop(): Promise<void>;
+};
+
+export async function startBot(options: {
+  gitlab: FakeGitLab;
+  register?: (bot: Bot) => void;
+  config?: Partial<ServerConfig>;
+}): Promise<RunningBot> {
+  const dagwright = createDagwright({
+    config: testConfig(options.gitlab, options.config),
+    register: options.register,
+    log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    worker: { backoff: { baseMs: 30, maxMs: 300 }, pollMs: 25 },
+    gitlabRetry: { minTimeoutMs: 10, maxTimeoutMs: 50 },
+  });
+  const { port } = await dagwright.listen();
+  await dagwright.start();
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    dagwright,
+    url,
+    deliver: (delivery, token = WEBHOOK_SECRET) =>
+      fetch(`${url}/webhooks/gitlab`, toRequestInit(delivery, token === null ? undefined : token)),
+    stop: () => dagwright.stop(2_000),
+  };
+}
+
+export async function waitFor<T>(
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  { timeoutMs = 5_000, what = 'condition' }: { timeoutMs?: number; what?: string } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** GitLab's own webhook samples, kept beside the repository in ../shared/gitlab-samples. */
+export function gitlabSamplesDir(): string | undefined {
+  const dir = path.resolve(repoRoot, '../shared/gitlab-samples');
+  return fs.existsSync(dir) ? dir : undefined;
+}
+
+export async function metricValue(bot: RunningBot, name: string, labels = ''): Promise<number> {
+  const text = await (await fetch(`${bot.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels ? `{${labels}}` : ''} `));
+  return line ? Number(line.split(' ').pop()) : NaN;
+}
