@@ -68,6 +68,22 @@ export class FakeGitLab {
     this.faults.push(fault);
   }
 
+  /** Records a note written by a person, as GitLab would have stored it before sending its hook. */
+  addNote(note: { projectId: number; type: 'Issue' | 'MergeRequest'; iid: number; id: number; body: string; author: { id: number; username: string } }): void {
+    const now = new Date().toISOString();
+    this.notes.push({
+      id: note.id,
+      body: note.body,
+      author: { ...note.author, name: note.author.username, state: 'active' },
+      system: false,
+      noteable_type: note.type,
+      noteable_iid: note.iid,
+      project_id: note.projectId,
+      created_at: now,
+      updated_at: now,
+    });
+  }
+
   notesOn(projectId: number, type: 'Issue' | 'MergeRequest', iid: number): FakeNote[] {
     return this.notes.filter((n) => n.project_id === projectId && n.noteable_type === type && n.noteable_iid === iid);
   }

@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ConfigError, loadConfig } from '../src/config.ts';
+import { parseRepoConfig, defaultRepoConfig } from '../src/bot/repo-config.ts';
+import { prepareComment } from '../src/gitlab/comments.ts';
+import { redact, redactDeep, registerSecret } from '../src/redact.ts';
+import { createLogger } from '../src/log.ts';
+import { Writable } from 'node:stream';
+
+describe('redaction', () => {
+  const cases: Array<[string, string]> = [
+    ['postgresql://etl:s3cr3t@db.internal:5432/orders', 'postgresql://etl:****@db.internal:5432/orders'],
+    ['mysql://root:p%40ss@10.0.0.5/shop?ssl=true', 'mysql://root:****@10.0.0.5/shop?ssl=true'],
+    ['host=db password=hunter2 user=etl', 'host=db password=**** user=etl'],
+    ['PWD: "correct horse"', 'PWD: ****'],
+    ['token glpat-AbCdEfGhIjKlMnOpQrSt12 leaked', 'token glpat-**** leaked'],
+    ['key sk-proj-abcdefghijklmnopqrstuvwxyz0123', 'key sk-**** '.trimEnd()],
+    ['Authorization: Bearer abc.def.ghi-jkl', 'Authorization: Bearer ****'],
+    ['https://gitlab.example.com/group/project', 'https://gitlab.example.com/group/project'],
+    ['tokens: 1200 input', 'tokens: 1200 input'],
+  ];
+  for (const [input, expected] of cases) {
+    test(`masks ${JSON.stringify(input)}`, () => assert.equal(redact(input), expected));
+  }
+
+  test('a registered secret is masked wherever it appears, also deep in objects', () => {
+    registerSecret('a-very-specific-value-42');
+    assert.deepEqual(redactDeep({ list: ['x a-very-specific-value-42 y'], n: 1 }), { list: ['x **** y'], n: 1 });
+  });
+
+  test('log lines are redacted, messages and fields and errors alike', async () => {
+    let out = '';
+    const sink = new Writable({ write: (chunk, _e, cb) => ((out += chunk.toString()), cb()) });
+    const log = createLogger('info', sink);
+    log.info({ uri: 'postgres://u:pw@h/db' }, 'connecting with password=hunter2');
+    log.error({ err: new Error('login failed for postgres://u:pw@h/db') }, 'failed');
+    await new Promise((r) => setImmediate(r));
+    assert.doesNotMatch(out, /hunter2|:pw@/);
+    assert.match(out, /password=\*\*\*\*/);
+    assert.match(out, /login failed for postgres:\/\/u:\*\*\*\*@h\/db/);
+  });
+
+  test('a comment never starts a line with a slash outside code, and never carries a secret', () => {
+    const body = prepareComment('Run:\n/close\n  /label ~x\n```\n/keep in code\n```\npassword=abc');
+    assert.equal(body, 'Run:\n\\/close\n  \\/label ~x\n```\n/keep in code\n```\npassword=****');
+  });
+});
+
+describe('server configuration', () => {
+  const base = { GITLAB_URL: 'https://gitlab.example.com/', GITLAB_TOKEN: 'glpat-x', WEBHOOK_SECRET: 's' };
+
+  test('defaults', () => {
+    const config = loadConfig(base);
+    assert.equal(config.gitlabUrl, 'https://gitlab.example.com');
+    assert.equal(config.port, 3000);
+    assert.equal(config.workerConcurrency, 4);
+    assert.deepEqual(config.webhookSecrets, ['s']);
+    assert.deepEqual(config.allowedProjects, []);
+  });
+
+  test('every problem is listed at once, each naming its variable', () => {
+    assert.throws(
+      () => loadConfig({ GITLAB_URL: 'gitlab', WORKER_CONCURRENCY: '0', LOG_LEVEL: 'loud' }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        const text = err.problems.join('\n');
+        for (const name of ['GITLAB_URL', 'GITLAB_TOKEN', 'WEBHOOK_SECRET', 'WORKER_CONCURRENCY', 'LOG_LEVEL']) {
+          assert.match(text, new RegExp(`^${name} `, 'm'));
+        }
+        return true;
+      },
+    );
+  });
+
+  test('rotation secret and project allowlist', () => {
+    const config = loadConfig({ ...base, WEBHOOK_SECRET_PREVIOUS: 'old', ALLOWED_PROJECTS: '12, data/warehouse ,' });
+    assert.deepEqual(config.webhookSecrets, ['s', 'old']);
+    assert.deepEqual(config.allowedProjects, ['12', 'data/warehouse']);
+  });
+});
+
+describe('repository configuration', () => {
+  test('an absent or empty file means the defaults', () => {
+    assert.deepEqual(parseRepoConfig(''), { config: defaultRepoConfig, problems: [] });
+    assert.equal(defaultRepoConfig.pack, 'airflow-sql');
+    assert.equal(defaultRepoConfig.min_access_level, 'developer');
+    assert.equal(defaultRepoConfig.branch_prefix, 'dagwright/');
+  });
+
+  test('a valid file is read', () => {
+    const { config, problems } = parseRepoConfig(
+      'pack: spark-docker\nairflow_version: 2\nlabels: [data-pipeline]\nlanguage: ru\ndefaults: {owner: data-platform, retries: 3}\n',
+    );
+    assert.deepEqual(problems, []);
+    assert.equal(config.pack, 'spark-docker');
+    assert.equal(config.airflow_version, 2);
+    assert.deepEqual(config.labels, ['data-pipeline']);
+    assert.equal(config.defaults.owner, 'data-platform');
+    assert.equal(config.defaults.retry_delay, '5m');
+  });
+
+  test('bad fields fall back to their defaults and are named; good fields are kept', () => {
+    const { config, problems } = parseRepoConfig(
+      'airflow_version: 4\ndags_root: ../outside\npack: spark-docker\nlanguge: ru\ndefaults: {retries: many, owner: team-a}\n',
+    );
+    assert.equal(config.pack, 'spark-docker');
+    assert.equal(config.airflow_version, 3);
+    assert.equal(config.dags_root, 'dags');
+    assert.equal(config.defaults.owner, 'team-a');
+    assert.equal(config.defaults.retries, 2);
+    const text = problems.join('\n');
+    assert.match(text, /^airflow_version: must be 2 or 3$/m);
+    assert.match(text, /^dags_root: /m);
+    assert.match(text, /^languge: unknown field$/m);
+    assert.match(text, /^defaults\.retries: /m);
+  });
+
+  test('YAML that does not parse is one problem, and the defaults', () => {
+    const { config, problems } = parseRepoConfig('pack: [unclosed\n');
+    assert.deepEqual(config, defaultRepoConfig);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]!, /not valid YAML/);
+  });
+});
