@@ -1,6 +1,6 @@
 // Wires one running Dagwright: store, GitLab client, bot with its handlers, worker, intake and HTTP server.
 import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
+import type http from 'node:http';
 import { registerHandlers } from '../handlers/index.ts';
 import { Bot } from './bot/bot.ts';
 import { Context, type BotUser } from './bot/context.ts';
@@ -13,7 +13,7 @@ import { createLogger, type Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { Worker } from './queue/worker.ts';
 import { registerSecret } from './redact.ts';
-import { createServer } from './server.ts';
+import { createHttpServer } from './server.ts';
 import { openDatabase } from './store/db.ts';
 import { Store, type DeliveryRow } from './store/store.ts';
 
@@ -37,11 +37,11 @@ export type Dagwright = {
   worker: Worker;
   metrics: Metrics;
   log: Logger;
-  app: ReturnType<typeof createServer>;
+  server: http.Server;
   botUser(): BotUser | undefined;
   /** Asks GitLab who the bot is (retrying until it answers), then starts the worker. */
   start(): Promise<BotUser>;
-  listen(): Promise<{ server: ServerType; port: number }>;
+  listen(): Promise<{ port: number }>;
   /** Stops taking deliveries, lets running jobs finish (up to graceMs), and closes the database. */
   stop(graceMs?: number): Promise<void>;
 };
@@ -68,7 +68,7 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
 
   let botUser: BotUser | undefined;
   let stopping = false;
-  let server: ServerType | undefined;
+  let listening = false;
 
   const contextFor = (event: GitLabEvent, delivery: DeliveryRow) => {
     if (!botUser) throw new Error('the bot user is not known yet');
@@ -114,7 +114,7 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
     onEnqueued: () => worker.notify(),
   });
 
-  const app = createServer({
+  const { server } = createHttpServer({
     intake,
     metrics,
     log,
@@ -149,23 +149,23 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
   }
 
   async function listen() {
-    const started = await new Promise<{ server: ServerType; port: number }>((resolve) => {
-      const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info: AddressInfo) =>
-        resolve({ server: s, port: info.port }),
-      );
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
     });
-    server = started.server;
-    log.info({ port: started.port }, 'listening');
-    return started;
+    listening = true;
+    const port = (server.address() as AddressInfo).port;
+    log.info({ port }, 'listening');
+    return { port };
   }
 
   async function stop(graceMs = 25_000) {
     stopping = true;
     clearInterval(pruneTimer);
-    if (server) {
-      const closing = new Promise<void>((resolve) => server!.close(() => resolve()));
+    if (listening) {
+      const closing = new Promise<void>((resolve) => server.close(() => resolve()));
       // Idle keep-alive connections would hold close() open.
-      (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      server.closeIdleConnections();
       await closing;
     }
     await worker.drain(graceMs);
@@ -183,7 +183,7 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
     worker,
     metrics,
     log,
-    app,
+    server,
     botUser: () => botUser,
     start,
     listen,

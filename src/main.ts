@@ -122,7 +122,7 @@ async function replayCommand(file: string | undefined): Promise<void> {
       bot.start(),
       new Promise<never>((_, reject) => setTimeout(() => reject(new Error('GitLab did not answer GET /user within 30 s')), 30_000).unref()),
     ]);
-    const outcome = bot.intake.receive(new Headers(recorded.headers), JSON.stringify(recorded.body), { trusted: true });
+    const outcome = await bot.intake.receive(new Headers(recorded.headers), JSON.stringify(recorded.body), { trusted: true });
     const names = outcome.event?.names ?? [];
     console.log(`delivery: ${outcome.result}${outcome.detail ? ` (${outcome.detail})` : ''}`);
     if (names.length) console.log(`event: ${names.join(', ')} → ${bot.bot.handlerCount(names)} handler(s); bot user @${user.username}`);

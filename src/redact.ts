@@ -18,6 +18,9 @@ const patterns: Array<[RegExp, string]> = [
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g, `$1 ${MASK}`],
 ];
 
+// A cheap first look: text with none of these cannot match any pattern above (most strings of a payload).
+const mayHoldSecret = /:\/\/[^\s/@]*:|pass|pwd|secret|token|key|gl[a-z]{1,5}-|sk-|bearer|basic/i;
+
 // Values known to be secret at run time (the GitLab token, the webhook secrets, the model key).
 const knownSecrets = new Set<string>();
 
@@ -30,6 +33,7 @@ export function redact(text: string): string {
   for (const secret of knownSecrets) {
     if (out.includes(secret)) out = out.split(secret).join(MASK);
   }
+  if (!mayHoldSecret.test(out)) return out;
   for (const [pattern, replacement] of patterns) out = out.replace(pattern, replacement);
   return out;
 }

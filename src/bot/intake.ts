@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from '../log.ts';
 import type { DeliveryResult, Metrics } from '../metrics.ts';
 import { redactDeep } from '../redact.ts';
+import { GroupCommit } from '../store/group-commit.ts';
 import type { Store } from '../store/store.ts';
 import { isFromBotOrSystem, kindOfHeader, parseEvent, type GitLabEvent } from './events.ts';
 import { signatureMatches, tokenMatches } from './verify.ts';
@@ -43,11 +44,12 @@ export type Intake = {
    * Handles one delivery. `tokenVerified`: authenticate() passed already; `trusted`: no authentication at all
    * (a recorded delivery replayed by the operator).
    */
-  receive(headers: HeaderSource, rawBody: string, options?: ReceiveOptions): IntakeOutcome;
+  receive(headers: HeaderSource, rawBody: string, options?: ReceiveOptions): Promise<IntakeOutcome>;
 };
 
 export function createIntake(deps: IntakeDeps): Intake {
-  const { store, metrics, log } = deps;
+  const { metrics, log } = deps;
+  const storage = new GroupCommit(deps.store);
   const allowed = new Set(deps.allowedProjects.map((p) => p.toLowerCase()));
 
   const authenticate = (headers: HeaderSource) =>
@@ -58,7 +60,7 @@ export function createIntake(deps: IntakeDeps): Intake {
     return { status, result, detail, ...extra };
   };
 
-  function receive(headers: HeaderSource, rawBody: string, options: ReceiveOptions = {}): IntakeOutcome {
+  async function receive(headers: HeaderSource, rawBody: string, options: ReceiveOptions = {}): Promise<IntakeOutcome> {
     if (!options.trusted) {
       if (!options.tokenVerified && !authenticate(headers)) {
         return outcome('unauthorized', 401, 'missing or wrong X-Gitlab-Token');
@@ -105,7 +107,7 @@ export function createIntake(deps: IntakeDeps): Intake {
       headers.get('x-gitlab-webhook-uuid') ||
       `sha256:${createHash('sha256').update(`${eventHeader}\n${rawBody}`).digest('hex')}`;
     const receivedAt = Date.now();
-    const stored = store.enqueue({
+    const stored = await storage.enqueue({
       idempotencyKey: deliveryKey,
       meaningKey: event.meaningKey,
       eventHeader: eventHeader!,
@@ -123,7 +125,7 @@ export function createIntake(deps: IntakeDeps): Intake {
       return outcome('duplicate', 200, 'this event was received before', { event, deliveryKey });
     }
     deps.onEnqueued();
-    log.info({ delivery: deliveryKey, event: event.names.at(-1), resource: event.resourceKey, job: stored.jobId }, 'delivery queued');
+    log.debug({ delivery: deliveryKey, event: event.names.at(-1), resource: event.resourceKey, job: stored.jobId }, 'delivery queued');
     return outcome('accepted', 200, undefined, { event, deliveryKey, jobId: stored.jobId });
   }
 

@@ -1,0 +1,24 @@
+# Dagwright: runs the TypeScript sources directly on Node 24 (type stripping, no build step).
+FROM node:24-slim
+
+ENV NODE_ENV=production \
+    DATA_DIR=/data \
+    PORT=3000
+
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+COPY src ./src
+COPY handlers ./handlers
+COPY prompts ./prompts
+
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME ["/data"]
+EXPOSE 3000
+
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+
+CMD ["node", "src/main.ts", "serve"]
