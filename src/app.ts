@@ -111,7 +111,7 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
     signingSecret: config.webhookSigningSecret,
     allowedProjects: config.allowedProjects,
     botUserId: () => botUser?.id,
-    onEnqueued: () => worker.notify(),
+    onEnqueued: (resourceKey) => worker.notify(resourceKey),
   });
 
   const { server } = createHttpServer({

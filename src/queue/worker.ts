@@ -41,6 +41,7 @@ export class Worker {
   readonly owner = makeOwner();
   private readonly options: Required<WorkerOptions>;
   private readonly inFlight = new Map<number, Promise<void>>();
+  private readonly runningKeys = new Set<string>();
   private running = false;
   private draining = false;
   private pumpScheduled = false;
@@ -75,9 +76,14 @@ export class Worker {
     this.notify();
   }
 
-  /** New work may be ready: look at the queue soon. */
-  notify(): void {
+  /**
+   * New work may be ready: look at the queue soon. A job for a resource this worker is busy with, or any job
+   * while every slot is taken, cannot start now; the running job's end looks at the queue again.
+   */
+  notify(resourceKey?: string): void {
     if (!this.running || this.draining || this.pumpScheduled) return;
+    if (this.inFlight.size >= this.options.concurrency) return;
+    if (resourceKey !== undefined && this.runningKeys.has(resourceKey)) return;
     this.pumpScheduled = true;
     setImmediate(() => {
       this.pumpScheduled = false;
@@ -105,8 +111,10 @@ export class Worker {
       }
       if (!leased.job) break;
       const job = leased.job;
+      this.runningKeys.add(job.resource_key);
       const done = this.execute(job).finally(() => {
         this.inFlight.delete(job.id);
+        this.runningKeys.delete(job.resource_key);
         this.notify();
       });
       this.inFlight.set(job.id, done);

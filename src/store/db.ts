@@ -61,7 +61,7 @@ export function openDatabase(dataDir: string, fileName = 'dagwright.db'): Db {
   const db = new Database(path.join(dataDir, fileName));
   db.pragma('journal_mode = WAL');
   // FULL: a delivery is on disk before GitLab hears 200, even if the machine loses power.
-  db.pragma('synchronous = ' + (process.env.SYNC ?? 'FULL'));
+  db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   migrate(db);
