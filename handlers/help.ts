@@ -22,9 +22,18 @@ export function registerHelp(bot: Bot): void {
         await context.reply(m.unknownCommand(name, undefined));
         return;
       }
+      const row = (c: { usage: string; summary: string }) => `| \`${c.usage}\` | ${c.summary} |`;
       const body = one
-        ? m.helpOne(one)
-        : [`#### ${m.helpTitle}`, '', m.helpIntro.replace('{bot}', context.botUser.username), '', m.helpTable(commands)].join('\n');
+        ? `\`${one.usage}\`: ${one.summary}`
+        : [
+            `#### ${m.helpTitle}`,
+            '',
+            m.helpIntro(context.botUser.username),
+            '',
+            `| ${m.helpColumns.join(' | ')} |`,
+            '|---|---|',
+            ...commands.map(row),
+          ].join('\n');
       await context.reply(body);
     },
   });

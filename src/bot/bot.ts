@@ -5,6 +5,7 @@ import type { Messages } from '../i18n/index.ts';
 import { gitlabQuickActions, parseCommands, suggestCommand, type ParsedCommand } from './commands.ts';
 import type { Context } from './context.ts';
 import type { AnyPayload, EventName, NotePayload, PayloadFor } from './events.ts';
+import { roleName } from './permissions.ts';
 import { minAccessLevelOf } from './repo-config.ts';
 
 export type Handler<P extends AnyPayload = AnyPayload> = (context: Context<P>) => unknown;
@@ -122,7 +123,7 @@ export class Bot {
       definition.minAccessLevel === 'config' ? minAccessLevelOf(await context.config()) : definition.minAccessLevel;
     const actual = await context.actorAccessLevel();
     if (actual >= required) return true;
-    const levelName = (level: number) => m.accessLevelNames[level] ?? m.noAccess;
+    const levelName = (level: number) => roleName(level) ?? m.noAccess;
     await context.reply(m.accessDenied(name, levelName(required), levelName(actual)));
     return false;
   }

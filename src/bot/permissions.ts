@@ -12,6 +12,13 @@ export const AccessLevel = {
 } as const;
 export type AccessLevelName = keyof typeof AccessLevel;
 
+/** GitLab's own role names (GitLab shows them untranslated in its API and settings). */
+const roleNames: Record<number, string> = { 10: 'Guest', 20: 'Reporter', 30: 'Developer', 40: 'Maintainer', 50: 'Owner' };
+
+export function roleName(level: number): string | undefined {
+  return roleNames[level];
+}
+
 export class AccessLevels {
   private readonly gitlab: GitLabClient;
   private readonly cache: LRUCache<string, number>;

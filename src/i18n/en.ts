@@ -1,21 +1,9 @@
 // Every sentence the bot writes in English. None may start a line with "/" (GitLab would run it).
 
-export type CommandHelp = { name: string; usage: string; summary: string };
-
 export const en = {
-  accessLevelNames: {
-    10: 'Guest',
-    20: 'Reporter',
-    30: 'Developer',
-    40: 'Maintainer',
-    50: 'Owner',
-  } as Record<number, string>,
-
   helpTitle: 'Dagwright commands',
-  helpIntro: 'Write a command at the start of a line in a comment, or mention me: `@{bot} help`.',
-  helpTable: (commands: CommandHelp[]) =>
-    ['| command | what it does |', '|---|---|', ...commands.map((c) => `| \`${c.usage}\` | ${c.summary} |`)].join('\n'),
-  helpOne: (command: CommandHelp) => `\`${command.usage}\`: ${command.summary}`,
+  helpIntro: (bot: string) => `Write a command at the start of a line in a comment, or mention me: \`@${bot} help\`.`,
+  helpColumns: ['command', 'what it does'] as [string, string],
 
   commandSummaries: {
     help: 'the commands and what they do; `help NAME` for one command',

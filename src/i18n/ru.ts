@@ -1,20 +1,10 @@
 // Every sentence the bot writes in Russian. None may start a line with "/" (GitLab would run it).
-import type { CommandHelp, Messages } from './en.ts';
+import type { Messages } from './en.ts';
 
 export const ru: Messages = {
-  accessLevelNames: {
-    10: 'Guest',
-    20: 'Reporter',
-    30: 'Developer',
-    40: 'Maintainer',
-    50: 'Owner',
-  },
-
   helpTitle: 'Команды Dagwright',
-  helpIntro: 'Напишите команду в начале строки комментария или упомяните меня: `@{bot} help`.',
-  helpTable: (commands: CommandHelp[]) =>
-    ['| команда | что делает |', '|---|---|', ...commands.map((c) => `| \`${c.usage}\` | ${c.summary} |`)].join('\n'),
-  helpOne: (command: CommandHelp) => `\`${command.usage}\`: ${command.summary}`,
+  helpIntro: (bot: string) => `Напишите команду в начале строки комментария или упомяните меня: \`@${bot} help\`.`,
+  helpColumns: ['команда', 'что делает'],
 
   commandSummaries: {
     help: 'список команд; `help ИМЯ` — об одной команде',
