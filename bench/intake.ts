@@ -2,7 +2,8 @@
 // synchronous=FULL, worker running) from this process over loopback with GitLab-shaped deliveries, then a
 // bare node:http server that only answers 200, with the same requests, and reports both and their ratio.
 //
-//   npm run bench:intake [-- --connections 200 --seconds 10]
+//   npm run bench:intake [-- --connections 200 --seconds 10 --profile DIR]
+//   (--profile writes a V8 CPU profile of the dagwright process into DIR)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -20,6 +21,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '200' },
     seconds: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '2' },
+    profile: { type: 'string' },
   },
 });
 const connections = Number(values.connections);
@@ -125,7 +127,7 @@ async function main() {
 
   // LOG_LEVEL=info, the default: one log line per delivery is part of the cost.
   const bot = await startProcess(
-    [path.join(repoRoot, 'src/main.ts'), 'serve'],
+    [...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values.profile)}`] : []), path.join(repoRoot, 'src/main.ts'), 'serve'],
     { GITLAB_URL: gitlab.url, GITLAB_TOKEN: gitlab.token, WEBHOOK_SECRET: secret, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
     /"port":(\d+),"msg":"listening"/,
   );

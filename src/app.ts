@@ -14,7 +14,7 @@ import { createMetrics, type Metrics } from './metrics.ts';
 import { Worker } from './queue/worker.ts';
 import { registerSecret } from './redact.ts';
 import { createHttpServer } from './server.ts';
-import { openDatabase } from './store/db.ts';
+import { openDatabases } from './store/db.ts';
 import { Store, type DeliveryRow } from './store/store.ts';
 
 export type DagwrightOptions = {
@@ -59,7 +59,7 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
   const { config } = options;
   for (const secret of [config.gitlabToken, ...config.webhookSecrets, config.webhookSigningSecret]) registerSecret(secret);
   const log = options.log ?? createLogger(config.logLevel);
-  const store = new Store(openDatabase(config.dataDir));
+  const store = new Store(openDatabases(config.dataDir));
   const metrics = createMetrics(() => store.queueDepth());
   const gitlab = createGitLabClient({ url: config.gitlabUrl, token: config.gitlabToken, retry: options.gitlabRetry });
   const accessLevels = new AccessLevels(gitlab);

@@ -7,7 +7,7 @@ import { redactDeep } from '../redact.ts';
 import { GroupCommit } from '../store/group-commit.ts';
 import type { Store } from '../store/store.ts';
 import { isFromBotOrSystem, kindOfHeader, parseEvent, type GitLabEvent } from './events.ts';
-import { signatureMatches, tokenMatches } from './verify.ts';
+import { signatureMatches, tokenChecker } from './verify.ts';
 
 export type HeaderSource = { get(name: string): string | null | undefined };
 
@@ -52,8 +52,8 @@ export function createIntake(deps: IntakeDeps): Intake {
   const storage = new GroupCommit(deps.store);
   const allowed = new Set(deps.allowedProjects.map((p) => p.toLowerCase()));
 
-  const authenticate = (headers: HeaderSource) =>
-    tokenMatches(headers.get('x-gitlab-token') ?? undefined, deps.secrets);
+  const tokenMatches = tokenChecker(deps.secrets);
+  const authenticate = (headers: HeaderSource) => tokenMatches(headers.get('x-gitlab-token') ?? undefined);
 
   const outcome = (result: DeliveryResult, status: IntakeOutcome['status'], detail?: string, extra?: Partial<IntakeOutcome>) => {
     metrics.delivery(result);

@@ -5,13 +5,19 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
-/** Compares the token against each accepted secret in constant time (two during a rotation). */
-export function tokenMatches(token: string | undefined, secrets: readonly string[]): boolean {
-  if (!token) return false;
-  const given = digest(token);
-  let ok = false;
-  for (const secret of secrets) ok = timingSafeEqual(given, digest(secret)) || ok;
-  return ok;
+/**
+ * A check of the token against each accepted secret (two during a rotation), in constant time: digests of
+ * equal length are compared, and every secret is compared whether or not an earlier one matched.
+ */
+export function tokenChecker(secrets: readonly string[]): (token: string | undefined) => boolean {
+  const expected = secrets.map(digest);
+  return (token) => {
+    if (!token) return false;
+    const given = digest(token);
+    let ok = false;
+    for (const secret of expected) ok = timingSafeEqual(given, secret) || ok;
+    return ok;
+  };
 }
 
 const toleranceSeconds = 5 * 60;

@@ -97,29 +97,39 @@ export class Worker {
 
   private pump(): void {
     if (!this.running || this.draining) return;
-    const { store, concurrency, leaseMs, maxAttempts } = this.options;
+    const { store, concurrency, leaseMs } = this.options;
     while (this.inFlight.size < concurrency) {
-      let leased;
+      let job;
       try {
-        leased = store.leaseNext(this.owner, Date.now(), leaseMs, maxAttempts);
+        job = store.leaseNext(this.owner, Date.now(), leaseMs);
       } catch (err) {
         this.options.log.error({ err }, 'could not lease a job');
         break;
       }
-      for (const id of leased.exhausted) {
-        void this.reportFailure({ id }, 'the bot stopped while running this job, too many times');
-      }
-      if (!leased.job) break;
-      const job = leased.job;
+      if (!job) break;
       this.runningKeys.add(job.resource_key);
-      const done = this.execute(job).finally(() => {
-        this.inFlight.delete(job.id);
-        this.runningKeys.delete(job.resource_key);
+      const leased = job;
+      const done = this.execute(leased).finally(() => {
+        this.inFlight.delete(leased.id);
+        this.runningKeys.delete(leased.resource_key);
         this.notify();
       });
-      this.inFlight.set(job.id, done);
+      this.inFlight.set(leased.id, done);
     }
     this.scheduleWakeUp();
+  }
+
+  /** The timer's round: leases left by dead or hung holders are taken back, then the queue is looked at. */
+  private tick(): void {
+    if (!this.running || this.draining) return;
+    try {
+      for (const id of this.options.store.expireLeases(Date.now(), this.options.maxAttempts)) {
+        void this.reportFailure({ id }, 'the bot stopped while running this job, too many times');
+      }
+    } catch (err) {
+      this.options.log.error({ err }, 'could not take back expired leases');
+    }
+    this.pump();
   }
 
   private scheduleWakeUp(): void {
@@ -127,7 +137,7 @@ export class Worker {
     if (!this.running || this.draining) return;
     const due = this.options.store.nextDueAt();
     const wait = due === undefined ? this.options.pollMs : Math.max(10, Math.min(this.options.pollMs, due - Date.now()));
-    this.timer = setTimeout(() => this.pump(), wait);
+    this.timer = setTimeout(() => this.tick(), wait);
     this.timer.unref();
   }
 

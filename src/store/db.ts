@@ -56,16 +56,32 @@ const migrations: string[] = [
   `,
 ];
 
-export function openDatabase(dataDir: string, fileName = 'dagwright.db'): Db {
-  fs.mkdirSync(dataDir, { recursive: true });
-  const db = new Database(path.join(dataDir, fileName));
+export type Databases = {
+  /** Commits reach the disk before they return: deliveries are stored here. */
+  durable: Db;
+  /**
+   * The same database through a connection that does not wait for the disk on commit (WAL, synchronous =
+   * NORMAL): leases, job outcomes, remembered note ids. A power cut can undo its last commits, and then a
+   * job runs again (handlers converge: they look before they create); it can never lose a delivery.
+   */
+  bookkeeping: Db;
+};
+
+function connect(file: string, synchronous: 'FULL' | 'NORMAL'): Db {
+  const db = new Database(file);
   db.pragma('journal_mode = WAL');
-  // FULL: a delivery is on disk before GitLab hears 200, even if the machine loses power.
-  db.pragma('synchronous = FULL');
+  db.pragma(`synchronous = ${synchronous}`);
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
-  migrate(db);
   return db;
+}
+
+export function openDatabases(dataDir: string, fileName = 'dagwright.db'): Databases {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const file = path.join(dataDir, fileName);
+  const durable = connect(file, 'FULL');
+  migrate(durable);
+  return { durable, bookkeeping: connect(file, 'NORMAL') };
 }
 
 function migrate(db: Db): void {

@@ -1,5 +1,5 @@
 // Durable state: deliveries, the job queue with its leases, and the bot's own notes.
-import type { Db } from './db.ts';
+import type { Databases, Db } from './db.ts';
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -50,19 +50,23 @@ export type LeasedJob = JobRow & { delivery: DeliveryRow };
 export type EnqueueResult = { duplicate: true } | { duplicate: false; deliveryId: number; jobId: number };
 
 export class Store {
+  /** For reads (tests, tools); writes go through the methods below. */
   readonly db: Db;
+  private readonly durable: Db;
   private readonly statements;
 
-  constructor(db: Db) {
-    this.db = db;
+  constructor({ durable, bookkeeping }: Databases) {
+    this.durable = durable;
+    this.db = bookkeeping;
+    const db = bookkeeping;
     this.statements = {
-      insertDelivery: db.prepare(`
+      insertDelivery: durable.prepare(`
         INSERT OR IGNORE INTO deliveries
           (idempotency_key, meaning_key, event_header, event_uuid, webhook_uuid, names, resource_key, project_id,
            confidential, body, received_at)
         VALUES (@idempotencyKey, @meaningKey, @eventHeader, @eventUuid, @webhookUuid, @names, @resourceKey,
                 @projectId, @confidential, @body, @receivedAt)`),
-      insertJob: db.prepare(`
+      insertJob: durable.prepare(`
         INSERT INTO jobs (delivery_id, resource_key, status, run_after, created_at)
         VALUES (?, ?, 'queued', ?, ?)`),
       expireLeases: db.prepare(`
@@ -134,7 +138,7 @@ export class Store {
    * seen before, also earlier in the same batch, is a duplicate.
    */
   enqueue(deliveries: readonly NewDelivery[]): EnqueueResult[] {
-    return this.db.transaction(() =>
+    return this.durable.transaction(() =>
       deliveries.map((delivery): EnqueueResult => {
         const inserted = this.statements.insertDelivery.run({
           ...delivery,
@@ -149,24 +153,26 @@ export class Store {
     )();
   }
 
-  /**
-   * Leases the next job that may run now. Leases that expired (their holder died or hung) go back to the
-   * queue first, or fail the job when it has had all its attempts; the ids of jobs failed so are returned.
-   */
-  leaseNext(owner: string, now: number, leaseMs: number, maxAttempts: number): { job?: LeasedJob; exhausted: number[] } {
+  /** Leases the next job that may run now, or returns undefined. */
+  leaseNext(owner: string, now: number, leaseMs: number): LeasedJob | undefined {
     return this.db.transaction(() => {
-      const exhausted = (this.statements.failExhaustedLeases.all(now, now, maxAttempts) as Array<{ id: number }>).map(
-        (r) => r.id,
-      );
-      this.statements.expireLeases.run(now, maxAttempts);
       const next = this.statements.nextJob.get({ now }) as JobRow | undefined;
-      if (!next) return { exhausted };
+      if (!next) return undefined;
       this.statements.lease.run({ id: next.id, owner, until: now + leaseMs, now });
       const delivery = this.statements.delivery.get(next.delivery_id) as DeliveryRow;
-      return {
-        exhausted,
-        job: { ...next, status: 'running' as const, attempts: next.attempts + 1, lease_owner: owner, delivery },
-      };
+      return { ...next, status: 'running' as const, attempts: next.attempts + 1, lease_owner: owner, delivery };
+    }).immediate();
+  }
+
+  /**
+   * Leases that expired (their holder died or hung) go back to the queue, or fail the job when it has had
+   * all its attempts; returns the ids of the jobs failed so.
+   */
+  expireLeases(now: number, maxAttempts: number): number[] {
+    return this.db.transaction(() => {
+      const exhausted = (this.statements.failExhaustedLeases.all(now, now, maxAttempts) as Array<{ id: number }>).map((r) => r.id);
+      this.statements.expireLeases.run(now, maxAttempts);
+      return exhausted;
     }).immediate();
   }
 
@@ -262,5 +268,6 @@ export class Store {
 
   close(): void {
     if (this.db.open) this.db.close();
+    if (this.durable.open) this.durable.close();
   }
 }

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createLogger } from '../src/log.ts';
+import { createMetrics } from '../src/metrics.ts';
+import { Worker } from '../src/queue/worker.ts';
+import { openDatabases } from '../src/store/db.ts';
+import { Store, type LeasedJob } from '../src/store/store.ts';
+import { tempDir, waitFor } from './support/harness.ts';
+
+function newDelivery(key: string, resourceKey = '42#1') {
+  return {
+    idempotencyKey: key,
+    meaningKey: undefined,
+    eventHeader: 'Note Hook',
+    eventUuid: undefined,
+    webhookUuid: undefined,
+    names: ['note', 'note.issue'],
+    resourceKey,
+    projectId: 42,
+    confidential: false,
+    body: '{}',
+    receivedAt: Date.now(),
+  };
+}
+
+function worker(store: Store, run: (job: LeasedJob) => Promise<void>, failed: number[] = [], maxAttempts = 3) {
+  return new Worker({
+    store,
+    log: createLogger('silent'),
+    metrics: createMetrics(() => 0),
+    run,
+    onFailed: async (job) => void failed.push(job.id),
+    concurrency: 2,
+    maxAttempts,
+    leaseMs: 5_000,
+    pollMs: 20,
+  });
+}
+
+test('a lease left by a process on another host runs again once it expires', async () => {
+  const store = new Store(openDatabases(tempDir()));
+  const [queued] = store.enqueue([newDelivery('a')]);
+  assert.ok(queued && !queued.duplicate);
+  const abandoned = store.leaseNext('other-host:123:dead', Date.now(), -1);
+  assert.equal(abandoned?.id, queued.jobId);
+
+  const runs: number[] = [];
+  const w = worker(store, async (job) => void runs.push(job.attempts));
+  w.start();
+  await waitFor(() => runs.length === 1, { what: 'the abandoned job to run again' });
+  await w.drain(1_000);
+  assert.deepEqual(runs, [2]);
+  assert.equal(store.job(queued.jobId)!.status, 'succeeded');
+  store.close();
+});
+
+test('a job abandoned on its last attempt fails and is reported instead of running again', async () => {
+  const store = new Store(openDatabases(tempDir()));
+  const [queued] = store.enqueue([newDelivery('b')]);
+  assert.ok(queued && !queued.duplicate);
+  for (let i = 0; i < 2; i++) {
+    store.leaseNext('other-host:123:dead', Date.now(), -1);
+    store.expireLeases(Date.now(), 3);
+  }
+  store.leaseNext('other-host:123:dead', Date.now(), -1);
+  const failed: number[] = [];
+  let ran = false;
+  const w = worker(store, async () => void (ran = true), failed);
+  w.start();
+  await waitFor(() => failed.length === 1, { what: 'the failure report' });
+  await w.drain(1_000);
+  assert.equal(ran, false);
+  assert.equal(store.job(queued.jobId)!.status, 'failed');
+  store.close();
+});
+
+test('a job waiting for a retry holds back the later jobs of its resource, not those of others', async () => {
+  const store = new Store(openDatabases(tempDir()));
+  const [first, second, other] = store.enqueue([newDelivery('c1', '42#5'), newDelivery('c2', '42#5'), newDelivery('c3', '42#6')]);
+  const firstJob = store.leaseNext('me:1:x', Date.now(), 5_000)!;
+  assert.equal(firstJob.id, (first as { jobId: number }).jobId);
+  store.reschedule(firstJob.id, 'me:1:x', Date.now() + 60_000, 'GitLab answered 503');
+  const next = store.leaseNext('me:1:x', Date.now(), 5_000);
+  assert.equal(next?.id, (other as { jobId: number }).jobId);
+  assert.equal(store.leaseNext('me:1:x', Date.now(), 5_000), undefined, `job ${(second as { jobId: number }).jobId} must wait`);
+  store.close();
+});
