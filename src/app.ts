@@ -12,6 +12,7 @@ import { createGitLabClient, type GitLabClient, type RetryPolicy } from './gitla
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { Worker } from './queue/worker.ts';
+import { messages } from './i18n/index.ts';
 import { registerSecret } from './redact.ts';
 import { createHttpServer } from './server.ts';
 import { openDatabases } from './store/db.ts';
@@ -95,8 +96,8 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
       if (!row || !delivery) return;
       const context = contextFor(eventOfDelivery(delivery), delivery);
       if (!context.resource) return;
-      const m = await context.messages().catch(() => undefined);
-      if (!m) return;
+      // Told in English when the repository's configuration cannot be read (GitLab may be what failed).
+      const m = await context.messages().catch(() => messages('en'));
       await context.status.update(
         [`### ⚠️ ${m.jobFailedTitle}`, '', m.jobFailed(`\`${context.name}\``, row.attempts, reason), '', m.jobFailedHint(delivery.idempotency_key)].join('\n'),
       );

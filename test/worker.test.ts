@@ -85,3 +85,18 @@ test('a job waiting for a retry holds back the later jobs of its resource, not t
   assert.equal(store.leaseNext('me:1:x', Date.now(), 5_000), undefined, `job ${(second as { jobId: number }).jobId} must wait`);
   store.close();
 });
+
+test('pruning forgets finished deliveries and keeps the ones still waiting', () => {
+  const store = new Store(openDatabases(tempDir()));
+  const [done, waiting] = store.enqueue([newDelivery('p1', '42#7'), newDelivery('p2', '42#8')]) as Array<{ jobId: number; deliveryId: number }>;
+  const job = store.leaseNext('me:1:x', Date.now(), 5_000)!;
+  assert.equal(job.id, done!.jobId);
+  store.finish(job.id, 'me:1:x', 'succeeded', Date.now());
+  assert.equal(store.prune(Date.now() + 1), 1);
+  assert.equal(store.delivery(done!.deliveryId), undefined);
+  assert.equal(store.job(done!.jobId), undefined);
+  assert.equal(store.job(waiting!.jobId)?.status, 'queued');
+  // Pruned, the first delivery's key can be seen again: dedupe lasts as long as the retention.
+  assert.equal(store.enqueue([newDelivery('p1', '42#7')])[0]!.duplicate, false);
+  store.close();
+});
