@@ -23,7 +23,7 @@ function escapeRegExp(text: string): string {
 }
 
 /** Lines of a comment that are prose: code fences (``` and ~~~), quotes (> and >>> blocks) and HTML comments are left out. */
-function* proseLines(body: string): Generator<[number, string]> {
+export function* proseLines(body: string): Generator<[number, string]> {
   const lines = body.split(/\r?\n/);
   let fence: { char: string; length: number } | undefined;
   let inQuoteBlock = false;
