@@ -1,5 +1,6 @@
 // How the sandbox shows its objects through the REST API, in the shapes of GitLab's API documentation.
 import type { Award, Hook, Issue, MergeRequest, Model, Note, Project, User } from './model.ts';
+import { avatarUrl } from './webhooks.ts';
 
 export type Urls = { base: string };
 
@@ -10,7 +11,7 @@ export function userBasic(user: User, urls: Urls) {
     name: user.name,
     state: 'active',
     locked: false,
-    avatar_url: null,
+    avatar_url: avatarUrl(user),
     web_url: `${urls.base}/${user.username}`,
   };
 }

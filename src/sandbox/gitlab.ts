@@ -299,7 +299,10 @@ export class SandboxGitLab {
       action = 'reopen';
     }
     if (Object.keys(changes).length === 0) return mr;
+    const previousUpdate = mr.updatedAt;
     mr.updatedAt = now();
+    changes.updated_at = { previous: previousUpdate, current: mr.updatedAt };
+    changes.updated_by_id = { previous: null, current: actor.id };
     await this.mergeRequestHook(project, mr, actor, action, { changes });
     return mr;
   }

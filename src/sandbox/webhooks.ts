@@ -1,7 +1,7 @@
 // Webhook deliveries as GitLab sends them: the payloads of GitLab's webhook documentation (see
 // ../shared/gitlab-samples), every header GitLab sets, one delivery after another per hook, each
 // recorded with the answer it got.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { CommitInfo } from './git.ts';
 import type { Award, Hook, Issue, MergeRequest, Model, Note, Project, User } from './model.ts';
 
@@ -124,6 +124,11 @@ export class WebhookSender {
   }
 }
 
+/** GitLab's default avatar for users without an upload (Gravatar, enabled by default). */
+export function avatarUrl(user: User): string {
+  return `https://www.gravatar.com/avatar/${createHash('md5').update(user.email.toLowerCase()).digest('hex')}?s=80&d=identicon`;
+}
+
 /** Builds the payloads; `urls.base` is the sandbox's address. */
 export class Payloads {
   private readonly model: Model;
@@ -135,7 +140,7 @@ export class Payloads {
   }
 
   user(u: User) {
-    return { id: u.id, name: u.name, username: u.username, avatar_url: null, email: '[REDACTED]' };
+    return { id: u.id, name: u.name, username: u.username, avatar_url: avatarUrl(u), email: '[REDACTED]' };
   }
 
   project(p: Project) {
@@ -187,7 +192,7 @@ export class Payloads {
   private assigneeRefs(ids: number[]) {
     return ids.map((id) => {
       const u = this.model.userById(id)!;
-      return { name: u.name, username: u.username, avatar_url: null };
+      return { id: u.id, name: u.name, username: u.username, avatar_url: avatarUrl(u) };
     });
   }
 
@@ -365,7 +370,15 @@ export class Payloads {
       object_attributes: this.noteAttributes(p, n, action),
       repository: this.repository(p),
       ...(noteable.issue ? { issue: { ...this.issueAttributes(p, noteable.issue), position: 0, branch_name: null } } : {}),
-      ...(noteable.mergeRequest ? { merge_request: this.mergeRequestAttributes(p, noteable.mergeRequest, noteable.commit) } : {}),
+      ...(noteable.mergeRequest
+        ? {
+            merge_request: {
+              ...this.mergeRequestAttributes(p, noteable.mergeRequest, noteable.commit),
+              position: 0,
+              ...(noteable.mergeRequest.assigneeIds.length ? { assignee: this.assigneeRefs(noteable.mergeRequest.assigneeIds)[0] } : {}),
+            },
+          }
+        : {}),
     };
   }
 
