@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The command line: dagwright serve | replay FILE.
 import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { createDagwright } from './app.ts';
@@ -30,6 +32,7 @@ Dagwright turns pipeline requests in GitLab issues into reviewed Airflow DAGs.
 Commands:
   serve          receive GitLab webhooks and run the bot
   replay FILE    run one recorded delivery through the bot, in this process
+  sandbox        run the built-in GitLab stand-in, for trying Dagwright without a GitLab
 
 Options:
   -h, --help     show help (also after a command: dagwright serve --help)
@@ -53,6 +56,18 @@ Exit code: 0 when the job succeeded (or there was nothing to do), 1 when it fail
 2 for a bad file or configuration.
 
 ${environmentHelp.replace('(required for serve)', '(not needed)        ')}`,
+  sandbox: `Usage: dagwright sandbox [--port N] [--seed DIR]
+
+Runs the GitLab sandbox standalone: a stand-in for GitLab that serves the REST API
+subset Dagwright uses under /api/v4, git over smart HTTP, and GitLab's webhooks. It
+creates the users root (owner), alice (developer) and dagwright (the bot's user), and
+the project data/warehouse seeded from DIR (default: fixtures/sandbox-repo), then
+prints its URL and the users' tokens. Everything lives in memory and a temporary
+directory, and is gone when it stops (Ctrl-C).
+
+Options:
+  --port N     port to listen on (default: a free one)
+  --seed DIR   files for the project's first commit`,
 };
 
 function fail(message: string, code = 2): never {
@@ -136,6 +151,35 @@ async function replayCommand(file: string | undefined): Promise<void> {
   }
 }
 
+async function sandboxCommand(port: string | undefined, seed: string | undefined): Promise<void> {
+  const portNumber = port === undefined ? 0 : Number(port);
+  if (!Number.isInteger(portNumber) || portNumber < 0 || portNumber > 65535) fail(`dagwright sandbox: --port takes a port number, got "${port}"`);
+  const seedDir = path.resolve(seed ?? fileURLToPath(new URL('../fixtures/sandbox-repo', import.meta.url)));
+  if (!fs.existsSync(seedDir) || !fs.statSync(seedDir).isDirectory()) fail(`dagwright sandbox: the seed folder ${seedDir} does not exist`);
+  const { startSandbox, AccessLevels } = await import('./sandbox/index.ts');
+  const sandbox = await startSandbox({ port: portNumber });
+  const root = sandbox.createUser('root', { name: 'Administrator' });
+  const alice = sandbox.createUser('alice', { name: 'Alice Analyst' });
+  const bot = sandbox.createUser('dagwright', { name: 'Dagwright', bot: true });
+  const project = await sandbox.createProject('data/warehouse', {
+    owner: root,
+    seedDir,
+    members: [
+      [alice, AccessLevels.developer],
+      [bot, AccessLevels.developer],
+    ],
+  });
+  console.log(`GitLab sandbox at ${sandbox.url}`);
+  console.log(`project   ${project.pathWithNamespace} (id ${project.id}): ${sandbox.url}/${project.pathWithNamespace}.git`);
+  console.log(`root      token ${root.token}   (owner)`);
+  console.log(`alice     token ${alice.token}   (developer)`);
+  console.log(`dagwright token ${bot.token}   (developer; the bot: GITLAB_URL=${sandbox.url} GITLAB_TOKEN=${bot.token})`);
+  console.log('Add a webhook with POST /api/v4/projects/:id/hooks (as root). Ctrl-C stops the sandbox.');
+  const stop = () => void sandbox.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
 async function waitForJob(bot: ReturnType<typeof createDagwright>, jobId: number) {
   for (;;) {
     const job = bot.store.job(jobId)!;
@@ -149,7 +193,12 @@ async function main(argv: string[]): Promise<void> {
     args: argv,
     allowPositionals: true,
     strict: false,
-    options: { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } },
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+      port: { type: 'string' },
+      seed: { type: 'string' },
+    },
   });
   const [command, ...rest] = positionals;
   if (values.version) return void console.log(pkg.version);
@@ -161,10 +210,12 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'help') return void console.log(usage[rest[0] as keyof typeof usage] ?? usage.main);
   if (!(command in usage) || command === 'main') fail(`dagwright: unknown command "${command}".\n\n${usage.main}`);
   if (values.help) return void console.log(usage[command as keyof typeof usage]);
-  const unknown = Object.keys(values).filter((k) => !['help', 'version'].includes(k));
+  const allowed: Record<string, string[]> = { serve: [], replay: [], sandbox: ['port', 'seed'] };
+  const unknown = Object.keys(values).filter((k) => !['help', 'version', ...(allowed[command] ?? [])].includes(k));
   if (unknown.length) fail(`dagwright ${command}: unknown option --${unknown[0]}. See: dagwright ${command} --help`);
   if (command === 'serve') return serveCommand();
   if (command === 'replay') return replayCommand(rest[0]);
+  if (command === 'sandbox') return sandboxCommand(values.port as string | undefined, values.seed as string | undefined);
 }
 
 main(process.argv.slice(2)).catch((err) => {

@@ -48,7 +48,7 @@ export function project(p: Project, urls: Urls) {
     default_branch: p.defaultBranch,
     tag_list: [],
     topics: [],
-    ssh_url_to_repo: `git@${new URL(urls.base).host}:${p.pathWithNamespace}.git`,
+    ssh_url_to_repo: `git@${new URL(urls.base).hostname}:${p.pathWithNamespace}.git`,
     http_url_to_repo: `${web}.git`,
     web_url: web,
     readme_url: null,

@@ -145,7 +145,7 @@ export class Payloads {
 
   project(p: Project) {
     const web = `${this.base()}/${p.pathWithNamespace}`;
-    const host = new URL(this.base()).host;
+    const host = new URL(this.base()).hostname;
     return {
       id: p.id,
       name: p.name,
@@ -168,7 +168,7 @@ export class Payloads {
 
   repository(p: Project) {
     const web = `${this.base()}/${p.pathWithNamespace}`;
-    return { name: p.name, url: `git@${new URL(this.base()).host}:${p.pathWithNamespace}.git`, description: p.description, homepage: web };
+    return { name: p.name, url: `git@${new URL(this.base()).hostname}:${p.pathWithNamespace}.git`, description: p.description, homepage: web };
   }
 
   labels(p: Project, titles: string[]) {
