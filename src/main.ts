@@ -156,19 +156,10 @@ async function sandboxCommand(port: string | undefined, seed: string | undefined
   if (!Number.isInteger(portNumber) || portNumber < 0 || portNumber > 65535) fail(`dagwright sandbox: --port takes a port number, got "${port}"`);
   const seedDir = path.resolve(seed ?? fileURLToPath(new URL('../fixtures/sandbox-repo', import.meta.url)));
   if (!fs.existsSync(seedDir) || !fs.statSync(seedDir).isDirectory()) fail(`dagwright sandbox: the seed folder ${seedDir} does not exist`);
-  const { startSandbox, AccessLevels } = await import('./sandbox/index.ts');
+  const { startSandbox } = await import('./sandbox/index.ts');
+  const { seedSandbox } = await import('./sandbox/seed.ts');
   const sandbox = await startSandbox({ port: portNumber });
-  const root = sandbox.createUser('root', { name: 'Administrator' });
-  const alice = sandbox.createUser('alice', { name: 'Alice Analyst' });
-  const bot = sandbox.createUser('dagwright', { name: 'Dagwright', bot: true });
-  const project = await sandbox.createProject('data/warehouse', {
-    owner: root,
-    seedDir,
-    members: [
-      [alice, AccessLevels.developer],
-      [bot, AccessLevels.developer],
-    ],
-  });
+  const { root, alice, bot, project } = await seedSandbox(sandbox, seedDir);
   console.log(`GitLab sandbox at ${sandbox.url}`);
   console.log(`project   ${project.pathWithNamespace} (id ${project.id}): ${sandbox.url}/${project.pathWithNamespace}.git`);
   console.log(`root      token ${root.token}   (owner)`);

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { afterEach, describe, test } from 'node:test';
 import { z } from 'zod';
 import { parseCommands, suggestCommand } from '../src/bot/commands.ts';
-import { AccessLevel } from '../src/bot/permissions.ts';
 import { registerHandlers } from '../handlers/index.ts';
-import { FakeGitLab } from './support/fake-gitlab.ts';
-import { sleep, startBot, waitFor, type RunningBot } from './support/harness.ts';
-import { noteOnIssue, user } from './support/payloads.ts';
+import type { User } from '../src/sandbox/model.ts';
+import { startStack, type Stack } from './support/harness.ts';
 
 describe('the command parser', () => {
   const cases: Array<[string, string, Array<{ name: string; args: string[]; via?: string; error?: boolean }>]> = [
@@ -55,22 +53,15 @@ describe('the command parser', () => {
 });
 
 describe('commands in comments', () => {
-  const gitlab = new FakeGitLab();
-  let bot: RunningBot;
+  let stack: Stack | undefined;
   const deployed: string[][] = [];
-  before(async () => {
-    await gitlab.start();
-    gitlab.addUser(7, 'alice');
-    gitlab.setAccess(42, 7, AccessLevel.developer);
-    gitlab.addUser(8, 'guest');
-    gitlab.setAccess(42, 8, AccessLevel.guest);
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
   });
-  after(() => gitlab.stop());
-  afterEach(() => bot?.stop());
 
-  const start = () =>
-    startBot({
-      gitlab,
+  const start = async () => {
+    stack = await startStack({
       register: (b) => {
         registerHandlers(b);
         b.command({
@@ -87,66 +78,64 @@ describe('commands in comments', () => {
         });
       },
     });
+    return stack;
+  };
 
-  const replies = (iid: number) => gitlab.notesOn(42, 'Issue', iid).map((n) => n.body);
+  const say = async (s: Stack, body: string, options: { author?: User; issue?: ReturnType<Stack['openIssue']> } = {}) => {
+    const issue = options.issue ?? s.openIssue();
+    await s.comment(issue, body, options.author);
+    await s.settle();
+    return { issue, replies: s.botComments(issue).map((n) => n.body) };
+  };
 
   test('/help lists the commands', async () => {
-    bot = await start();
-    await bot.deliver(noteOnIssue({ iid: 20, note: 'hi\n/help' }));
-    const [reply] = await waitFor(() => replies(20).length === 1 && replies(20), { what: 'help reply' });
-    assert.match(reply!, /\| `\/help \[COMMAND\]` \|/);
-    assert.match(reply!, /\| `\/deploy ENV` \|/);
-    assert.ok(!reply!.split('\n').some((line) => line.startsWith('/')), 'no reply line may start with /');
+    const s = await start();
+    const { replies } = await say(s, 'hi\n/help');
+    assert.equal(replies.length, 1);
+    assert.match(replies[0]!, /\| `\/help \[COMMAND\]` \|/);
+    assert.match(replies[0]!, /\| `\/deploy ENV` \|/);
+    assert.ok(!replies[0]!.split('\n').some((line) => line.startsWith('/')), 'no reply line may start with /');
   });
 
   test('/help answers in Russian for a Russian issue', async () => {
-    bot = await start();
-    const delivery = noteOnIssue({ iid: 21, note: '/help' });
-    (delivery.body.issue as Record<string, unknown>).description = 'Нужно загружать таблицу клиентов каждый день.';
-    await bot.deliver(delivery);
-    const [reply] = await waitFor(() => replies(21).length === 1 && replies(21));
-    assert.match(reply!, /Команды Dagwright/);
+    const s = await start();
+    const issue = s.openIssue('Загрузка клиентов', 'Нужно загружать таблицу клиентов каждый день.');
+    const { replies } = await say(s, '/help', { issue });
+    assert.match(replies[0]!, /Команды Dagwright/);
   });
 
-  test('a typo gets "did you mean", a stray slash word gets silence, a GitLab quick action is left alone', async () => {
-    bot = await start();
-    await bot.deliver(noteOnIssue({ iid: 22, note: '/deplyo staging' }));
-    const [reply] = await waitFor(() => replies(22).length === 1 && replies(22));
-    assert.match(reply!, /Did you mean `\/deploy`/);
-    await bot.deliver(noteOnIssue({ iid: 23, note: '/usr/local is full\n/tmp too\n/assign @bob' }));
-    await sleep(200);
-    assert.deepEqual(replies(23), []);
+  test('a typo gets "did you mean", a stray slash word gets silence, a GitLab quick action is left to GitLab', async () => {
+    const s = await start();
+    const typo = await say(s, '/deplyo staging');
+    assert.equal(typo.replies.length, 1);
+    assert.match(typo.replies[0]!, /Did you mean `\/deploy`/);
+    const stray = await say(s, '/usr/local is full\n/tmp too\n/assign @alice');
+    assert.deepEqual(stray.replies, []);
+    assert.deepEqual(stray.issue.assigneeIds, [s.alice.id], 'GitLab applied its own quick action');
   });
 
   test('a command below the required access level gets a polite refusal and does not run', async () => {
-    bot = await start();
-    await bot.deliver(noteOnIssue({ iid: 24, note: '/deploy staging', author: user(8, 'guest') }));
-    const [reply] = await waitFor(() => replies(24).length === 1 && replies(24));
-    assert.match(reply!, /needs at least the Developer role/);
-    assert.match(reply!, /you have Guest/);
+    const s = await start();
+    const { replies } = await say(s, '/deploy staging', { author: s.gail });
+    assert.equal(replies.length, 1);
+    assert.match(replies[0]!, /needs at least the Developer role/);
+    assert.match(replies[0]!, /you have Guest/);
     assert.deepEqual(deployed, []);
   });
 
   test('the repo config can raise the required level; a developer is then refused', async () => {
-    gitlab.files.set('42:.gitlab/dagwright.yml', 'min_access_level: maintainer\n');
-    try {
-      bot = await start();
-      await bot.deliver(noteOnIssue({ iid: 25, note: '/deploy staging' }));
-      const [reply] = await waitFor(() => replies(25).length === 1 && replies(25));
-      assert.match(reply!, /needs at least the Maintainer role/);
-    } finally {
-      gitlab.files.delete('42:.gitlab/dagwright.yml');
-    }
+    const s = await start();
+    await s.sandbox.pushCommit(s.project, s.root, { branch: 'main', files: { '.gitlab/dagwright.yml': 'min_access_level: maintainer\n' }, message: 'Config' });
+    const { replies } = await say(s, '/deploy staging');
+    assert.match(replies[0]!, /needs at least the Maintainer role/);
   });
 
   test('arguments are checked by the command schema; good ones run the command', async () => {
-    bot = await start();
-    await bot.deliver(noteOnIssue({ iid: 26, note: '/deploy moon' }));
-    const [refusal] = await waitFor(() => replies(26).length === 1 && replies(26));
-    assert.match(refusal!, /ENV must be staging or production/);
-    await bot.deliver(noteOnIssue({ iid: 26, note: '@dagwright deploy staging' }));
-    await waitFor(() => replies(26).length === 2);
-    assert.equal(replies(26)[1], 'deploying to staging');
+    const s = await start();
+    const { issue, replies } = await say(s, '/deploy moon');
+    assert.match(replies[0]!, /ENV must be staging or production/);
+    const after = await say(s, '@dagwright deploy staging', { issue });
+    assert.equal(after.replies[1], 'deploying to staging');
     assert.deepEqual(deployed, [['staging']]);
   });
 });

@@ -5,9 +5,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { FakeGitLab } from './support/fake-gitlab.ts';
+import type { Sandbox } from '../src/sandbox/index.ts';
+import type { Issue, Project, User } from '../src/sandbox/model.ts';
 import { repoRoot, tempDir, waitFor, WEBHOOK_SECRET } from './support/harness.ts';
-import { noteOnIssue, toRequestInit, type Delivery } from './support/payloads.ts';
+import { seededSandbox } from './support/record-deliveries.ts';
 
 const main = path.join(repoRoot, 'src/main.ts');
 
@@ -51,74 +52,110 @@ function runCli(args: string[], env: Record<string, string | undefined>): Promis
   });
 }
 
-const deliver = (server: Server, delivery: Delivery) =>
-  fetch(`http://127.0.0.1:${server.port}/webhooks/gitlab`, toRequestInit(delivery, WEBHOOK_SECRET));
 
 describe('the dagwright process', () => {
-  const gitlab = new FakeGitLab();
+  let sandbox: Sandbox;
+  let alice: User, bot: User;
+  let project: Project;
   let env: Record<string, string>;
   before(async () => {
-    await gitlab.start();
-    env = { GITLAB_URL: gitlab.url, GITLAB_TOKEN: gitlab.token, WEBHOOK_SECRET, DATA_DIR: tempDir() };
+    ({ sandbox, alice, bot, project } = await seededSandbox());
+    env = { GITLAB_URL: sandbox.url, GITLAB_TOKEN: bot.token, WEBHOOK_SECRET, DATA_DIR: tempDir() };
   });
-  after(() => gitlab.stop());
+  after(() => sandbox.close());
+
+  const hookTo = (server: Server) => sandbox.addHook(project, `http://127.0.0.1:${server.port}/webhooks/gitlab`, { token: WEBHOOK_SECRET });
+  const botNotes = (issue: Issue) => project.notes.filter((n) => n.noteableId === issue.id && n.authorId === bot.id);
+  const notesPath = (issue: Issue) => new RegExp(`/projects/${project.id}/issues/${issue.iid}/notes$`);
 
   test('a process killed with SIGKILL while a job is leased runs that job again after restart', async () => {
-    const notes = /\/projects\/42\/issues\/30\/notes$/;
-    gitlab.inject({ method: 'POST', path: notes, hang: true });
+    const issue = sandbox.openIssue(project, alice, { title: 'Crash' });
+    // The bot's reply hangs in GitLab (a minute of latency) while the process is killed.
+    sandbox.injectFault({ method: 'POST', path: notesPath(issue), effect: { latencyMs: 60_000 }, times: 1 });
     const first = await startServe(env);
-    assert.equal((await deliver(first, noteOnIssue({ iid: 30, note: '/help' }))).status, 200);
-    await waitFor(() => gitlab.requests.some((r) => r.method === 'POST' && notes.test(r.path)), { what: 'the job to reach GitLab' });
+    const hook = hookTo(first);
+    await sandbox.comment(project, { issue: issue.iid }, alice, '/help');
+    await waitFor(() => sandbox.gitlab.webhooks.pending === 0 && sandbox.deliveries.at(-1)?.status === 200, { what: 'the delivery' });
+    await untilPosting(notesPath(issue));
     first.child.kill('SIGKILL');
     await first.exited;
-    assert.equal(gitlab.notesOn(42, 'Issue', 30).length, 0);
+    project.hooks.splice(project.hooks.indexOf(hook), 1);
+    assert.equal(botNotes(issue).length, 0);
 
     const second = await startServe(env);
-    await waitFor(() => gitlab.notesOn(42, 'Issue', 30).length === 1, { what: 'the reply after restart', timeoutMs: 10_000 });
+    await waitFor(() => botNotes(issue).length === 1, { what: 'the reply after restart', timeoutMs: 10_000 });
     assert.ok(second.logs.some((l) => l.includes('requeued jobs interrupted by a previous stop')));
     second.child.kill('SIGTERM');
     assert.equal(await second.exited, 0);
 
     const db = new Database(path.join(env.DATA_DIR!, 'dagwright.db'), { readonly: true });
-    const job = db.prepare("SELECT status, attempts FROM jobs WHERE resource_key = '42#30'").get();
+    const job = db.prepare(`SELECT status, attempts FROM jobs WHERE resource_key = '${project.id}#${issue.iid}'`).get();
     db.close();
     assert.deepEqual(job, { status: 'succeeded', attempts: 2 });
-    assert.equal(gitlab.notesOn(42, 'Issue', 30).length, 1);
+    assert.equal(botNotes(issue).length, 1);
   });
 
+  /** Waits until GitLab has received the bot's POST and not answered it yet. */
+  const untilPosting = (path: RegExp) =>
+    waitFor(() => [...sandbox.activeRequests].some((r) => r.method === 'POST' && path.test(r.path)), { what: 'the bot to call GitLab' });
+
   test('SIGTERM lets a running job finish before the process exits', async () => {
-    const notes = /\/projects\/42\/issues\/31\/notes$/;
-    gitlab.inject({ method: 'POST', path: notes, slowMs: 1_000 });
+    const issue = sandbox.openIssue(project, alice, { title: 'Drain' });
+    sandbox.injectFault({ method: 'POST', path: notesPath(issue), effect: { latencyMs: 1_000 }, times: 1 });
     const server = await startServe(env);
-    await deliver(server, noteOnIssue({ iid: 31, note: '/help' }));
-    await waitFor(() => gitlab.requests.some((r) => r.method === 'POST' && notes.test(r.path)), { what: 'the job to reach GitLab' });
+    const hook = hookTo(server);
+    await sandbox.comment(project, { issue: issue.iid }, alice, '/help');
+    await waitFor(() => sandbox.deliveries.at(-1)?.status === 200, { what: 'the delivery' });
+    await untilPosting(notesPath(issue));
     server.child.kill('SIGTERM');
     assert.equal(await server.exited, 0);
-    assert.equal(gitlab.notesOn(42, 'Issue', 31).length, 1, 'the reply was written before exit');
+    project.hooks.splice(project.hooks.indexOf(hook), 1);
+    assert.equal(botNotes(issue).length, 1, 'the reply was written before exit');
   });
 
   test('replay runs a recorded delivery through the bot, once', async () => {
+    const issue = sandbox.openIssue(project, alice, { title: 'Replay' });
+    const recorder = sandbox.addHook(project, 'http://127.0.0.1:9/unreachable');
+    await sandbox.comment(project, { issue: issue.iid }, alice, '/help');
+    await sandbox.settled();
+    project.hooks.splice(project.hooks.indexOf(recorder), 1);
+    const recorded = sandbox.deliveries.filter((d) => d.hookId === recorder.id).at(-1)!;
     const file = path.join(tempDir(), 'delivery.json');
-    fs.writeFileSync(file, JSON.stringify(noteOnIssue({ iid: 32, note: '/help' })));
+    fs.writeFileSync(file, JSON.stringify({ headers: recorded.headers, body: recorded.body }));
     const run = () => runCli(['replay', file], { ...process.env, ...env, WEBHOOK_SECRET: '', LOG_LEVEL: 'silent' });
     const first = await run();
     assert.equal(first.status, 0, first.stderr);
     assert.match(first.stdout, /delivery: accepted/);
     assert.match(first.stdout, /event: note, note\.issue → \d+ handler\(s\)/);
     assert.match(first.stdout, /job \d+: succeeded after 1 attempt/);
-    assert.equal(gitlab.notesOn(42, 'Issue', 32).length, 1);
+    assert.equal(botNotes(issue).length, 1);
     const again = await run();
     assert.equal(again.status, 0, again.stderr);
     assert.match(again.stdout, /delivery: duplicate/);
-    assert.equal(gitlab.notesOn(42, 'Issue', 32).length, 1);
+    assert.equal(botNotes(issue).length, 1);
   });
 
-  test('the recorded deliveries in fixtures/ replay', async () => {
-    const dir = path.join(repoRoot, 'fixtures/deliveries');
-    for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.json'))) {
-      const run = await runCli(['replay', path.join(dir, name)], { ...process.env, ...env, DATA_DIR: tempDir(), LOG_LEVEL: 'silent' });
-      assert.equal(run.status, 0, `${name}: ${run.stdout}${run.stderr}`);
-      assert.match(run.stdout, /delivery: accepted/, name);
+  test('the recorded deliveries in fixtures/ replay against a sandbox seeded like `dagwright sandbox`', async () => {
+    const seeded = await seededSandbox();
+    try {
+      seeded.sandbox.openIssue(seeded.project, seeded.alice, { title: 'Load customers daily' });
+      const dir = path.join(repoRoot, 'fixtures/deliveries');
+      for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+        const run = await runCli(['replay', path.join(dir, name)], {
+          ...process.env,
+          GITLAB_URL: seeded.sandbox.url,
+          GITLAB_TOKEN: seeded.bot.token,
+          DATA_DIR: tempDir(),
+          LOG_LEVEL: 'silent',
+        });
+        assert.equal(run.status, 0, `${name}: ${run.stdout}${run.stderr}`);
+        assert.match(run.stdout, /delivery: accepted/, name);
+        assert.match(run.stdout, /succeeded/, name);
+      }
+      const replies = seeded.project.notes.filter((n) => n.authorId === seeded.bot.id);
+      assert.equal(replies.length, 1, 'the /help comment got its answer');
+    } finally {
+      await seeded.sandbox.close();
     }
   });
 

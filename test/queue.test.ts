@@ -1,137 +1,145 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
-import { FakeGitLab } from './support/fake-gitlab.ts';
-import { metricValue, sleep, startBot, waitFor, type RunningBot } from './support/harness.ts';
-import { issueEvent, noteOnIssue, user } from './support/payloads.ts';
+import { afterEach, describe, test } from 'node:test';
+import type { Bot } from '../src/bot/bot.ts';
+import type { ServerConfig } from '../src/config.ts';
+import { metricValue, sleep, startStack, WEBHOOK_SECRET, type Stack } from './support/harness.ts';
+import { noteOnIssue } from './support/payloads.ts';
 
 describe('durable jobs', () => {
-  const gitlab = new FakeGitLab();
-  before(() => gitlab.start());
-  after(() => gitlab.stop());
-  let bot: RunningBot | undefined;
+  let stack: Stack | undefined;
   afterEach(async () => {
-    await bot?.stop();
-    bot = undefined;
+    await stack?.stop();
+    stack = undefined;
   });
+  const start = async (register: (bot: Bot) => void, config?: Partial<ServerConfig>) => (stack = await startStack({ register, config }));
 
-  test('the same Idempotency-Key delivered three times runs the handler once', async () => {
+  test('the same delivery sent three times (GitLab\'s "Resend request") runs the handler once', async () => {
     let runs = 0;
-    bot = await startBot({ gitlab, register: (b) => b.on('issue.open', () => void runs++) });
-    const delivery = issueEvent({ iid: 5 });
-    const results = [];
-    for (let i = 0; i < 3; i++) results.push(((await (await bot.deliver(delivery)).json()) as { result: string }).result);
-    assert.deepEqual(results, ['accepted', 'duplicate', 'duplicate']);
-    await waitFor(() => runs === 1, { what: 'the handler' });
-    await sleep(150);
+    const s = await start((b) => b.on('issue.open', () => void runs++));
+    s.openIssue();
+    await s.settle();
+    const original = s.sandbox.deliveries.find((d) => d.event === 'Issue Hook')!;
+    s.sandbox.gitlab.webhooks.resend(original.id);
+    s.sandbox.gitlab.webhooks.resend(original.id);
+    await s.settle();
+    const answers = s.sandbox.deliveries.filter((d) => d.headers['Idempotency-Key'] === original.headers['Idempotency-Key']).map((d) => JSON.parse(d.response!).result);
+    assert.deepEqual(answers, ['accepted', 'duplicate', 'duplicate']);
     assert.equal(runs, 1);
-    assert.equal(await metricValue(bot, 'dagwright_webhook_deliveries_total', 'result="duplicate"'), 2);
+    assert.equal(await metricValue(s.bot, 'dagwright_webhook_deliveries_total', 'result="duplicate"'), 2);
   });
 
-  test('the same note sent by two hooks (two keys) runs once', async () => {
-    const seen: number[] = [];
-    bot = await startBot({ gitlab, register: (b) => b.on('note.issue', (ctx) => void seen.push(ctx.payload.object_attributes.id)) });
-    const first = noteOnIssue({ note: 'looks good', noteId: 777 });
-    const second = { headers: { ...first.headers, 'Idempotency-Key': 'other-hook', 'X-Gitlab-Webhook-UUID': 'other-hook' }, body: first.body };
-    assert.equal(((await (await bot.deliver(first)).json()) as { result: string }).result, 'accepted');
-    assert.equal(((await (await bot.deliver(second)).json()) as { result: string }).result, 'duplicate');
-    await waitFor(() => seen.length === 1);
-    await sleep(100);
-    assert.deepEqual(seen, [777]);
+  test('the same comment sent by two hooks (two keys) runs once', async () => {
+    const seen: string[] = [];
+    const s = await start((b) => b.on('note.issue', (ctx) => void seen.push(ctx.payload.object_attributes.note)));
+    s.sandbox.addHook(s.project, `${s.bot.url}/webhooks/gitlab`, { token: WEBHOOK_SECRET });
+    const issue = s.openIssue();
+    await s.comment(issue, 'looks good');
+    await s.settle();
+    const noteDeliveries = s.sandbox.deliveries.filter((d) => d.event === 'Note Hook');
+    assert.equal(noteDeliveries.length, 2);
+    assert.notEqual(noteDeliveries[0]!.headers['Idempotency-Key'], noteDeliveries[1]!.headers['Idempotency-Key']);
+    assert.deepEqual(noteDeliveries.map((d) => JSON.parse(d.response!).result).sort(), ['accepted', 'duplicate']);
+    assert.deepEqual(seen, ['looks good']);
   });
 
   test('events for one issue run in arrival order and never at once; other issues run in parallel', async () => {
     const spans: Array<{ iid: number; note: string; start: number; end: number }> = [];
-    bot = await startBot({
-      gitlab,
-      register: (b) =>
-        b.on('note.issue', async (ctx) => {
-          const start = performance.now();
-          await sleep(150);
-          spans.push({ iid: ctx.payload.issue!.iid, note: ctx.payload.object_attributes.note, start, end: performance.now() });
-        }),
-    });
-    await bot.deliver(noteOnIssue({ iid: 1, note: 'first' }));
-    await bot.deliver(noteOnIssue({ iid: 1, note: 'second' }));
-    await bot.deliver(noteOnIssue({ iid: 1, note: 'third' }));
-    await bot.deliver(noteOnIssue({ iid: 2, note: 'other issue' }));
-    await waitFor(() => spans.length === 4, { what: 'four jobs' });
-    const issue1 = spans.filter((s) => s.iid === 1);
-    assert.deepEqual(issue1.map((s) => s.note), ['first', 'second', 'third']);
+    const s = await start((b) =>
+      b.on('note.issue', async (ctx) => {
+        const start = performance.now();
+        await sleep(150);
+        spans.push({ iid: ctx.payload.issue!.iid, note: ctx.payload.object_attributes.note, start, end: performance.now() });
+      }),
+    );
+    const one = s.openIssue('one');
+    const two = s.openIssue('two');
+    await s.comment(one, 'first');
+    await s.comment(one, 'second');
+    await s.comment(one, 'third');
+    await s.comment(two, 'other issue');
+    await s.settle();
+    const issue1 = spans.filter((x) => x.iid === one.iid);
+    assert.deepEqual(issue1.map((x) => x.note), ['first', 'second', 'third']);
     for (let i = 1; i < issue1.length; i++) assert.ok(issue1[i]!.start >= issue1[i - 1]!.end, 'jobs of one issue overlapped');
-    const other = spans.find((s) => s.iid === 2)!;
-    assert.ok(other.start < issue1[0]!.end, 'the other issue waited for issue 1');
+    const other = spans.find((x) => x.iid === two.iid)!;
+    assert.ok(other.start < issue1.at(-1)!.start, 'the other issue waited for issue 1');
   });
 
   test('a job that fails twice with 503 and then succeeds is retried and succeeds, with one reply', async () => {
-    bot = await startBot({
-      gitlab,
-      register: (b) => b.on('note.issue', async (ctx) => void (await ctx.reply('noted'))),
-    });
-    const path = /\/projects\/42\/issues\/7\/notes$/;
-    gitlab.inject({ method: 'POST', path, status: 503, body: { message: '503 Service Unavailable' } });
-    gitlab.inject({ method: 'POST', path, status: 503, body: { message: '503 Service Unavailable' } });
-    const retriedBefore = await metricValue(bot, 'dagwright_jobs_total', 'status="retried"');
-    await bot.deliver(noteOnIssue({ iid: 7, note: 'please reply' }));
-    await waitFor(() => gitlab.notesOn(42, 'Issue', 7).length === 1, { what: 'the reply' });
-    const { id } = bot.dagwright.store.db.prepare("SELECT id FROM jobs WHERE resource_key = '42#7'").get() as { id: number };
-    await waitFor(() => bot!.dagwright.store.job(id)!.status === 'succeeded', { what: 'the job to succeed' });
-    assert.equal(bot.dagwright.store.job(id)!.attempts, 3);
-    assert.equal(await metricValue(bot, 'dagwright_jobs_total', 'status="retried"'), retriedBefore + 2);
-    assert.equal(gitlab.notesOn(42, 'Issue', 7).length, 1);
+    const s = await start((b) => b.on('note.issue', async (ctx) => void (await ctx.reply('noted'))));
+    const issue = s.openIssue();
+    await s.settle();
+    s.sandbox.injectFault({ method: 'POST', path: new RegExp(`/issues/${issue.iid}/notes$`), effect: { status: 503 }, times: 2 });
+    await s.comment(issue, 'please reply');
+    await s.settle();
+    assert.deepEqual(s.botComments(issue).map((n) => n.body), ['noted']);
+    const job = s.bot.dagwright.store.db.prepare(`SELECT status, attempts FROM jobs ORDER BY id DESC LIMIT 1`).get();
+    assert.deepEqual(job, { status: 'succeeded', attempts: 3 });
+    assert.equal(await metricValue(s.bot, 'dagwright_jobs_total', 'status="retried"'), 2);
+    const posts = s.sandbox.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`/issues/${issue.iid}/notes`));
+    assert.deepEqual(posts.map((r) => r.status), [503, 503, 201]);
   });
 
   test('a job that keeps failing stops after its attempts and the status comment says why', async () => {
-    bot = await startBot({
-      gitlab,
-      config: { jobMaxAttempts: 3 },
-      register: (b) => b.on('note.issue', async (ctx) => void (await ctx.reply('noted'))),
-    });
-    const path = /\/projects\/42\/issues\/8\/notes$/;
-    for (let i = 0; i < 3; i++) gitlab.inject({ method: 'POST', path, status: 502, body: { message: '502 Bad Gateway' } });
-    await bot.deliver(noteOnIssue({ iid: 8, note: 'please reply' }));
-    const status = await waitFor(() => gitlab.notesOn(42, 'Issue', 8).find((n) => n.body.includes('dagwright:status')), { what: 'status comment' });
-    assert.match(status.body, /failed after 3 attempts/);
-    assert.match(status.body, /502/);
-    assert.match(status.body, /delivery `[0-9a-f-]{36}`/);
-    assert.equal(await metricValue(bot, 'dagwright_jobs_total', 'status="failed"'), 1);
+    const s = await start((b) => b.on('note.issue', async (ctx) => void (await ctx.reply('noted'))), { jobMaxAttempts: 3 });
+    const issue = s.openIssue();
+    await s.settle();
+    s.sandbox.injectFault({ method: 'POST', path: new RegExp(`/issues/${issue.iid}/notes$`), effect: { status: 502 }, times: 3 });
+    await s.comment(issue, 'please reply');
+    await s.settle();
+    const comments = s.botComments(issue);
+    assert.equal(comments.length, 1);
+    const status = comments[0]!.body;
+    assert.match(status, /dagwright:status/);
+    assert.match(status, /failed after 3 attempts/);
+    assert.match(status, /GitLab answered 502/);
+    assert.match(status, /delivery `[0-9a-f-]{36}`/);
+    assert.equal(await metricValue(s.bot, 'dagwright_jobs_total', 'status="failed"'), 1);
   });
 
-  test('a permanent error is not retried', async () => {
+  test('a permanent error (403) is not retried, and the status comment says so', async () => {
     let runs = 0;
-    bot = await startBot({
-      gitlab,
-      register: (b) =>
-        b.on('note.issue', async (ctx) => {
-          runs++;
-          await ctx.reply('noted');
-        }),
-    });
-    gitlab.inject({ method: 'POST', path: /\/issues\/9\/notes$/, status: 403, body: { message: '403 Forbidden' } });
-    await bot.deliver(noteOnIssue({ iid: 9, note: 'please reply' }));
-    await waitFor(() => gitlab.notesOn(42, 'Issue', 9).some((n) => n.body.includes('dagwright:status')), { what: 'status comment' });
+    const s = await start((b) =>
+      b.on('note.issue', async (ctx) => {
+        runs++;
+        // Listing hooks needs Maintainer; the bot is a Developer.
+        await ctx.gitlab.ProjectHooks.all(ctx.projectId);
+      }),
+    );
+    const issue = s.openIssue();
+    await s.comment(issue, 'go');
+    await s.settle();
     assert.equal(runs, 1);
+    assert.match(s.botComments(issue)[0]!.body, /failed after 1 attempt: GitLab answered 403/);
   });
 
-  test("the bot's own note and GitLab's system notes start nothing", async () => {
+  test("the bot's own comments start nothing, nor do GitLab's system notes", async () => {
     const seen: string[] = [];
-    bot = await startBot({ gitlab, register: (b) => b.onAny((ctx) => void seen.push(ctx.name)) });
-    const own = await bot.deliver(noteOnIssue({ note: '/help', author: user(gitlab.botUser.id, gitlab.botUser.username) }));
-    assert.equal(((await own.json()) as { result: string }).result, 'ignored');
-    const system = await bot.deliver(noteOnIssue({ note: 'changed the description', system: true }));
-    assert.equal(((await system.json()) as { result: string }).result, 'ignored');
-    await bot.deliver(noteOnIssue({ note: 'a human comment' }));
-    await waitFor(() => seen.length === 1);
-    await sleep(100);
-    assert.deepEqual(seen, ['note.issue']);
+    const s = await start((b) => b.onAny((ctx) => void seen.push(`${ctx.name}:${(ctx.payload as { user: { username: string } }).user.username}`)));
+    const issue = s.openIssue();
+    await s.settle();
+    seen.length = 0;
+    await s.sandbox.comment(s.project, { issue: issue.iid }, s.botUser, '/help');
+    await s.settle();
+    const own = s.sandbox.deliveries.filter((d) => d.event === 'Note Hook').at(-1)!;
+    assert.equal(JSON.parse(own.response!).result, 'ignored');
+    // GitLab sends no hook for a system note; a delivery that claims one is ignored all the same.
+    const system = noteOnIssue({ note: 'changed the description', system: true, projectId: s.project.id, iid: issue.iid });
+    assert.equal(((await (await s.bot.deliver(system)).json()) as { result: string }).result, 'ignored');
+    await s.comment(issue, 'a human comment');
+    await s.settle();
+    assert.deepEqual(seen, ['note.issue:alice']);
   });
 
-  test('a note edited by its author is routed with action update and runs no command', async () => {
+  test('an edited comment is routed with action update and runs no command', async () => {
     const actions: string[] = [];
-    bot = await startBot({ gitlab, register: (b) => b.on('note.issue', (ctx) => void actions.push(ctx.payload.object_attributes.action)) });
-    await bot.deliver(noteOnIssue({ iid: 12, note: '/help', noteId: 4242, action: 'update' }));
-    await waitFor(() => actions.length === 1);
-    await sleep(100);
-    assert.deepEqual(actions, ['update']);
-    assert.equal(gitlab.notesOn(42, 'Issue', 12).length, 0);
+    const s = await start((b) => b.on('note.issue', (ctx) => void actions.push(ctx.payload.object_attributes.action)));
+    const issue = s.openIssue();
+    const note = (await s.comment(issue, 'hello'))!;
+    await s.settle();
+    await s.sandbox.editComment(s.project, note, s.alice, '/help');
+    await s.settle();
+    assert.deepEqual(actions, ['create', 'update']);
+    assert.equal(s.botComments(issue).length, 0);
   });
 });

@@ -66,8 +66,9 @@ export class Faults {
     const effect = this.pick(req.method ?? 'GET', path);
     if (!effect) return false;
     if ('latencyMs' in effect) {
-      await new Promise((resolve) => setTimeout(resolve, effect.latencyMs));
-      return false;
+      // Unref'd: a closed sandbox does not keep the process alive for a long injected delay.
+      await new Promise((resolve) => setTimeout(resolve, effect.latencyMs).unref());
+      return req.socket.destroyed;
     }
     req.resume();
     if ('drop' in effect) {

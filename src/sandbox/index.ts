@@ -33,14 +33,23 @@ function basicAuthToken(header: string | undefined): string | undefined {
   return decoded.slice(decoded.indexOf(':') + 1);
 }
 
+export type RecordedRequest = { method: string; path: string; status: number; at: number };
+
 export class Sandbox {
   readonly gitlab: SandboxGitLab;
   readonly faults = new Faults();
+  /** Every API and git request, with the status it was answered (0: dropped), in the order they ended. */
+  readonly requests: RecordedRequest[] = [];
   private readonly server: http.Server;
   private readonly ownsDataDir: boolean;
   private readonly dataDir: string;
-  private requestsInFlight = 0;
+  /** Requests received and not yet answered. */
+  readonly activeRequests = new Set<{ method: string; path: string }>();
   private lastRequestAt = 0;
+
+  private get requestsInFlight(): number {
+    return this.activeRequests.size;
+  }
 
   constructor(options: SandboxOptions = {}) {
     this.ownsDataDir = !options.dataDir;
@@ -48,11 +57,13 @@ export class Sandbox {
     this.gitlab = new SandboxGitLab(path.join(this.dataDir, 'repositories'));
     const api = getRequestListener(createApi(this.gitlab).fetch);
     this.server = http.createServer((req, res) => {
-      this.requestsInFlight++;
+      const active = { method: req.method ?? 'GET', path: (req.url ?? '/').split('?', 1)[0]! };
+      this.activeRequests.add(active);
       this.lastRequestAt = Date.now();
       res.on('close', () => {
-        this.requestsInFlight--;
+        this.activeRequests.delete(active);
         this.lastRequestAt = Date.now();
+        this.requests.push({ ...active, status: res.headersSent ? res.statusCode : 0, at: this.lastRequestAt });
       });
       void this.handle(req, res, api);
     });

@@ -1,4 +1,5 @@
-// Runs a real Dagwright (HTTP server, SQLite, worker) on a free loopback port against a GitLab double.
+// Test stacks: a real Dagwright (HTTP server, SQLite, worker) on a free loopback port, and the GitLab
+// sandbox it talks to and that sends it webhooks.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,7 +8,8 @@ import { createDagwright, type Dagwright } from '../../src/app.ts';
 import type { Bot } from '../../src/bot/bot.ts';
 import type { ServerConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/log.ts';
-import type { FakeGitLab } from './fake-gitlab.ts';
+import { AccessLevels, startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
+import type { Issue, Note, Project, User } from '../../src/sandbox/model.ts';
 import { toRequestInit, type Delivery } from './payloads.ts';
 
 export const WEBHOOK_SECRET = 'webhook-secret-for-tests';
@@ -17,7 +19,9 @@ export function tempDir(prefix = 'dagwright-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-export function testConfig(gitlab: FakeGitLab, overrides: Partial<ServerConfig> = {}): ServerConfig {
+export type GitLabEndpoint = { url: string; token: string };
+
+export function testConfig(gitlab: GitLabEndpoint, overrides: Partial<ServerConfig> = {}): ServerConfig {
   return {
     gitlabUrl: gitlab.url,
     gitlabToken: gitlab.token,
@@ -42,11 +46,7 @@ export type RunningBot = {
   stop(): Promise<void>;
 };
 
-export async function startBot(options: {
-  gitlab: FakeGitLab;
-  register?: (bot: Bot) => void;
-  config?: Partial<ServerConfig>;
-}): Promise<RunningBot> {
+export async function startBot(options: { gitlab: GitLabEndpoint; register?: (bot: Bot) => void; config?: Partial<ServerConfig> }): Promise<RunningBot> {
   const dagwright = createDagwright({
     config: testConfig(options.gitlab, options.config),
     register: options.register,
@@ -60,9 +60,70 @@ export async function startBot(options: {
   return {
     dagwright,
     url,
-    deliver: (delivery, token = WEBHOOK_SECRET) =>
-      fetch(`${url}/webhooks/gitlab`, toRequestInit(delivery, token === null ? undefined : token)),
+    deliver: (delivery, token = WEBHOOK_SECRET) => fetch(`${url}/webhooks/gitlab`, toRequestInit(delivery, token === null ? undefined : token)),
     stop: () => dagwright.stop(2_000),
+  };
+}
+
+/**
+ * The sandbox with a project `data/warehouse` (owner `root`, developer `alice`, guest `gail`, the bot user
+ * `dagwright` as developer) whose webhook points at a running Dagwright.
+ */
+export type Stack = {
+  sandbox: Sandbox;
+  project: Project;
+  root: User;
+  alice: User;
+  gail: User;
+  botUser: User;
+  bot: RunningBot;
+  /** Waits until the sandbox has no delivery in flight and the bot's queue is empty. */
+  settle(): Promise<void>;
+  openIssue(title?: string, description?: string, author?: User): Issue;
+  comment(issue: Issue | number, body: string, author?: User): Promise<Note | undefined>;
+  /** The bot's comments on an issue, oldest first. */
+  botComments(issue: Issue | number): Note[];
+  stop(): Promise<void>;
+};
+
+export async function startStack(options: { register?: (bot: Bot) => void; config?: Partial<ServerConfig> } = {}): Promise<Stack> {
+  const sandbox = await startSandbox();
+  const root = sandbox.createUser('root', { name: 'Administrator' });
+  const alice = sandbox.createUser('alice');
+  const gail = sandbox.createUser('gail');
+  const botUser = sandbox.createUser('dagwright', { bot: true });
+  const project = await sandbox.createProject('data/warehouse', {
+    owner: root,
+    members: [
+      [alice, AccessLevels.developer],
+      [gail, AccessLevels.guest],
+      [botUser, AccessLevels.developer],
+    ],
+  });
+  const bot = await startBot({ gitlab: { url: sandbox.url, token: botUser.token }, register: options.register, config: options.config });
+  sandbox.addHook(project, `${bot.url}/webhooks/gitlab`, { token: WEBHOOK_SECRET });
+  const iidOf = (issue: Issue | number) => (typeof issue === 'number' ? issue : issue.iid);
+  return {
+    sandbox,
+    project,
+    root,
+    alice,
+    gail,
+    botUser,
+    bot,
+    settle: () => sandbox.settled({ botUrl: bot.url }),
+    openIssue: (title = 'Load customers daily', description = 'Copy public.customers every morning.', author = alice) =>
+      sandbox.openIssue(project, author, { title, description }),
+    comment: (issue, body, author = alice) => sandbox.comment(project, { issue: iidOf(issue) }, author, body),
+    botComments: (issue) => {
+      const iid = iidOf(issue);
+      const target = project.issues.find((i) => i.iid === iid)!;
+      return project.notes.filter((n) => n.noteableType === 'Issue' && n.noteableId === target.id && n.authorId === botUser.id);
+    },
+    stop: async () => {
+      await bot.stop();
+      await sandbox.close();
+    },
   };
 }
 
@@ -87,7 +148,7 @@ export function gitlabSamplesDir(): string | undefined {
   return fs.existsSync(dir) ? dir : undefined;
 }
 
-export async function metricValue(bot: RunningBot, name: string, labels = ''): Promise<number> {
+export async function metricValue(bot: { url: string }, name: string, labels = ''): Promise<number> {
   const text = await (await fetch(`${bot.url}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name}${labels ? `{${labels}}` : ''} `));
   return line ? Number(line.split(' ').pop()) : NaN;
