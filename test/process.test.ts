@@ -176,8 +176,26 @@ describe('the dagwright process', () => {
     for (const name of ['GITLAB_URL', 'GITLAB_TOKEN', 'WEBHOOK_SECRET', 'PORT']) assert.match(run.stderr, new RegExp(`- ${name} `));
   });
 
+  test('`dagwright sandbox` serves a seeded GitLab and prints what is needed to use it', async () => {
+    const child = spawn(process.execPath, [main, 'sandbox'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+      await waitFor(() => out.includes('Ctrl-C'), { what: 'the sandbox to start' });
+      const url = out.match(/GitLab sandbox at (\S+)/)![1]!;
+      const token = out.match(/^dagwright token (\S+)/m)![1]!;
+      const res = await fetch(`${url}/api/v4/projects/data%2Fwarehouse`, { headers: { 'PRIVATE-TOKEN': token } });
+      assert.equal(res.status, 200);
+      assert.equal(((await res.json()) as { id: number }).id, 4);
+      const config = await fetch(`${url}/api/v4/projects/4/repository/files/.gitlab%2Fdagwright.yml/raw?ref=main`, { headers: { 'PRIVATE-TOKEN': token } });
+      assert.match(await config.text(), /pack: airflow-sql/);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+
   test('every command has --help', () => {
-    for (const args of [['--help'], ['serve', '--help'], ['replay', '--help']]) {
+    for (const args of [['--help'], ['serve', '--help'], ['replay', '--help'], ['sandbox', '--help']]) {
       const run = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8' });
       assert.equal(run.status, 0, args.join(' '));
       assert.match(run.stdout, /^Usage: dagwright/);

@@ -66,6 +66,16 @@ describe('sandbox git over smart HTTP', () => {
     assert.match(outsider.stderr, /not found|404/i);
   });
 
+  test('fetch picks up new commits; the bearer header works as well as Basic auth', async () => {
+    const dir = path.join(tempDir(), 'fetcher');
+    const bearer = ['-c', `http.extraHeader=Authorization: Bearer ${reporter.token}`];
+    await exec('git', [...bearer, 'clone', '--quiet', remote, dir]);
+    const sha = await sandbox.pushCommit(project, owner, { branch: 'main', files: { 'dags/fetched.py': 'z = 3\n' }, message: 'For fetch' });
+    await exec('git', [...bearer, 'fetch', '--quiet', 'origin'], { cwd: dir });
+    const fetched = (await exec('git', ['rev-parse', 'origin/main'], { cwd: dir })).stdout.trim();
+    assert.equal(fetched, sha);
+  });
+
   test('a Developer pushes a branch; a Reporter and a token-less push are refused', async () => {
     const dir = path.join(tempDir(), 'work');
     assert.ok((await gitAs(developer.token, ['clone', '--quiet', remote, dir])).ok);

@@ -124,6 +124,12 @@ describe('sandbox REST API', () => {
 
     const found = (await api.MergeRequests.all({ projectId: project.id, sourceBranch: 'dagwright/1-orders', state: 'opened' })) as Array<{ iid: number }>;
     assert.deepEqual(found.map((m) => m.iid), [mr.iid]);
+    assert.deepEqual(await api.MergeRequests.all({ projectId: project.id, sourceBranch: 'dagwright/1-orders', state: 'merged' }), []);
+    const shown = (await api.MergeRequests.show(project.id, mr.iid)) as { source_branch: string; detailed_merge_status: string; diff_refs: { base_sha: string } };
+    assert.deepEqual([shown.source_branch, shown.detailed_merge_status], ['dagwright/1-orders', 'mergeable']);
+    assert.match(shown.diff_refs.base_sha, /^[0-9a-f]{40}$/);
+    const missing = await status(api.MergeRequests.create(project.id, 'no-such-branch', 'main', 'Nothing'));
+    assert.equal(missing.status, 422);
     const edited = (await api.MergeRequests.edit(project.id, mr.iid, { description: 'Closes #1\n\nupdated' })) as { description: string };
     assert.match(edited.description, /updated/);
 
@@ -132,6 +138,8 @@ describe('sandbox REST API', () => {
     assert.match(diffs[0]!.diff, /^@@ -0,0 \+1 @@\n\+print\(1\)\n$/);
 
     await api.MergeRequestNotes.create(project.id, mr.iid, 'A plain MR comment');
+    const mrNotes = (await api.MergeRequestNotes.all(project.id, mr.iid)) as Array<{ body: string; noteable_type: string }>;
+    assert.deepEqual(mrNotes.map((n) => [n.body, n.noteable_type]), [['A plain MR comment', 'MergeRequest']]);
     const discussion = (await client(developer).MergeRequestDiscussions.create(project.id, mr.iid, 'Use a watermark here', {
       position: { baseSha: mr.diff_refs.head_sha, startSha: mr.diff_refs.head_sha, headSha: mr.diff_refs.head_sha, positionType: 'text', newPath: 'dags/orders.py', oldPath: 'dags/orders.py', newLine: '1' },
     })) as unknown as { id: string; notes: Array<{ type: string; position: { new_line: number } }> };
