@@ -3,7 +3,7 @@
 import { Hono, type Context } from 'hono';
 import * as entities from './entities.ts';
 import * as git from './git.ts';
-import { ApiError, forbidden, notFound, type NoteTarget, type SandboxGitLab } from './gitlab.ts';
+import { ApiError, forbidden, notFound, type ItemEdit, type NoteTarget, type SandboxGitLab } from './gitlab.ts';
 import { AccessLevels, type Position, type Project, type User } from './model.ts';
 import { GITLAB_VERSION } from './webhooks.ts';
 
@@ -92,6 +92,21 @@ function paginate<T>(c: Context<Env>, items: T[]): T[] {
   c.header('x-prev-page', page > 1 ? String(page - 1) : '');
   c.header('link', links.join(', '));
   return items.slice((page - 1) * perPage, page * perPage);
+}
+
+/** The fields of a PUT on an issue or a merge request that both share. */
+function itemEdit(params: Record<string, unknown>): ItemEdit {
+  const stateEvent = params.state_event as string | undefined;
+  if (stateEvent !== undefined && stateEvent !== 'close' && stateEvent !== 'reopen') throw new ApiError(400, 'state_event does not have a valid value');
+  return {
+    title: params.title as string | undefined,
+    description: params.description as string | undefined,
+    labels: toList(params.labels),
+    addLabels: toList(params.add_labels),
+    removeLabels: toList(params.remove_labels),
+    stateEvent,
+    assigneeIds: toIds(params.assignee_ids),
+  };
 }
 
 export function createApi(gitlab: SandboxGitLab): Hono<Env> {
@@ -246,19 +261,7 @@ export function createApi(gitlab: SandboxGitLab): Hono<Env> {
     const issue = gitlab.issue(project, Number(c.req.param('iid')));
     const user = userOf(c);
     if (model.accessLevel(project, user) < AccessLevels.reporter && issue.authorId !== user.id) throw forbidden();
-    const params = p(c);
-    const stateEvent = params.state_event as string | undefined;
-    if (stateEvent !== undefined && stateEvent !== 'close' && stateEvent !== 'reopen') throw new ApiError(400, 'state_event does not have a valid value');
-    gitlab.editIssue(project, issue, user, {
-      title: params.title as string | undefined,
-      description: params.description as string | undefined,
-      labels: toList(params.labels),
-      addLabels: toList(params.add_labels),
-      removeLabels: toList(params.remove_labels),
-      stateEvent,
-      assigneeIds: toIds(params.assignee_ids),
-      confidential: toBool(params.confidential),
-    });
+    gitlab.editIssue(project, issue, user, { ...itemEdit(p(c)), confidential: toBool(p(c).confidential) });
     return c.json(entities.issue(model, project, issue, urls()));
   });
 
@@ -369,19 +372,7 @@ export function createApi(gitlab: SandboxGitLab): Hono<Env> {
     const mr = gitlab.mergeRequest(project, Number(c.req.param('iid')));
     const user = userOf(c);
     if (model.accessLevel(project, user) < AccessLevels.developer && mr.authorId !== user.id) throw forbidden();
-    const params = p(c);
-    const stateEvent = params.state_event as string | undefined;
-    if (stateEvent !== undefined && stateEvent !== 'close' && stateEvent !== 'reopen') throw new ApiError(400, 'state_event does not have a valid value');
-    await gitlab.editMergeRequest(project, mr, user, {
-      title: params.title as string | undefined,
-      description: params.description as string | undefined,
-      labels: toList(params.labels),
-      addLabels: toList(params.add_labels),
-      removeLabels: toList(params.remove_labels),
-      stateEvent,
-      targetBranch: params.target_branch as string | undefined,
-      assigneeIds: toIds(params.assignee_ids),
-    });
+    await gitlab.editMergeRequest(project, mr, user, { ...itemEdit(p(c)), targetBranch: p(c).target_branch as string | undefined });
     return c.json(entities.mergeRequest(model, project, mr, urls(), { diffRefs: await gitlab.diffRefs(project, mr) }));
   });
   api.put('/projects/:id/merge_requests/:iid/merge', async (c) => {

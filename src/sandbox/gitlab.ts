@@ -25,6 +25,19 @@ export const forbidden = () => new ApiError(403, '403 Forbidden');
 
 export type NoteTarget = { issue: number } | { mergeRequest: number };
 
+/** What an edit of an issue or a merge request may change (the API's PUT and quick actions alike). */
+export type ItemEdit = {
+  title?: string;
+  description?: string;
+  labels?: string[];
+  addLabels?: string[];
+  removeLabels?: string[];
+  stateEvent?: 'close' | 'reopen';
+  assigneeIds?: number[];
+};
+
+type Changes = Record<string, { previous: unknown; current: unknown }>;
+
 export class SandboxGitLab {
   readonly model = new Model();
   readonly webhooks: WebhookSender;
@@ -172,44 +185,57 @@ export class SandboxGitLab {
   }
 
   /** Edits an issue; fires one hook whose action is close/reopen when the state changed, else update. */
-  editIssue(project: Project, issue: Issue, actor: User, input: { title?: string; description?: string; labels?: string[]; addLabels?: string[]; removeLabels?: string[]; stateEvent?: 'close' | 'reopen'; assigneeIds?: number[]; confidential?: boolean }): Issue {
-    const changes: Record<string, { previous: unknown; current: unknown }> = {};
-    const set = <K extends keyof Issue>(key: K, value: Issue[K], hookKey: string = key) => {
-      if (JSON.stringify(issue[key]) === JSON.stringify(value)) return;
-      changes[hookKey] = { previous: issue[key], current: value };
-      issue[key] = value;
+  /**
+   * Applies the fields shared by issues and merge requests; returns GitLab's `changes` and the hook action
+   * (close/reopen when the state changed, else update). Nothing changed: empty changes.
+   */
+  private applyEdit<T extends Issue | MergeRequest>(project: Project, item: T, input: ItemEdit, extra: Partial<Pick<T, keyof T>> = {}): { changes: Changes; action: string } {
+    const changes: Changes = {};
+    const set = (key: keyof T & string, value: unknown, hookKey: string = key) => {
+      if (value === undefined || JSON.stringify(item[key]) === JSON.stringify(value)) return;
+      changes[hookKey] = { previous: item[key], current: value };
+      (item as Record<string, unknown>)[key] = value;
     };
-    if (input.title !== undefined) set('title', input.title);
-    if (input.description !== undefined) set('description', input.description);
-    if (input.confidential !== undefined) set('confidential', input.confidential);
-    if (input.assigneeIds !== undefined) set('assigneeIds', input.assigneeIds, 'assignees');
-    let labels = input.labels ?? [...issue.labels];
+    set('title', input.title);
+    set('description', input.description);
+    set('assigneeIds', input.assigneeIds, 'assignees');
+    for (const [key, value] of Object.entries(extra)) set(key as keyof T & string, value, key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
+    let labels = input.labels ?? [...item.labels];
     labels = [...labels.filter((l) => !(input.removeLabels ?? []).includes(l)), ...(input.addLabels ?? []).filter((l) => !labels.includes(l))];
     this.model.ensureLabels(project, labels);
-    if (JSON.stringify(labels) !== JSON.stringify(issue.labels)) {
-      changes.labels = { previous: this.payloads.labels(project, issue.labels), current: this.payloads.labels(project, labels) };
-      issue.labels = labels;
+    if (JSON.stringify(labels) !== JSON.stringify(item.labels)) {
+      changes.labels = { previous: this.payloads.labels(project, item.labels), current: this.payloads.labels(project, labels) };
+      item.labels = labels;
     }
     let action = 'update';
-    if (input.stateEvent === 'close' && issue.state === 'opened') {
-      issue.state = 'closed';
-      issue.closedAt = now();
-      issue.closedById = actor.id;
+    if (input.stateEvent === 'close' && item.state === 'opened') {
+      item.state = 'closed';
+      item.closedAt = now();
       changes.state_id = { previous: 1, current: 2 };
       action = 'close';
-    } else if (input.stateEvent === 'reopen' && issue.state === 'closed') {
-      issue.state = 'opened';
-      issue.closedAt = null;
-      issue.closedById = null;
+    } else if (input.stateEvent === 'reopen' && item.state === 'closed') {
+      item.state = 'opened';
+      item.closedAt = null;
       changes.state_id = { previous: 2, current: 1 };
       action = 'reopen';
     }
-    if (Object.keys(changes).length === 0) return issue;
-    const previousUpdate = issue.updatedAt;
-    issue.updatedAt = now();
-    issue.updatedById = actor.id;
-    changes.updated_at = { previous: previousUpdate, current: issue.updatedAt };
+    return { changes, action };
+  }
+
+  private touch(item: Issue | MergeRequest, actor: User, changes: Changes): void {
+    const previous = item.updatedAt;
+    item.updatedAt = now();
+    changes.updated_at = { previous, current: item.updatedAt };
     changes.updated_by_id = { previous: null, current: actor.id };
+  }
+
+  /** Edits an issue; fires one hook whose action is close/reopen when the state changed, else update. */
+  editIssue(project: Project, issue: Issue, actor: User, input: ItemEdit & { confidential?: boolean }): Issue {
+    const { changes, action } = this.applyEdit(project, issue, input, input.confidential === undefined ? {} : { confidential: input.confidential });
+    if (Object.keys(changes).length === 0) return issue;
+    issue.closedById = issue.state === 'closed' ? (action === 'close' ? actor.id : issue.closedById) : null;
+    issue.updatedById = actor.id;
+    this.touch(issue, actor, changes);
     this.issueHook(project, issue, actor, action, changes);
     return issue;
   }
@@ -267,42 +293,13 @@ export class SandboxGitLab {
     return mr;
   }
 
-  async editMergeRequest(project: Project, mr: MergeRequest, actor: User, input: { title?: string; description?: string; labels?: string[]; addLabels?: string[]; removeLabels?: string[]; stateEvent?: 'close' | 'reopen'; targetBranch?: string; assigneeIds?: number[]; draft?: boolean }): Promise<MergeRequest> {
-    const changes: Record<string, { previous: unknown; current: unknown }> = {};
-    const set = <K extends keyof MergeRequest>(key: K, value: MergeRequest[K], hookKey: string = key) => {
-      if (JSON.stringify(mr[key]) === JSON.stringify(value)) return;
-      changes[hookKey] = { previous: mr[key], current: value };
-      mr[key] = value;
-    };
-    if (input.title !== undefined) set('title', input.title);
-    if (input.description !== undefined) set('description', input.description);
-    if (input.targetBranch !== undefined) set('targetBranch', input.targetBranch, 'target_branch');
-    if (input.assigneeIds !== undefined) set('assigneeIds', input.assigneeIds, 'assignees');
-    if (input.draft !== undefined) set('draft', input.draft);
-    let labels = input.labels ?? [...mr.labels];
-    labels = [...labels.filter((l) => !(input.removeLabels ?? []).includes(l)), ...(input.addLabels ?? []).filter((l) => !labels.includes(l))];
-    this.model.ensureLabels(project, labels);
-    if (JSON.stringify(labels) !== JSON.stringify(mr.labels)) {
-      changes.labels = { previous: this.payloads.labels(project, mr.labels), current: this.payloads.labels(project, labels) };
-      mr.labels = labels;
-    }
-    let action = 'update';
-    if (input.stateEvent === 'close' && mr.state === 'opened') {
-      mr.state = 'closed';
-      mr.closedAt = now();
-      changes.state_id = { previous: 1, current: 2 };
-      action = 'close';
-    } else if (input.stateEvent === 'reopen' && mr.state === 'closed') {
-      mr.state = 'opened';
-      mr.closedAt = null;
-      changes.state_id = { previous: 2, current: 1 };
-      action = 'reopen';
-    }
+  async editMergeRequest(project: Project, mr: MergeRequest, actor: User, input: ItemEdit & { targetBranch?: string; draft?: boolean }): Promise<MergeRequest> {
+    const extra: Partial<MergeRequest> = {};
+    if (input.targetBranch !== undefined) extra.targetBranch = input.targetBranch;
+    if (input.draft !== undefined) extra.draft = input.draft;
+    const { changes, action } = this.applyEdit(project, mr, input, extra);
     if (Object.keys(changes).length === 0) return mr;
-    const previousUpdate = mr.updatedAt;
-    mr.updatedAt = now();
-    changes.updated_at = { previous: previousUpdate, current: mr.updatedAt };
-    changes.updated_by_id = { previous: null, current: actor.id };
+    this.touch(mr, actor, changes);
     await this.mergeRequestHook(project, mr, actor, action, { changes });
     return mr;
   }
@@ -535,7 +532,7 @@ export class SandboxGitLab {
 
   private async applyQuickActions(project: Project, noteable: ReturnType<SandboxGitLab['noteable']>, actor: User, actions: QuickAction[]): Promise<void> {
     if (actions.length === 0) return;
-    const edit: { title?: string; addLabels: string[]; removeLabels: string[]; labels?: string[]; stateEvent?: 'close' | 'reopen'; assigneeIds?: number[]; draft?: boolean } = { addLabels: [], removeLabels: [] };
+    const edit: ItemEdit & { addLabels: string[]; removeLabels: string[]; draft?: boolean } = { addLabels: [], removeLabels: [] };
     let merge = false;
     const current = noteable.type === 'Issue' ? noteable.issue : noteable.mergeRequest;
     const level = this.model.accessLevel(project, actor);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { startHookReceiver, type HookReceiver } from '../support/hook-receiver.ts';
 import { createGitLabClient, isGitLabError } from '../../src/gitlab/client.ts';
 import { AccessLevels, startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import type { Project, User } from '../../src/sandbox/model.ts';
@@ -11,25 +12,17 @@ describe('sandbox behaviour', () => {
   let sandbox: Sandbox;
   let owner: User, alice: User, bob: User;
   let project: Project;
-  const hooks: Array<Record<string, any>> = [];
-  let receiver: http.Server;
+  let receiver: HookReceiver;
+  const hooks = () => receiver.received.map((r) => r.body);
 
   before(async () => {
-    receiver = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        hooks.push(JSON.parse(body));
-        res.end('{}');
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    receiver = await startHookReceiver();
     sandbox = await startSandbox();
     owner = sandbox.createUser('root');
     alice = sandbox.createUser('alice');
     bob = sandbox.createUser('bob');
     project = await sandbox.createProject('data/warehouse', { owner, members: [[alice, AccessLevels.developer], [bob, AccessLevels.developer]] });
-    sandbox.addHook(project, `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`);
+    sandbox.addHook(project, receiver.url);
   });
   after(async () => {
     await sandbox.close();
@@ -49,22 +42,22 @@ describe('sandbox behaviour', () => {
       assert.deepEqual(issue.labels, ['data pipeline', 'urgent']);
       assert.deepEqual(issue.assigneeIds, [bob.id]);
       await sandbox.settled();
-      const noteHook = hooks.find((h) => h.object_kind === 'note' && h.issue?.iid === issue.iid)!;
+      const noteHook = hooks().find((h) => h.object_kind === 'note' && h.issue?.iid === issue.iid)!;
       assert.equal(noteHook.object_attributes.note, 'Ready to go\n/generate');
-      const labelHook = hooks.find((h) => h.object_kind === 'issue' && h.object_attributes.iid === issue.iid && h.object_attributes.action === 'update')!;
+      const labelHook = hooks().find((h) => h.object_kind === 'issue' && h.object_attributes.iid === issue.iid && h.object_attributes.action === 'update')!;
       assert.deepEqual(labelHook.changes.labels.current.map((l: { title: string }) => l.title), ['data pipeline', 'urgent']);
     });
 
     test('a note made only of known commands is not stored and fires no note hook (202)', async () => {
       const issue = sandbox.openIssue(project, alice, { title: 'Only commands' });
       await sandbox.settled();
-      const before = hooks.length;
+      const before = hooks().length;
       const res = await post(`/projects/${project.id}/issues/${issue.iid}/notes`, alice, { body: '/close' });
       assert.equal(res.status, 202);
       assert.equal(issue.state, 'closed');
       assert.equal(project.notes.filter((n) => n.noteableId === issue.id).length, 0);
       await sandbox.settled();
-      const fired = hooks.slice(before);
+      const fired = hooks().slice(before);
       assert.deepEqual(fired.map((h) => `${h.object_kind}.${h.object_attributes.action}`), ['issue.close']);
     });
 

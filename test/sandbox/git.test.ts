@@ -2,14 +2,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { AccessLevels, startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import type { Project, User } from '../../src/sandbox/model.ts';
 import { tempDir, waitFor } from '../support/harness.ts';
+import { startHookReceiver } from '../support/hook-receiver.ts';
 
 const exec = promisify(execFile);
 
@@ -108,18 +107,10 @@ describe('sandbox git over smart HTTP', () => {
   });
 
   test('a push to a merge request\'s source branch updates the MR and fires its hook with oldrev', async () => {
-    const received: Array<Record<string, any>> = [];
-    const receiver = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        received.push(JSON.parse(body));
-        res.end('{}');
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const receiver = await startHookReceiver();
+    const received = () => receiver.received.map((r) => r.body);
     try {
-      sandbox.addHook(project, `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, { token: 't' });
+      sandbox.addHook(project, receiver.url, { token: 't' });
       const first = await sandbox.pushCommit(project, developer, { branch: 'review', files: { 'a.txt': '1\n' }, message: 'First' });
       const mr = await sandbox.gitlab.createMergeRequest(project, developer, { sourceBranch: 'review', targetBranch: 'main', title: 'Review me' });
       const dir = path.join(tempDir(), 'review');
@@ -128,7 +119,7 @@ describe('sandbox git over smart HTTP', () => {
       await exec('git', ['-c', 'user.name=Dev', '-c', 'user.email=dev@example.com', 'commit', '-q', '-am', 'Second'], { cwd: dir });
       assert.ok((await gitAs(developer.token, ['push', '--quiet', 'origin', 'review'], dir)).ok);
       const second = (await exec('git', ['rev-parse', 'HEAD'], { cwd: dir })).stdout.trim();
-      const update = await waitFor(() => received.find((b) => b.object_kind === 'merge_request' && b.object_attributes.action === 'update'), { what: 'the MR update hook' });
+      const update = await waitFor(() => received().find((b) => b.object_kind === 'merge_request' && b.object_attributes.action === 'update'), { what: 'the MR update hook' });
       assert.equal(update.object_attributes.iid, mr.iid);
       assert.equal(update.object_attributes.oldrev, first);
       assert.equal(update.object_attributes.last_commit.id, second);

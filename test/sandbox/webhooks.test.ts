@@ -1,15 +1,13 @@
 // The webhooks the sandbox sends: GitLab's headers, and bodies with every key of GitLab's own samples.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { startHookReceiver, type HookReceiver, type ReceivedHook } from '../support/hook-receiver.ts';
 import { AccessLevels, startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import type { Project, User } from '../../src/sandbox/model.ts';
 import { gitlabSamplesDir, waitFor } from '../support/harness.ts';
 
-type Received = { headers: http.IncomingHttpHeaders; body: Record<string, any> };
 
 /** Where `actual` lacks a key of `sample` or holds another type. A null in the sample allows any type. */
 function shapeDifferences(sample: unknown, actual: unknown, at: string, allowNull: Set<string>): string[] {
@@ -60,27 +58,18 @@ describe('sandbox webhooks', () => {
   let sandbox: Sandbox;
   let owner: User, alice: User, bob: User;
   let project: Project;
-  const received: Received[] = [];
-  let receiver: http.Server;
-  let status = 200;
+  let receiver: HookReceiver;
+  let received: ReceivedHook[];
 
   before(async () => {
-    receiver = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        received.push({ headers: req.headers, body: JSON.parse(body) });
-        res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ result: status === 200 ? 'accepted' : 'error' }));
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    receiver = await startHookReceiver();
+    received = receiver.received;
     sandbox = await startSandbox();
     owner = sandbox.createUser('root');
     alice = sandbox.createUser('alice');
     bob = sandbox.createUser('bob');
     project = await sandbox.createProject('data/warehouse', { owner, members: [[alice, AccessLevels.developer], [bob, AccessLevels.developer]] });
-    sandbox.addHook(project, `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhooks/gitlab`, { token: 'hook-secret' });
+    sandbox.addHook(project, receiver.url, { token: 'hook-secret' });
   });
   after(async () => {
     await sandbox.close();
@@ -105,10 +94,10 @@ describe('sandbox webhooks', () => {
   });
 
   test('each delivery is recorded with the answer it got; a resend keeps the Idempotency-Key', async () => {
-    status = 503;
+    receiver.status = 503;
     sandbox.openIssue(project, alice, { title: 'Recorded' });
     const first = await next('issue');
-    status = 200;
+    receiver.status = 200;
     await sandbox.settled();
     const record = sandbox.deliveries.find((d) => d.headers['Idempotency-Key'] === first.headers['idempotency-key'])!;
     assert.equal(record.status, 503);
