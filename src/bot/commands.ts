@@ -84,8 +84,8 @@ export function parseCommands(body: string, botUsername?: string): ParsedCommand
   return found;
 }
 
-/** The known command closest to an unknown one, when it is close enough to be a typo. */
-export function suggestCommand(name: string, known: readonly string[]): string | undefined {
+/** The known name closest to an unknown one, when it is close enough to be a typo. */
+export function suggestCommand(name: string, known: readonly string[], allowed = name.length <= 4 ? 1 : 2): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of known) {
@@ -95,7 +95,6 @@ export function suggestCommand(name: string, known: readonly string[]): string |
       bestDistance = d;
     }
   }
-  const allowed = name.length <= 4 ? 1 : 2;
   return bestDistance <= allowed ? best : undefined;
 }
 

@@ -85,20 +85,30 @@ export class Context<P extends AnyPayload = AnyPayload> {
     }
   }
 
+  /**
+   * The bot's one comment of a kind (status, card …) on this issue or merge request: created the first
+   * time, edited in place after.
+   */
+  upsertComment(kind: string, body: string): Promise<Note> {
+    return upsertBotComment({
+      gitlab: this.gitlab,
+      store: this.store,
+      projectId: this.projectId,
+      resource: this.requireResource(),
+      resourceKey: this.resourceKey,
+      kind,
+      botUserId: this.botUser.id,
+      body,
+    });
+  }
+
   /** The bot's one status comment on this issue or merge request, edited in place. */
-  readonly status = {
-    update: (body: string): Promise<Note> =>
-      upsertBotComment({
-        gitlab: this.gitlab,
-        store: this.store,
-        projectId: this.projectId,
-        resource: this.requireResource(),
-        resourceKey: this.resourceKey,
-        kind: 'status',
-        botUserId: this.botUser.id,
-        body,
-      }),
-  };
+  readonly status = { update: (body: string): Promise<Note> => this.upsertComment('status', body) };
+
+  /** A reply posted once for `key` (e.g. the note it answers): a retried job edits it instead of posting again. */
+  replyOnce(key: string, body: string): Promise<Note> {
+    return this.upsertComment(`reply:${key}`, body);
+  }
 
   /**
    * The repository configuration from the default branch. When it has problems, the bot uses defaults for

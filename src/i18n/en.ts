@@ -1,4 +1,5 @@
 // Every sentence the bot writes in English. None may start a line with "/" (GitLab would run it).
+import { specEn } from './spec-en.ts';
 
 export const en = {
   helpTitle: 'Dagwright commands',
@@ -36,6 +37,7 @@ export const en = {
   jobFailedHint: (deliveryId: string) =>
     `To try again, write the comment again. The bot's log has the details under delivery \`${deliveryId}\`.`,
   internalError: 'an unexpected error (the details are in the bot log)',
+  spec: specEn,
 };
 
 export type Messages = typeof en;

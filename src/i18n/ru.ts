@@ -1,5 +1,6 @@
 // Every sentence the bot writes in Russian. None may start a line with "/" (GitLab would run it).
 import type { Messages } from './en.ts';
+import { specRu } from './spec-ru.ts';
 
 export const ru: Messages = {
   helpTitle: 'Команды Dagwright',
@@ -37,4 +38,5 @@ export const ru: Messages = {
   jobFailedHint: (deliveryId: string) =>
     `Чтобы повторить, напишите комментарий ещё раз. Подробности — в журнале бота, доставка \`${deliveryId}\`.`,
   internalError: 'непредвиденная ошибка (подробности — в журнале бота)',
+  spec: specRu,
 };

@@ -54,6 +54,13 @@ const migrations: string[] = [
     PRIMARY KEY (scope, fingerprint)
   );
   `,
+  `
+  CREATE TABLE conversations (
+    resource_key TEXT PRIMARY KEY,
+    state        TEXT NOT NULL,
+    updated_at   INTEGER NOT NULL
+  );
+  `,
 ];
 
 export type Databases = {

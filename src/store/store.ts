@@ -130,6 +130,10 @@ export class Store {
         DELETE FROM deliveries WHERE received_at < ?
           AND NOT EXISTS (SELECT 1 FROM jobs WHERE delivery_id = deliveries.id AND status IN ('queued', 'running'))`),
       pruneReported: db.prepare('DELETE FROM reported_problems WHERE reported_at < ?'),
+      conversation: durable.prepare('SELECT state FROM conversations WHERE resource_key = ?'),
+      saveConversation: durable.prepare(`
+        INSERT INTO conversations (resource_key, state, updated_at) VALUES (?, ?, ?)
+        ON CONFLICT (resource_key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`),
     };
   }
 
@@ -255,6 +259,16 @@ export class Store {
     const removed = this.statements.pruneDeliveries.run(before).changes;
     this.statements.pruneReported.run(before);
     return removed;
+  }
+
+  /** A conversation's state (JSON written by its handler), kept durably: it is what the users told the bot. */
+  conversation<T>(resourceKey: string): T | undefined {
+    const row = this.statements.conversation.get(resourceKey) as { state: string } | undefined;
+    return row ? (JSON.parse(row.state) as T) : undefined;
+  }
+
+  saveConversation(resourceKey: string, state: unknown, now = Date.now()): void {
+    this.statements.saveConversation.run(resourceKey, JSON.stringify(state), now);
   }
 
   isHealthy(): boolean {

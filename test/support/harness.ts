@@ -103,7 +103,7 @@ export async function startStack(options: { register?: (bot: Bot) => void; confi
   const bot = await startBot({ gitlab: { url: sandbox.url, token: botUser.token }, register: options.register, config: options.config });
   sandbox.addHook(project, `${bot.url}/webhooks/gitlab`, { token: WEBHOOK_SECRET });
   const iidOf = (issue: Issue | number) => (typeof issue === 'number' ? issue : issue.iid);
-  return {
+  const stack: Stack = {
     sandbox,
     project,
     root,
@@ -111,7 +111,7 @@ export async function startStack(options: { register?: (bot: Bot) => void; confi
     gail,
     botUser,
     bot,
-    settle: () => sandbox.settled({ botUrl: bot.url }),
+    settle: () => sandbox.settled({ botUrl: stack.bot.url }),
     openIssue: (title = 'Load customers daily', description = 'Copy public.customers every morning.', author = alice) =>
       sandbox.openIssue(project, author, { title, description }),
     comment: (issue, body, author = alice) => sandbox.comment(project, { issue: iidOf(issue) }, author, body),
@@ -121,10 +121,11 @@ export async function startStack(options: { register?: (bot: Bot) => void; confi
       return project.notes.filter((n) => n.noteableType === 'Issue' && n.noteableId === target.id && n.authorId === botUser.id);
     },
     stop: async () => {
-      await bot.stop();
+      await stack.bot.stop();
       await sandbox.close();
     },
   };
+  return stack;
 }
 
 export async function waitFor<T>(

@@ -1,0 +1,175 @@
+// The request conversation in an issue: engagement, the spec card, turns, and the spec commands
+// (/spec, /set, /unset, /status). Silence for what does not concern the bot.
+import { stringify as toYaml } from 'yaml';
+import { z } from 'zod';
+import type { Bot } from '../src/bot/bot.ts';
+import { parseCommands } from '../src/bot/commands.ts';
+import type { Context } from '../src/bot/context.ts';
+import type { IssuePayload, NotePayload } from '../src/bot/events.ts';
+import type { Messages } from '../src/i18n/index.ts';
+import { describeProblem, renderCard } from '../src/spec/card.ts';
+import { applyCommand, newConversation, readComment, readIssue, type ConversationState, type Turn } from '../src/spec/conversation.ts';
+import { evaluateSpec } from '../src/spec/evaluate.ts';
+
+const CARD = 'card';
+
+function load(ctx: Context): ConversationState {
+  return ctx.store.conversation<ConversationState>(ctx.resourceKey) ?? newConversation();
+}
+
+function mentions(text: string, username: string): boolean {
+  return new RegExp(`(^|[^\\w.-])@${username.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'i').test(text);
+}
+
+/** Whether a text addresses the bot: a mention, or one of its commands at the start of a line. */
+function addressesBot(ctx: Context, text: string, bot: Bot): boolean {
+  const known = new Set(bot.commands().map((c) => c.name));
+  return mentions(text, ctx.botUser.username) || parseCommands(text, ctx.botUser.username).some((c) => known.has(c.name));
+}
+
+async function showCard(ctx: Context, state: ConversationState): Promise<void> {
+  const config = await ctx.config();
+  const m = await ctx.messages();
+  const evaluation = evaluateSpec(state.fields, config);
+  const body = renderCard(
+    {
+      evaluation,
+      config,
+      secrets: state.secrets,
+      problems: [...state.issueProblems, ...state.lastTurn.problems],
+      notes: [...state.issueNotes, ...state.lastTurn.notes],
+      proseFrom: state.lastTurn.proseFrom,
+    },
+    m,
+  );
+  await ctx.upsertComment(CARD, body);
+}
+
+/** On engagement: 👀 on the issue, once. */
+async function engage(ctx: Context, state: ConversationState): Promise<ConversationState> {
+  if (!state.reacted) {
+    const iid = ctx.resource!.iid;
+    await ctx.gitlab.IssueAwardEmojis.award(ctx.projectId, iid, 'eyes').catch((err: unknown) => {
+      if (!/taken|already/i.test(String((err as Error).message))) throw err;
+    });
+  }
+  return { ...state, engaged: true, reacted: true, language: state.language ?? (await ctx.language()) };
+}
+
+/** Engaged by a comment or a command: the issue's own text is read too (the comment's fields win, being newer). */
+async function engageWithIssue(ctx: Context<NotePayload>, state: ConversationState): Promise<ConversationState> {
+  const issue = ctx.payload.issue as { title?: string; description?: string | null };
+  const fromIssue = readIssue({ ...state, fields: {} }, issue.title ?? '', issue.description ?? '');
+  return engage(ctx, {
+    ...fromIssue.state,
+    fields: { ...fromIssue.state.fields, ...state.fields },
+    lastTurn: state.lastTurn,
+  });
+}
+
+async function replyToTurn(ctx: Context, key: string, turn: Turn, m: Messages, missing: number): Promise<void> {
+  if (turn.changed.length) {
+    const changed = [...new Set(turn.changed)];
+    const lines = turn.problems.map((p) => describeProblem(p, m));
+    await ctx.replyOnce(key, [m.spec.replies.updated(changed, missing), ...(lines.length ? ['', m.spec.replies.notApplied(lines)] : [])].join('\n'));
+  } else if (turn.problems.length) {
+    await ctx.replyOnce(key, m.spec.replies.notApplied(turn.problems.map((p) => describeProblem(p, m))));
+  }
+}
+
+export function registerIssueRequest(bot: Bot): void {
+  bot.on(['issue.open', 'issue.update', 'issue.reopen'], async (ctx) => {
+    const issue = (ctx as unknown as Context<IssuePayload>).payload.object_attributes;
+    const labels = ((ctx.payload as { labels?: Array<{ title: string }> }).labels ?? []).map((l) => l.title);
+    let state = load(ctx);
+    const turn = readIssue(state, issue.title, issue.description ?? '');
+    const config = await ctx.config();
+    const engaged =
+      state.engaged ||
+      Object.keys(turn.state.fields).length > 0 ||
+      labels.includes(config.trigger_label) ||
+      addressesBot(ctx, issue.description ?? '', bot);
+    if (!engaged) return;
+    state = await engage(ctx, turn.state);
+    ctx.store.saveConversation(ctx.resourceKey, state);
+    await showCard(ctx, state);
+  });
+
+  bot.on('note.issue', async (ctx) => {
+    const note = ctx.payload.object_attributes;
+    if (note.action !== 'create' || !ctx.payload.issue) return;
+    let state = load(ctx);
+    const addressed = addressesBot(ctx, note.note, bot);
+    const wasEngaged = state.engaged;
+    const turn = readComment(state, note.note, ctx.actor!.username, { addressedToBot: addressed, noteId: note.id });
+    if (!wasEngaged && !turn.structured && !addressed) return;
+    // A comment of commands only: the commands have answered it.
+    if (!turn.structured && turn.problems.length === 0 && addressed && parseCommands(note.note, ctx.botUser.username).length) return;
+    state = turn.state;
+    if (!wasEngaged) state = await engageWithIssue(ctx, state);
+    ctx.store.saveConversation(ctx.resourceKey, state);
+    const m = await ctx.messages();
+    await showCard(ctx, state);
+    if (turn.structured || turn.problems.length) {
+      const missing = evaluateSpec(state.fields, await ctx.config()).missing.length;
+      await replyToTurn(ctx, String(note.id), turn, m, missing);
+    } else if (addressed) {
+      await ctx.replyOnce(String(note.id), m.spec.replies.needsModel);
+    }
+  });
+
+  const specCommand = (name: 'set' | 'unset', usage: string) =>
+    bot.command({
+      name,
+      usage,
+      summary: (m) => m.spec.commands[name],
+      where: ['issue'],
+      args: z.array(z.string()).min(1, name === 'set' ? 'give at least one KEY=VALUE' : 'give at least one field'),
+      run: async (ctx, args, command) => {
+        let state = load(ctx);
+        const noteId = ctx.payload.object_attributes.id;
+        const turn = applyCommand(state, name === 'set' ? { set: args, noteId } : { unset: args, noteId }, ctx.actor!.username);
+        state = turn.state;
+        if (!load(ctx).engaged) state = await engageWithIssue(ctx, state);
+        ctx.store.saveConversation(ctx.resourceKey, state);
+        const m = await ctx.messages();
+        await showCard(ctx, state);
+        const missing = evaluateSpec(state.fields, await ctx.config()).missing.length;
+        await replyToTurn(ctx, `${ctx.payload.object_attributes.id}:${command.line}`, turn, m, missing);
+      },
+    });
+  specCommand('set', 'set KEY=VALUE…');
+  specCommand('unset', 'unset KEY…');
+
+  bot.command({
+    name: 'spec',
+    usage: 'spec',
+    summary: (m) => m.spec.commands.spec,
+    where: ['issue'],
+    args: z.array(z.string()).max(0, 'it takes no arguments'),
+    run: async (ctx) => {
+      const state = load(ctx);
+      const m = await ctx.messages();
+      if (!state.engaged) return void (await ctx.replyOnce(String(ctx.payload.object_attributes.id), m.spec.replies.noRequest));
+      const evaluation = evaluateSpec(state.fields, await ctx.config());
+      const yaml = toYaml(evaluation.spec, { lineWidth: 0 });
+      await ctx.replyOnce(String(ctx.payload.object_attributes.id), [m.spec.replies.specBlock, '', '```yaml', yaml.trimEnd(), '```'].join('\n'));
+    },
+  });
+
+  bot.command({
+    name: 'status',
+    usage: 'status',
+    summary: (m) => m.spec.commands.status,
+    where: ['issue'],
+    args: z.array(z.string()).max(0, 'it takes no arguments'),
+    run: async (ctx) => {
+      const state = load(ctx);
+      const m = await ctx.messages();
+      const key = String((ctx.payload as NotePayload).object_attributes.id);
+      if (!state.engaged) return void (await ctx.replyOnce(key, m.spec.replies.noRequest));
+      const evaluation = evaluateSpec(state.fields, await ctx.config());
+      await ctx.replyOnce(key, m.spec.replies.status(evaluation.complete, [...evaluation.missing, ...evaluation.errors.map((e) => e.path ?? '')].filter(Boolean)));
+    },
+  });
+}

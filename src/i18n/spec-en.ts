@@ -1,0 +1,139 @@
+// The spec conversation's sentences in English: field errors, questions, the spec card.
+
+type P = Record<string, unknown>;
+const list = (v: unknown) => String(v ?? '');
+
+export const specEn = {
+  /** Problems, by message key; the field is named by the caller. */
+  problems: {
+    '@type_string': () => 'must be text',
+    '@type_number': () => 'must be a number',
+    '@type_integer': () => 'must be a whole number',
+    '@type_boolean': () => 'must be true or false',
+    '@type_list': () => 'must be a list, e.g. [a, b]',
+    '@type_object': () => 'must be a group of fields (a mapping)',
+    '@one_of': (p: P) => `must be one of: ${list(p.allowed)}`,
+    '@invalid': (p: P) => (p.allowed ? `must be one of: ${list(p.allowed)}` : 'has a value that is not allowed'),
+    '@empty': () => 'must not be empty',
+    '@too_long': (p: P) => (p.limit ? `is too long to read (more than ${list(p.limit)} characters); nothing in it was applied` : 'is too long'),
+    '@list_empty': () => 'must list at least one item',
+    '@min': () => 'is too small',
+    '@max': () => 'is too large',
+    '@dag_id': () => 'must start with a lowercase letter and hold only lowercase letters, digits and _ (3 to 100 characters); it becomes the file name',
+    '@path_segment': () => 'may hold only lowercase letters, digits and _ (it becomes a folder name)',
+    '@conn_id': () => 'must be an Airflow connection id: letters, digits, _ . - (never a URL)',
+    '@source_table': () => 'must be a table name, schema.table or table',
+    '@target_table': () => 'must be schema.table',
+    '@column': () => 'must be a column name (letters, digits, _)',
+    '@select': () => 'must be a SELECT (or WITH … SELECT) query',
+    '@bucket': () => 'must be an S3 bucket name',
+    '@endpoint': () => 'must be a path under the connection\'s base URL, starting with /',
+    '@records_path': () => 'must be a dotted path such as data.items',
+    '@topic': () => 'must be a Kafka topic name',
+    '@format': () => 'must be a format name such as parquet',
+    '@location': () => 'must be a URL such as s3a://bucket/path',
+    '@tag': () => 'must be a short tag (letters, digits, _ . -)',
+    '@pack': () => 'must be a template pack name such as airflow-sql',
+    '@version': () => 'must be 1 (the only version)',
+    '@airflow_version': () => 'must be 2 or 3',
+    '@schedule': () => 'must be a 5-field cron, a preset (@hourly @daily @weekly @monthly @yearly) or "manual"',
+    '@cron_fields': (p: P) => `must be a 5-field cron (minute hour day-of-month month day-of-week); this one has ${list(p.count)} fields`,
+    '@cron_invalid': (p: P) => `is not a valid cron: ${list(p.problem)}`,
+    '@timezone': () => 'must be an IANA time zone such as UTC or Europe/Berlin',
+    '@date': () => 'must be a date written YYYY-MM-DD',
+    '@duration': () => 'must be a duration such as 30s, 5m, 2h or 1d',
+    '@check_unknown': () => 'has an unknown check: use row_count, not_null, unique, accepted_values, freshness or sql',
+    '@check_name': () => 'must be a check name (lowercase letters, digits, _)',
+    '@notify': () => 'must list email:ADDRESS or conn:CONN_ID',
+    '@table_and_query': () => 'cannot be given together with source.table: give exactly one of them',
+    '@file_strategy': () => 'must be snapshot, append or overwrite for file sources',
+    '@row_count_bounds': () => 'has a row_count check without min or max',
+    '@url_with_password': (p: P) => `holds a URL with a password (${list(p.masked)}): create an Airflow connection and give its conn_id instead`,
+    '@secret_in_spec': (p: P) => `holds a credential (${list(p.masked)}): create an Airflow connection instead`,
+    '@unknown_field': (p: P) => (p.suggestion ? `is not a spec field; did you mean \`${list(p.suggestion)}\`?` : 'is not a spec field'),
+    '@not_a_mapping': () => 'the yaml block must hold fields such as `dag_id: …`',
+    '@yaml': (p: P) => `a yaml block does not parse${p.line ? ` (line ${list(p.line)})` : ''}: ${list(p.problem)}`,
+    '@ddl': () => 'the table DDL could not be read: write CREATE TABLE name (column type, …)',
+    '@unknown_row': (p: P) => `the table row \`${list(p.row)}\` is not one I know`,
+    '@missing': () => 'is needed',
+    '@set_syntax': (p: P) => `\`${list(p.arg)}\` is not KEY=VALUE`,
+  } as Record<string, (p: P) => string>,
+
+  notes: {
+    '@alias': (p: P) => `\`${list(p.from)}\` was read as \`${list(p.to)}\``,
+    '@transform_prose': () => 'the transformations were written in words; give `transform.sql` as a SELECT over `source` to apply them',
+    '@quality_prose': () => 'the data quality rules were written in words; give `quality` as a list of checks',
+    '@uri_unknown_type': () => 'a connection URL was given whose kind of database I do not know; set `source.type`',
+  } as Record<string, (p: P) => string>,
+
+  /** Short questions for what is missing. */
+  questions: {
+    dag_id: 'What should the DAG be called? (`dag_id`: lowercase letters, digits and _)',
+    description: 'What does the pipeline do, in a sentence? (`description`)',
+    schedule: 'When should it run? (`schedule`: a cron such as `0 6 * * *`, `@daily`, or `manual`)',
+    'source.type': 'What kind of source is it? (`source.type`: postgres, mysql, s3, http …)',
+    'source.conn_id': 'Which Airflow connection reaches the source? (`source.conn_id`)',
+    'source.table': 'Which table should be loaded? (`source.table`, or a SELECT in `source.query`)',
+    'source.bucket': 'Which S3 bucket holds the files? (`source.bucket`)',
+    'source.path': 'Which files: key, prefix or glob? (`source.path`)',
+    'source.format': 'What format are the files in? (`source.format`: csv, json, jsonl, parquet …)',
+    'source.endpoint': 'Which endpoint returns the records? (`source.endpoint`)',
+    'source.topic': 'Which Kafka topic? (`source.topic`)',
+    'target.conn_id': 'Which Airflow connection reaches the target? (`target.conn_id`)',
+    'target.table': 'Which table should receive the data? (`target.table`: schema.table)',
+    'load.strategy': 'How should it load? (`load.strategy`: overwrite, append, incremental, snapshot or scd2)',
+    'load.watermark': 'Which column tells new rows from old ones? (`load.watermark`, needed for incremental)',
+    'load.keys': 'Which columns identify a row? (`load.keys`, needed for scd2)',
+  } as Record<string, string>,
+
+  provenance: {
+    issue: 'issue',
+    comment: (user: string) => `@${user}'s comment`,
+    command: (user: string) => `/set by @${user}`,
+    'repo-config': 'repo config',
+    dagwright: 'default',
+    derived: 'derived',
+    secret: 'proposed from the connection URL',
+  },
+
+  card: {
+    title: (dagId: string | undefined) => (dagId ? `Pipeline request \`${dagId}\`` : 'Pipeline request'),
+    columns: ['field', 'value', 'from'] as [string, string, string],
+    startDateLater: 'the day of the first `/generate`',
+    missingTitle: 'Still needed',
+    errorsTitle: 'Not applied',
+    warningsTitle: 'Warnings',
+    notesTitle: 'Notes',
+    filesTitle: 'What `/generate` will write',
+    ready: 'Everything needed is here. Comment `/generate` to open a merge request (Developer role or more).',
+    howToAnswer: 'Answer in a comment with `key: value` lines (`schedule: 0 6 * * *`), a yaml block, or `/set key=value`.',
+    secretWarning: (masked: string, connId: string | undefined) =>
+      `A credential was written in this issue (\`${masked}\`). Rotate it. Dagwright never stores it: create an Airflow connection${connId ? ` \`${connId}\`` : ''} and refer to it by its id.`,
+    tokenWarning: (masked: string) => `A token was written in this issue (\`${masked}\`). Revoke it: anyone who can read the issue has seen it.`,
+    proseNotice: (user: string) =>
+      `@${user}'s last comment had nothing I can read without a model. I read yaml blocks, \`key: value\` lines, the parameter table and commands (\`/help\`).`,
+    columnsSummary: (n: number) => `${n} column${n === 1 ? '' : 's'}`,
+    checksSummary: (n: number) => `${n} check${n === 1 ? '' : 's'}`,
+    item: (path: string, text: string) => `\`${path}\`: ${text}`,
+  },
+
+  replies: {
+    updated: (paths: string[], missing: number) =>
+      `Updated ${paths.map((p) => `\`${p}\``).join(', ')}. ${missing ? `Still needed: ${missing}; see the card above.` : 'The request is complete: comment `/generate`.'}`,
+    notApplied: (lines: string[]) => ['Nothing was changed for these:', ...lines.map((l) => `- ${l}`)].join('\n'),
+    needsModel: 'I understand prose only when a model is configured. Write fields as `key: value` lines or `/set key=value`; `/help` lists the commands.',
+    specBlock: 'The spec as it stands (copy it, edit it, paste it back in a comment):',
+    status: (complete: boolean, missing: string[]) =>
+      complete ? 'The spec is complete: `/generate` will open the merge request.' : `The spec is not complete yet. Still needed: ${missing.map((p) => `\`${p}\``).join(', ')}.`,
+    noRequest: 'There is no pipeline request in this issue yet. Describe it with `key: value` lines or a yaml block; `/help` shows how.',
+  },
+
+  commands: {
+    spec: 'the spec as a yaml block you can copy',
+    set: 'set spec fields: `set schedule="0 6 * * *" load.strategy=incremental`',
+    unset: 'remove spec fields: `unset load.watermark`',
+    status: 'where the request stands',
+  },
+};
+
+export type SpecMessages = typeof specEn;

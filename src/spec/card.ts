@@ -1,0 +1,121 @@
+// The spec card: one comment, edited in place, showing the spec so far, what is missing, what was not
+// applied and why, warnings, and what /generate will write.
+import type { Messages } from '../i18n/index.ts';
+import type { RepoConfig } from '../bot/repo-config.ts';
+import type { SpecEvaluation } from './evaluate.ts';
+import type { Field, Problem, Provenance } from './patch.ts';
+import type { SecretFinding } from './secrets.ts';
+
+export type CardInput = {
+  evaluation: SpecEvaluation;
+  config: RepoConfig;
+  /** Masked credentials found in the issue or its comments. */
+  secrets: SecretFinding[];
+  /** What the last turn could not apply. */
+  problems: Problem[];
+  notes: Problem[];
+  /** The author of the last comment that held nothing readable, if it was the last turn. */
+  proseFrom?: string;
+};
+
+export function describeProblem(problem: Problem, m: Messages, kind: 'problems' | 'notes' = 'problems'): string {
+  const render = m.spec[kind][problem.key] ?? m.spec.problems['@invalid']!;
+  const text = render(problem.params ?? {});
+  return problem.path ? m.spec.card.item(problem.path, text) : text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function provenanceText(p: Provenance, m: Messages): string {
+  const t = m.spec.provenance;
+  switch (p.kind) {
+    case 'issue':
+      return t.issue;
+    case 'comment':
+      return t.comment(p.user);
+    case 'command':
+      return t.command(p.user);
+    case 'default':
+      return t[p.from];
+    case 'secret':
+      return t.secret;
+  }
+}
+
+function cell(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').replace(/\|/g, '\\|');
+  return flat.length > 80 ? `${flat.slice(0, 77)}…` : flat;
+}
+
+function valueText(path: string, field: Field, m: Messages): string {
+  const value = field.value;
+  if (path === 'source.columns' && Array.isArray(value)) {
+    const names = value.map((c: { name: string; key?: boolean }) => `${c.name}${c.key ? ' 🔑' : ''}`).join(', ');
+    return `${m.spec.card.columnsSummary(value.length)}: ${names}`;
+  }
+  if (path === 'quality' && Array.isArray(value)) {
+    return `${m.spec.card.checksSummary(value.length)}: ${value.map((q: { check: string }) => q.check).join(', ')}`;
+  }
+  if (typeof value === 'string') return `\`${cell(value)}\``;
+  return `\`${cell(JSON.stringify(value))}\``;
+}
+
+/** Where a pipeline's files go: `dags_root/<layout>/` with {layer}, {system} and {dag_id} filled in. */
+export function pipelineFolder(spec: Record<string, any>, config: RepoConfig): string {
+  const folder = config.layout
+    .replace('{layer}', String(spec.layer ?? 'raw'))
+    .replace('{system}', String(spec.source?.system ?? '{system}'))
+    .replace('{dag_id}', String(spec.dag_id ?? '{dag_id}'));
+  return `${config.dags_root}/${folder}`;
+}
+
+export function renderCard(input: CardInput, m: Messages): string {
+  const { evaluation, config } = input;
+  const c = m.spec.card;
+  const spec = evaluation.spec as Record<string, any>;
+  const out: string[] = [`### 📋 ${c.title(spec.dag_id)}`, ''];
+
+  out.push(`| ${c.columns.join(' | ')} |`, '|---|---|---|');
+  const order = Object.keys(evaluation.fields).sort((a, b) => fieldOrder(a) - fieldOrder(b) || a.localeCompare(b));
+  for (const path of order) {
+    const field = evaluation.fields[path]!;
+    out.push(`| \`${path}\` | ${valueText(path, field, m)} | ${provenanceText(field.provenance, m)} |`);
+  }
+  if (!('start_date' in evaluation.fields)) out.push(`| \`start_date\` | ${c.startDateLater} | ${m.spec.provenance.dagwright} |`);
+
+  if (evaluation.missing.length) {
+    out.push('', `**${c.missingTitle}**`, ...evaluation.missing.map((path) => `- ${m.spec.questions[path] ?? `\`${path}\``}`));
+  }
+  const errors = [...input.problems, ...evaluation.errors];
+  if (errors.length) out.push('', `**${c.errorsTitle}**`, ...errors.map((p) => `- ${describeProblem(p, m)}`));
+  const warnings: string[] = [];
+  for (const secret of dedupe(input.secrets)) {
+    warnings.push(secret.kind === 'token' ? c.tokenWarning(secret.masked) : c.secretWarning(secret.masked, spec.source?.conn_id));
+  }
+  if (warnings.length) out.push('', `**⚠️ ${c.warningsTitle}**`, ...warnings.map((w) => `- ${w}`));
+  const notes = input.notes.map((n) => describeProblem(n, m, 'notes'));
+  if (input.proseFrom) notes.push(c.proseNotice(input.proseFrom));
+  if (notes.length) out.push('', `**${c.notesTitle}**`, ...notes.map((n) => `- ${n}`));
+
+  if (spec.dag_id) {
+    const folder = pipelineFolder(spec, config);
+    out.push(
+      '',
+      `**${c.filesTitle}**`,
+      `- \`${folder}/${spec.dag_id}.py\``,
+      `- \`${folder}/sql/${spec.dag_id}/\``,
+      `- \`${folder}/${spec.dag_id}.md\``,
+      '- `tests/dags/test_dag_integrity.py`',
+    );
+  }
+  out.push('', evaluation.complete ? `✅ ${c.ready}` : c.howToAnswer);
+  return out.join('\n');
+}
+
+function dedupe(secrets: SecretFinding[]): SecretFinding[] {
+  return secrets.filter((s, i) => secrets.findIndex((t) => t.masked === s.masked) === i);
+}
+
+const ORDER = ['dag_id', 'description', 'schedule', 'source.', 'target.', 'load.', 'transform.', 'quality', 'notify.', 'owner', 'layer', 'tags'];
+function fieldOrder(path: string): number {
+  const i = ORDER.findIndex((prefix) => path === prefix || (prefix.endsWith('.') && path.startsWith(prefix)));
+  return i < 0 ? ORDER.length : i;
+}
