@@ -152,8 +152,9 @@ describe('the dagwright process', () => {
         assert.match(run.stdout, /delivery: accepted/, name);
         assert.match(run.stdout, /succeeded/, name);
       }
-      const replies = seeded.project.notes.filter((n) => n.authorId === seeded.bot.id);
-      assert.equal(replies.length, 1, 'the /help comment got its answer');
+      const replies = seeded.project.notes.filter((n) => n.authorId === seeded.bot.id).map((n) => n.body);
+      assert.equal(replies.filter((b) => b.includes('dagwright:card')).length, 1, 'the request got its card');
+      assert.equal(replies.filter((b) => b.includes('Dagwright commands')).length, 1, 'the /help comment got its answer');
     } finally {
       await seeded.sandbox.close();
     }
