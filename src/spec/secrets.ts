@@ -12,7 +12,7 @@ export type SecretFinding = {
   database?: string;
 };
 
-const uriWithPassword = /\b([a-z][a-z0-9+.-]*):\/\/([^\s:/@'"`]*):([^\s@/'"`]+)@([^\s/?#'"`,;]+)(\/[^\s?#'"`,;]*)?/gi;
+const uriWithPassword = /\b([a-z][a-z0-9+.-]*):\/\/([^\s:/@'"`]*):([^\s@/'"`]+)@([^\s/?#'"`,;|]+)([/?][^\s'"`,;|]*)?/gi;
 const passwordPair = /\b(password|passwd|pwd)(["']?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&;,'"`]+)/gi;
 const token = /\b(gl(?:pat|dt|rt|ptt|ft|imt|oas|soat|cbt|ffct|agent)-|sk-)(?:proj-)?(?:[A-Za-z0-9_-]{16,}|\*{4})/g;
 
@@ -25,13 +25,13 @@ export function findSecrets(text: string): SecretFinding[] {
       masked: redact(whole),
       scheme: scheme.toLowerCase(),
       host: hostPort.replace(/:\d+$/, ''),
-      database: path?.split('/').filter(Boolean)[0],
+      database: path?.split('?')[0]!.split('/').filter(Boolean)[0],
     });
   }
   for (const m of text.matchAll(passwordPair)) {
     const value = m[3]!.replace(/^["']|["']$/g, '');
     // Placeholders are not credentials; the mask is one (it stands for a password that was written here).
-    if (value === '' || /^(null|none|\*{1,3}|<[^>]*>|\$\{[^}]*\})$/i.test(value)) continue;
+    if (value === '' || /^(<|\$\{|\{\{)|^(null|none|\*{1,3})$/i.test(value)) continue;
     findings.push({ kind: 'password', masked: `${m[1]}${m[2]}${MASK}` });
   }
   for (const m of text.matchAll(token)) findings.push({ kind: 'token', masked: `${m[1]}${MASK}` });
