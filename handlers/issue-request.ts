@@ -1,5 +1,6 @@
 // The request conversation in an issue: engagement, the spec card, turns, and the spec commands
 // (/spec, /set, /unset, /status). Silence for what does not concern the bot.
+import { createHash } from 'node:crypto';
 import { stringify as toYaml } from 'yaml';
 import { z } from 'zod';
 import type { Bot } from '../src/bot/bot.ts';
@@ -27,7 +28,8 @@ function addressesBot(ctx: Context, text: string, bot: Bot): boolean {
   return mentions(text, ctx.botUser.username) || parseCommands(text, ctx.botUser.username).some((c) => known.has(c.name));
 }
 
-async function showCard(ctx: Context, state: ConversationState): Promise<void> {
+/** Shows the card; returns the state with the digest of what is shown (an unchanged card is not edited). */
+async function showCard(ctx: Context, state: ConversationState): Promise<ConversationState> {
   const config = await ctx.config();
   const m = await ctx.messages();
   const evaluation = evaluateSpec(state.fields, config);
@@ -42,7 +44,12 @@ async function showCard(ctx: Context, state: ConversationState): Promise<void> {
     },
     m,
   );
+  const digest = createHash('sha256').update(body).digest('hex');
+  if (digest === state.cardDigest && ctx.store.botNoteId(ctx.resourceKey, CARD) !== undefined) return state;
   await ctx.upsertComment(CARD, body);
+  const shown = { ...state, cardDigest: digest };
+  ctx.store.saveConversation(ctx.resourceKey, shown);
+  return shown;
 }
 
 /** On engagement: 👀 on the issue, once. */

@@ -72,6 +72,12 @@ describe('the request conversation', () => {
     s.sandbox.editIssue(s.project, issue.iid, s.alice, { description: partialRequest.replace('public.customers', 'public.clients') });
     await s.settle();
     assert.match(card(s, issue)!.body, /\| `source\.table` \| `public\.clients` \| issue \|/);
+    // An edit that changes nothing in the request (a label) leaves the card alone.
+    const edits = () => s.sandbox.requests.filter((r) => r.method === 'PUT' && /\/notes\/\d+$/.test(r.path)).length;
+    const before = edits();
+    s.sandbox.editIssue(s.project, issue.iid, s.alice, { addLabels: ['backlog'] });
+    await s.settle();
+    assert.equal(edits(), before);
   });
 
   test('an unrelated comment and the bot\'s own comments get no reply; prose is noted in the card only', async () => {

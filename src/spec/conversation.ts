@@ -15,6 +15,8 @@ export type ConversationState = {
   /** What the issue's own text could not give (kept until the text is edited). */
   issueProblems: Problem[];
   issueNotes: Problem[];
+  /** A digest of the card as last shown, so an unchanged card is not edited again. */
+  cardDigest?: string;
   /** What the last comment (its lines and its commands) could not give. */
   lastTurn: { noteId?: number; problems: Problem[]; notes: Problem[]; proseFrom?: string };
 };
