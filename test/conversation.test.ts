@@ -105,6 +105,15 @@ describe('the request conversation', () => {
     assert.match(card(s, issue)!.body, /Pipeline request `sales_daily`/);
   });
 
+  test('the trigger label engages an issue with no request yet: the card asks for everything', async () => {
+    const s = await start();
+    const issue = s.sandbox.openIssue(s.project, s.alice, { title: 'New pipeline', description: 'Details to follow.', labels: ['dagwright'] });
+    await s.settle();
+    const body = card(s, issue)!.body;
+    assert.match(body, /What should the DAG be called\?/);
+    assert.match(body, /When should it run\?/);
+  });
+
   test('an issue written in Russian gets its card in Russian', async () => {
     const s = await start();
     const issue = s.openIssue('Загрузка клиентов', ['Ежедневная копия клиентов из базы заказов в озеро.', '', 'dag_id: orders_customers_daily', 'schedule: 0 6 * * *'].join('\n'));
@@ -146,7 +155,7 @@ describe('the request conversation', () => {
       ['sheduel: 0 6 * * *\n```yaml\nsheduel: "0 6 * * *"\n```', /`sheduel`: is not a spec field; did you mean `schedule`\?/],
       ['/set dag_id=../x', /`dag_id`: must start with a lowercase letter/],
       ['schedule: 0 6 * * * *', /`schedule`: must be a 5-field cron/],
-      [`dag_id: other_name\n${'x'.repeat(70 * 1024)}`, /too long to read/],
+      [`dag_id: other_name\n${'x'.repeat(1024 * 1024)}`, /too long to read/],
     ];
     for (const [comment, expected] of cases) {
       await s.comment(issue, comment);
