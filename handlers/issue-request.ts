@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Bot } from '../src/bot/bot.ts';
 import { parseCommands } from '../src/bot/commands.ts';
 import type { Context } from '../src/bot/context.ts';
-import type { IssuePayload, NotePayload } from '../src/bot/events.ts';
+import type { NotePayload } from '../src/bot/events.ts';
 import type { Messages } from '../src/i18n/index.ts';
 import { describeProblem, renderCard } from '../src/spec/card.ts';
 import { applyCommand, newConversation, readComment, readIssue, type ConversationState, type Turn } from '../src/spec/conversation.ts';
@@ -86,8 +86,8 @@ async function replyToTurn(ctx: Context, key: string, turn: Turn, m: Messages, m
 
 export function registerIssueRequest(bot: Bot): void {
   bot.on(['issue.open', 'issue.update', 'issue.reopen'], async (ctx) => {
-    const issue = (ctx as unknown as Context<IssuePayload>).payload.object_attributes;
-    const labels = ((ctx.payload as { labels?: Array<{ title: string }> }).labels ?? []).map((l) => l.title);
+    const issue = ctx.payload.object_attributes;
+    const labels = ((ctx.payload.labels as Array<{ title: string }> | undefined) ?? []).map((l) => l.title);
     let state = load(ctx);
     const turn = readIssue(state, issue.title, issue.description ?? '');
     const config = await ctx.config();
@@ -148,35 +148,24 @@ export function registerIssueRequest(bot: Bot): void {
   specCommand('set', 'set KEY=VALUE…');
   specCommand('unset', 'unset KEY…');
 
-  bot.command({
-    name: 'spec',
-    usage: 'spec',
-    summary: (m) => m.spec.commands.spec,
-    where: ['issue'],
-    args: z.array(z.string()).max(0, 'it takes no arguments'),
-    run: async (ctx) => {
-      const state = load(ctx);
-      const m = await ctx.messages();
-      if (!state.engaged) return void (await ctx.replyOnce(String(ctx.payload.object_attributes.id), m.spec.replies.noRequest));
-      const evaluation = evaluateSpec(state.fields, await ctx.config());
-      const yaml = toYaml(evaluation.spec, { lineWidth: 0 });
-      await ctx.replyOnce(String(ctx.payload.object_attributes.id), [m.spec.replies.specBlock, '', '```yaml', yaml.trimEnd(), '```'].join('\n'));
-    },
-  });
-
-  bot.command({
-    name: 'status',
-    usage: 'status',
-    summary: (m) => m.spec.commands.status,
-    where: ['issue'],
-    args: z.array(z.string()).max(0, 'it takes no arguments'),
-    run: async (ctx) => {
-      const state = load(ctx);
-      const m = await ctx.messages();
-      const key = String((ctx.payload as NotePayload).object_attributes.id);
-      if (!state.engaged) return void (await ctx.replyOnce(key, m.spec.replies.noRequest));
-      const evaluation = evaluateSpec(state.fields, await ctx.config());
-      await ctx.replyOnce(key, m.spec.replies.status(evaluation.complete, [...evaluation.missing, ...evaluation.errors.map((e) => e.path ?? '')].filter(Boolean)));
-    },
-  });
+  /** A command that answers about the spec as it stands, in the thread: /spec and /status. */
+  const specQuestion = (name: 'spec' | 'status', answer: (evaluation: ReturnType<typeof evaluateSpec>, m: Messages) => string) =>
+    bot.command({
+      name,
+      usage: name,
+      summary: (m) => m.spec.commands[name],
+      where: ['issue'],
+      args: z.array(z.string()).max(0, 'it takes no arguments'),
+      run: async (ctx, _args, command) => {
+        const state = load(ctx);
+        const m = await ctx.messages();
+        const key = `${ctx.payload.object_attributes.id}:${command.line}`;
+        if (!state.engaged) return void (await ctx.replyOnce(key, m.spec.replies.noRequest));
+        await ctx.replyOnce(key, answer(evaluateSpec(state.fields, await ctx.config()), m));
+      },
+    });
+  specQuestion('spec', (evaluation, m) => [m.spec.replies.specBlock, '', '```yaml', toYaml(evaluation.spec, { lineWidth: 0 }).trimEnd(), '```'].join('\n'));
+  specQuestion('status', (evaluation, m) =>
+    m.spec.replies.status(evaluation.complete, [...evaluation.missing, ...evaluation.errors.map((e) => e.path ?? '')].filter(Boolean)),
+  );
 }
