@@ -1,0 +1,148 @@
+// Validation of generated (or existing) pipeline files, in one report: ruff's Airflow and pyflakes rules,
+// a python3 `ast` check of each DAG's structure, removed Airflow context keys, cron and time zones, paths.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PositionEncoding, Workspace } from '@astral-sh/ruff-wasm-nodejs';
+import { isTimezone, scheduleProblem } from '../spec/schema.ts';
+
+export type Finding = { path: string; line: number; rule: string; message: string };
+export type ValidationReport = { findings: Finding[]; skipped: string[]; files: number };
+export type SourceFile = { path: string; content: string };
+
+const AIRFLOW_RULES = ['AIR001', 'AIR002', 'AIR301', 'AIR302', 'AIR303'];
+const AIRFLOW3_RULES = ['AIR311', 'AIR312', 'AIR321'];
+const PREVIEW_RULES = ['AIR003', 'AIR304'];
+
+const workspaces = new Map<number, Workspace>();
+
+/** Ruff with Airflow's rules; the Airflow 3 migration rules only when targeting Airflow 3. */
+export function ruffWorkspace(airflowVersion: 2 | 3): Workspace {
+  let workspace = workspaces.get(airflowVersion);
+  if (!workspace) {
+    const select = ['E9', 'F', ...AIRFLOW_RULES, ...PREVIEW_RULES, ...(airflowVersion === 3 ? AIRFLOW3_RULES : [])];
+    workspace = new Workspace({ 'output-prefer-rule-codes': true, lint: { select, preview: true } }, PositionEncoding.Utf16);
+    workspaces.set(airflowVersion, workspace);
+  }
+  return workspace;
+}
+
+export function lintPython(file: SourceFile, airflowVersion: 2 | 3): Finding[] {
+  const diagnostics = ruffWorkspace(airflowVersion).check(file.content) as Array<{ code: string | null; message: string; start_location: { row: number } }>;
+  const findings: Finding[] = diagnostics.map((d) => ({ path: file.path, line: d.start_location.row, rule: d.code ?? 'syntax', message: d.message }));
+  file.content.split('\n').forEach((line, i) => {
+    if (/#\s*noqa\b/i.test(line)) findings.push({ path: file.path, line: i + 1, rule: 'DW010', message: '`# noqa` is not allowed in generated code' });
+  });
+  return findings;
+}
+
+/** Context keys Airflow 3 removed; templates use data_interval_start/end instead. */
+export const REMOVED_CONTEXT_KEYS = [
+  'execution_date', 'next_execution_date', 'prev_execution_date', 'prev_execution_date_success', 'next_ds',
+  'next_ds_nodash', 'prev_ds', 'prev_ds_nodash', 'tomorrow_ds', 'tomorrow_ds_nodash', 'yesterday_ds',
+  'yesterday_ds_nodash', 'conf', 'dag_run.execution_date',
+];
+
+export function removedContextKeys(file: SourceFile): Finding[] {
+  const findings: Finding[] = [];
+  const key = new RegExp(`\\b(${REMOVED_CONTEXT_KEYS.map((k) => k.replace('.', '\\.')).join('|')})\\b`);
+  file.content.split('\n').forEach((line, i) => {
+    for (const m of line.matchAll(/\{\{(.*?)\}\}|context\[\s*["']([\w.]+)["']\s*\]|["']([\w.]+)["']/g)) {
+      const inside = m[1] ?? m[2] ?? (file.path.endsWith('.py') ? m[3] : undefined);
+      const found = inside?.match(key)?.[1];
+      if (found && (m[1] !== undefined || m[2] !== undefined || inside === found)) {
+        findings.push({ path: file.path, line: i + 1, rule: 'DW011', message: `\`${found}\` is not in Airflow 3's context: use data_interval_start / data_interval_end` });
+      }
+    }
+  });
+  return findings;
+}
+
+const checkerScript = fileURLToPath(new URL('./dag_check.py', import.meta.url));
+
+/** The python3 structure check, one process for all files; undefined when python3 is not there. */
+export function checkDagStructure(files: SourceFile[]): Promise<{ findings: Finding[]; facts: { schedules: Array<{ path: string; line: number; value: string; timetable: string | null }>; timezones: Array<{ path: string; line: number; value: string }> } } | undefined> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.env.DAGWRIGHT_PYTHON ?? 'python3', [checkerScript], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? resolve(undefined) : reject(error)));
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`the DAG structure check failed: ${err.trim()}`));
+      resolve(JSON.parse(out));
+    });
+    child.stdin.end(JSON.stringify({ files: files.filter((f) => f.path.endsWith('.py')) }));
+  });
+}
+
+/** Whether a DAG file, or the SQL beside it (sql/<dag_id>/), is scoped by the run's data interval. */
+function usesDataInterval(dagPath: string, files: SourceFile[]): boolean {
+  const dir = path.posix.dirname(dagPath);
+  const sqlDir = `${dir}/sql/${path.posix.basename(dagPath, '.py')}/`;
+  return files.some((f) => (f.path === dagPath || f.path.startsWith(sqlDir)) && /data_interval_(start|end)/.test(f.content));
+}
+
+export function pathFindings(files: SourceFile[], roots: string[]): Finding[] {
+  return files
+    .filter((f) => {
+      const normal = path.posix.normalize(f.path);
+      return normal.startsWith('../') || path.posix.isAbsolute(normal) || !roots.some((root) => normal.startsWith(`${root.replace(/\/+$/, '')}/`));
+    })
+    .map((f) => ({ path: f.path, line: 1, rule: 'DW012', message: `writes outside ${roots.join(' and ')}` }));
+}
+
+export async function validateFiles(files: SourceFile[], options: { airflowVersion: 2 | 3; roots?: string[] }): Promise<ValidationReport> {
+  const findings: Finding[] = [];
+  const skipped: string[] = [];
+  for (const file of files) {
+    if (file.path.endsWith('.py')) findings.push(...lintPython(file, options.airflowVersion));
+    if (file.path.endsWith('.py') || file.path.endsWith('.sql')) findings.push(...removedContextKeys(file));
+  }
+  const structure = await checkDagStructure(files);
+  if (!structure) {
+    skipped.push('DAG structure (python3 is not installed): one DAG per file, dag_id, task ids, cycles, schedule, owner, parse-time metadata access, data checks');
+  } else {
+    findings.push(...structure.findings);
+    for (const s of structure.facts.schedules) {
+      const problem = scheduleProblem(s.value);
+      if (problem) findings.push({ path: s.path, line: s.line, rule: 'DW013', message: `schedule ${JSON.stringify(s.value)} is not a valid 5-field cron or preset` });
+      if (options.airflowVersion === 3 && s.timetable === null && usesDataInterval(s.path, files)) {
+        findings.push({
+          path: s.path,
+          line: s.line,
+          rule: 'DW015',
+          message: 'on Airflow 3 a cron string gives every run a zero-width data interval, but this DAG loads by data interval: use CronDataIntervalTimetable',
+        });
+      }
+    }
+    for (const t of structure.facts.timezones) {
+      if (!isTimezone(t.value)) findings.push({ path: t.path, line: t.line, rule: 'DW014', message: `${JSON.stringify(t.value)} is not an IANA time zone` });
+    }
+  }
+  if (options.roots) findings.push(...pathFindings(files, options.roots));
+  findings.sort((a, b) => a.path.localeCompare(b.path) || a.line - b.line || a.rule.localeCompare(b.rule));
+  return { findings, skipped, files: files.length };
+}
+
+export function reportText(report: ValidationReport): string {
+  const lines = report.findings.map((f) => `${f.path}:${f.line}: ${f.rule} ${f.message}`);
+  lines.push(report.findings.length ? `${report.findings.length} finding(s) in ${report.files} file(s)` : `${report.files} file(s) checked: no findings`);
+  for (const s of report.skipped) lines.push(`not checked: ${s}`);
+  return lines.join('\n');
+}
+
+export function reportMarkdown(report: ValidationReport): string {
+  if (!report.findings.length) {
+    return [`✅ Validation: ${report.files} files, no findings.`, ...report.skipped.map((s) => `- not checked: ${s}`)].join('\n');
+  }
+  return [
+    `❌ Validation: ${report.findings.length} finding(s)`,
+    '',
+    '| file | line | rule | message |',
+    '|---|---|---|---|',
+    ...report.findings.map((f) => `| \`${f.path}\` | ${f.line} | ${f.rule} | ${f.message.replace(/\|/g, '\\|')} |`),
+    ...report.skipped.map((s) => `- not checked: ${s}`),
+  ].join('\n');
+}
