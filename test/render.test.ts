@@ -1,0 +1,181 @@
+// Rendering and validating pipelines: golden files for the airflow-sql pack's matrix, every render valid,
+// and the validator catching what a reviewer must never see.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { defaultRepoConfig } from '../src/bot/repo-config.ts';
+import { renderPipeline, RenderError, type RenderResult } from '../src/render/render.ts';
+import { evaluateSpec } from '../src/spec/evaluate.ts';
+import { patchFromObject } from '../src/spec/patch.ts';
+import type { PipelineSpec } from '../src/spec/schema.ts';
+import { lintPython, validateFiles, type SourceFile } from '../src/validate/validate.ts';
+import { repoRoot } from './support/harness.ts';
+
+const goldenDir = path.join(repoRoot, 'fixtures/golden');
+const update = process.env.UPDATE_GOLDEN === '1';
+
+const columns = [
+  { name: 'customer_id', type: 'uuid', key: true, nullable: false },
+  { name: 'email', type: 'varchar(100)' },
+  { name: 'country', type: 'char(2)' },
+  { name: 'updated_at', type: 'timestamp' },
+];
+
+function specFor(strategy: string, airflow: 2 | 3, source: 'postgres' | 'mysql'): PipelineSpec {
+  const object = {
+    dag_id: `${source}_customers_${strategy}`,
+    description: `Customers from the ${source} orders database, loaded with ${strategy}`,
+    schedule: '0 6 * * *',
+    timezone: 'Europe/Berlin',
+    start_date: '2026-01-01',
+    airflow_version: airflow,
+    source: { type: source, conn_id: source === 'postgres' ? 'orders_pg' : 'shop_mysql', table: source === 'postgres' ? 'public.customers' : 'shop.customers', columns },
+    target: { conn_id: 'lake', table: 'raw_orders.customers' },
+    load: { strategy, ...(strategy === 'incremental' || strategy === 'append' ? { watermark: 'updated_at' } : {}), ...(strategy === 'scd2' || strategy === 'incremental' ? { keys: ['customer_id'] } : {}) },
+    quality: [
+      { check: 'row_count', min: 1 },
+      { check: 'not_null', columns: ['customer_id'] },
+      { check: 'accepted_values', column: 'country', values: ['DE', 'FR', 'US'] },
+      { check: 'sql', name: 'no_future_rows', sql: 'SELECT count(*) FROM {{ target }} WHERE updated_at > now()' },
+    ],
+    notify: { on_failure: ['email:data-team@example.com', 'conn:slack_alerts'] },
+  };
+  const fields = Object.fromEntries(Object.entries(patchFromObject(object).set).map(([k, v]) => [k, { value: v, provenance: { kind: 'issue' as const } }]));
+  const evaluation = evaluateSpec(fields, defaultRepoConfig);
+  assert.deepEqual(evaluation.errors, []);
+  return evaluation.spec as unknown as PipelineSpec;
+}
+
+const render = (spec: PipelineSpec) => renderPipeline(spec, defaultRepoConfig, { today: '2026-11-24' });
+
+describe('the airflow-sql pack', () => {
+  for (const strategy of ['overwrite', 'append', 'incremental', 'snapshot', 'scd2']) {
+    for (const airflow of [2, 3] as const) {
+      for (const source of ['postgres', 'mysql'] as const) {
+        const name = `airflow-sql/${source}-${strategy}-af${airflow}`;
+        test(`${name}: matches its golden files and passes validation`, async () => {
+          const result = render(specFor(strategy, airflow, source));
+          const dir = path.join(goldenDir, name);
+          for (const file of result.files) {
+            const golden = path.join(dir, file.path);
+            if (update) {
+              fs.mkdirSync(path.dirname(golden), { recursive: true });
+              fs.writeFileSync(golden, file.content);
+            }
+            assert.ok(fs.existsSync(golden), `no golden file ${path.relative(repoRoot, golden)}: run the tests with UPDATE_GOLDEN=1 and review the diff`);
+            assert.equal(file.content, fs.readFileSync(golden, 'utf8'), `${file.path} differs from ${path.relative(repoRoot, golden)}`);
+          }
+          const report = await validateFiles(result.files, { airflowVersion: airflow, roots: ['dags', 'tests'] });
+          assert.deepEqual(report.findings, []);
+          assert.deepEqual(report.skipped, []);
+        });
+      }
+    }
+  }
+
+  test('the same spec renders byte-identical files', () => {
+    const a = render(specFor('incremental', 3, 'postgres')).files;
+    const b = render(specFor('incremental', 3, 'postgres')).files;
+    assert.deepEqual(a, b);
+  });
+
+  test('Airflow 3 idioms, and Airflow 2 ones when asked', () => {
+    const af3 = render(specFor('incremental', 3, 'postgres')).files[0]!.content;
+    assert.match(af3, /^from airflow\.sdk import DAG$/m);
+    assert.match(af3, /schedule=CronDataIntervalTimetable\("0 6 \* \* \*", timezone="Europe\/Berlin"\)/);
+    assert.match(af3, /start_date=pendulum\.datetime\(2026, 1, 1, tz="Europe\/Berlin"\)/);
+    assert.match(af3, /max_active_runs=1/);
+    assert.doesNotMatch(af3, /schedule_interval|execution_date|Variable\.get|get_connection/);
+    const af2 = render(specFor('incremental', 2, 'postgres')).files[0]!.content;
+    assert.match(af2, /^from airflow import DAG$/m);
+    assert.match(af2, /schedule="0 6 \* \* \*"/);
+  });
+
+  test('within one connection the load is INSERT … SELECT; between two it is a GenericTransfer', () => {
+    const spec = specFor('snapshot', 3, 'postgres');
+    const same = render({ ...spec, source: { ...spec.source, conn_id: 'lake' } });
+    assert.ok(same.files.some((f) => f.path.endsWith('/load.sql') && /INSERT INTO raw_orders\.customers\nSELECT extracted\.\*/.test(f.content)));
+    assert.doesNotMatch(same.files[0]!.content, /GenericTransfer/);
+    assert.match(render(spec).files[0]!.content, /load = GenericTransfer\(/);
+  });
+
+  test('what the pack cannot do is an error naming the pack and the field', () => {
+    const spec = specFor('incremental', 3, 'postgres');
+    assert.throws(() => render({ ...spec, schedule: 'manual' }), (err: unknown) => err instanceof RenderError && err.pack === 'airflow-sql' && err.field === 'schedule');
+    assert.throws(() => render({ ...spec, source: { type: 'kafka', conn_id: 'events', topic: 't', format: 'json' } }), (err: unknown) => err instanceof RenderError && err.field === 'source.type');
+    const scd2 = specFor('scd2', 3, 'postgres');
+    assert.throws(() => render({ ...scd2, source: { ...scd2.source, columns: undefined } }), (err: unknown) => err instanceof RenderError && err.field === 'source.columns');
+    assert.throws(() => renderPipeline({ ...spec, pack: 'no-such-pack' }, defaultRepoConfig, { today: '2026-11-24' }), /no template pack "no-such-pack"/);
+  });
+
+  test('the files go under dags_root/<layout>/, and the integrity test under tests/dags/', () => {
+    const result = render(specFor('overwrite', 3, 'postgres'));
+    assert.deepEqual(result.files.map((f) => f.path).sort(), [
+      'dags/raw/orders/postgres_customers_overwrite.md',
+      'dags/raw/orders/postgres_customers_overwrite.py',
+      'dags/raw/orders/sql/postgres_customers_overwrite/check_no_future_rows.sql',
+      'dags/raw/orders/sql/postgres_customers_overwrite/ddl.sql',
+      'dags/raw/orders/sql/postgres_customers_overwrite/extract.sql',
+      'dags/raw/orders/sql/postgres_customers_overwrite/prepare.sql',
+      'tests/dags/test_dag_integrity.py',
+    ]);
+    const doc = result.files.find((f) => f.path.endsWith('.md'))!.content;
+    assert.match(doc, /```mermaid\ngraph LR/);
+    assert.match(doc, /At 06:00 \(Europe\/Berlin\)/);
+    assert.match(doc, /airflow connections add orders_pg --conn-uri 'postgres:\/\/<user>:<password>@/);
+  });
+});
+
+describe('validation catches', () => {
+  const valid = render(specFor('incremental', 3, 'postgres'));
+  const dagPath = valid.files[0]!.path;
+  const mutate = (change: (text: string) => string, file = dagPath): SourceFile[] =>
+    valid.files.map((f) => (f.path === file ? { ...f, content: change(f.content) } : f));
+  const rules = async (files: SourceFile[]) => (await validateFiles(files, { airflowVersion: 3, roots: ['dags', 'tests'] })).findings.map((f) => f.rule);
+
+  const mutations: Array<[string, (t: string) => string, string, string?]> = [
+    ['a top-level Variable.get', (t) => t.replace('default_args = {', 'from airflow.models import Variable\n\nBUCKET = Variable.get("bucket")\n\ndefault_args = {'), 'DW006'],
+    ['a Variable.get in a default argument', (t) => t.replace('default_args = {', 'from airflow.models import Variable\n\n\ndef bucket(name=Variable.get("bucket")):\n    return name\n\n\ndefault_args = {'), 'DW006'],
+    ['a duplicate task_id', (t) => t.replace('task_id="merge"', 'task_id="load"'), 'DW007'],
+    ['a cycle', (t) => `${t}    check_columns >> load\n`, 'DW008'],
+    ['schedule_interval', (t) => t.replace(/schedule=CronDataIntervalTimetable\([^)]*\),/, 'schedule_interval="0 6 * * *",'), 'AIR301'],
+    ['DummyOperator', (t) => t.replace('from airflow.sdk import DAG', 'from airflow.sdk import DAG\nfrom airflow.operators.dummy import DummyOperator').replace(') as dag:\n', ') as dag:\n    start = DummyOperator(task_id="start")\n'), 'AIR302'],
+    ['a bare cron for an incremental load on Airflow 3', (t) => t.replace(/schedule=CronDataIntervalTimetable\("([^"]*)", timezone="[^"]*"\),/, 'schedule="$1",').replace('from airflow.timetables.interval import CronDataIntervalTimetable\n', ''), 'DW015'],
+    ['a dag_id that differs from the file name', (t) => t.replace('dag_id="postgres_customers_incremental"', 'dag_id="other_name"'), 'DW002'],
+    ['no catchup', (t) => t.replace(/\n    catchup=False,/, ''), 'DW004'],
+    ['a load without a check after it', (t) => t.replace(/\n    merge >> check_\w+/g, ''), 'DW009'],
+    ['# noqa', (t) => t.replace('import pendulum', 'import pendulum  # noqa'), 'DW010'],
+  ];
+  for (const [title, change, rule] of mutations) {
+    test(title, async () => assert.ok((await rules(mutate(change))).includes(rule), `expected ${rule}`));
+  }
+
+  test('execution_date in SQL', async () => {
+    const extract = valid.files.find((f) => f.path.endsWith('/extract.sql'))!.path;
+    assert.ok((await rules(mutate((t) => t.replace('{{ data_interval_start }}', '{{ execution_date }}'), extract))).includes('DW011'));
+  });
+
+  test('a file outside dags_root and tests/', async () => {
+    assert.ok((await rules([...valid.files, { path: '../etc/x.py', content: 'x = 1\n' }])).includes('DW012'));
+  });
+
+  test('the ruff settings are live: a known-bad file raises AIR301 (ruff ignores misspelt settings silently)', () => {
+    const canary = lintPython({ path: 'canary.py', content: 'from airflow import DAG\n\nDAG(dag_id="canary", schedule_interval="@daily")\n' }, 3);
+    assert.ok(canary.some((f) => f.rule === 'AIR301'), JSON.stringify(canary));
+  });
+
+  test('without python3 the report says which checks did not run', async () => {
+    const previous = process.env.DAGWRIGHT_PYTHON;
+    process.env.DAGWRIGHT_PYTHON = '/nonexistent/python3';
+    try {
+      const report = await validateFiles(valid.files, { airflowVersion: 3 });
+      assert.match(report.skipped.join('\n'), /python3 is not installed/);
+    } finally {
+      if (previous === undefined) delete process.env.DAGWRIGHT_PYTHON;
+      else process.env.DAGWRIGHT_PYTHON = previous;
+    }
+  });
+});
+
+export type { RenderResult };
