@@ -32,6 +32,8 @@ Dagwright turns pipeline requests in GitLab issues into reviewed Airflow DAGs.
 Commands:
   serve          receive GitLab webhooks and run the bot
   replay FILE    run one recorded delivery through the bot, in this process
+  render SPEC    write a pipeline's files from a spec (yaml), and validate them
+  validate PATH  check pipeline files (.py, .sql) as Dagwright checks what it writes
   sandbox        run the built-in GitLab stand-in, for trying Dagwright without a GitLab
 
 Options:
@@ -56,6 +58,25 @@ Exit code: 0 when the job succeeded (or there was nothing to do), 1 when it fail
 2 for a bad file or configuration.
 
 ${environmentHelp.replace('(required for serve)', '(not needed)        ')}`,
+  render: `Usage: dagwright render SPEC.yaml [--out DIR] [--pack NAME] [--airflow 2|3]
+
+Writes the pipeline described by SPEC.yaml (see pipeline-spec.md) under DIR (default:
+the current directory): the DAG, its SQL, its doc and tests/dags/test_dag_integrity.py,
+at dags_root/<layout>/ as DIR's .gitlab/dagwright.yml says (default dags/<layer>/<system>/).
+Packs under DIR/.dagwright/packs/<name>/ override the built-in ones. Prints the files
+and the validation report.
+
+Exit code: 0 when the files are valid; 1 when the spec is incomplete or invalid (nothing
+is written; the message names the field) or validation finds problems (files written,
+report printed); 2 for a bad command line.`,
+  validate: `Usage: dagwright validate PATH… [--airflow 2|3]
+
+Checks .py and .sql files (folders are searched) the way Dagwright checks what it
+writes: ruff's pyflakes and Airflow rules (Airflow 3's by default), the structure of each
+DAG (python3's ast: one DAG per file, dag_id = file name, unique task ids, no cycles,
+explicit schedule/start_date/catchup, owner/retries/tags/doc_md, no metadata access at
+parse time, a data check after each load), removed context keys, crons, time zones.
+Exit code 1 when anything is found.`,
   sandbox: `Usage: dagwright sandbox [--port N] [--seed DIR]
 
 Runs the GitLab sandbox standalone: a stand-in for GitLab that serves the REST API
@@ -189,6 +210,9 @@ async function main(argv: string[]): Promise<void> {
       version: { type: 'boolean', short: 'v' },
       port: { type: 'string' },
       seed: { type: 'string' },
+      out: { type: 'string' },
+      pack: { type: 'string' },
+      airflow: { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
@@ -201,12 +225,21 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'help') return void console.log(usage[rest[0] as keyof typeof usage] ?? usage.main);
   if (!(command in usage) || command === 'main') fail(`dagwright: unknown command "${command}".\n\n${usage.main}`);
   if (values.help) return void console.log(usage[command as keyof typeof usage]);
-  const allowed: Record<string, string[]> = { serve: [], replay: [], sandbox: ['port', 'seed'] };
+  const allowed: Record<string, string[]> = { serve: [], replay: [], sandbox: ['port', 'seed'], render: ['out', 'pack', 'airflow'], validate: ['airflow'] };
   const unknown = Object.keys(values).filter((k) => !['help', 'version', ...(allowed[command] ?? [])].includes(k));
   if (unknown.length) fail(`dagwright ${command}: unknown option --${unknown[0]}. See: dagwright ${command} --help`);
   if (command === 'serve') return serveCommand();
   if (command === 'replay') return replayCommand(rest[0]);
   if (command === 'sandbox') return sandboxCommand(values.port as string | undefined, values.seed as string | undefined);
+  const out = { log: (line: string) => console.log(line), error: (line: string) => console.error(line) };
+  if (command === 'render') {
+    const { renderCommand } = await import('./cli/render.ts');
+    process.exitCode = await renderCommand(rest[0], { out: values.out as string | undefined, pack: values.pack as string | undefined, airflow: values.airflow as string | undefined }, out);
+  }
+  if (command === 'validate') {
+    const { validateCommand } = await import('./cli/render.ts');
+    process.exitCode = await validateCommand(rest, { airflow: values.airflow as string | undefined }, out);
+  }
 }
 
 main(process.argv.slice(2)).catch((err) => {

@@ -195,8 +195,37 @@ describe('the dagwright process', () => {
     }
   });
 
+  test('render writes a valid pipeline from a spec file; a bad spec writes nothing and names the fields', async () => {
+    const dir = tempDir();
+    const spec = path.join(dir, 'spec.yaml');
+    fs.writeFileSync(
+      spec,
+      ['dag_id: orders_customers_daily', 'description: Daily copy of customers', 'schedule: "0 6 * * *"', 'start_date: 2026-01-01',
+        'source: {type: postgres, conn_id: orders_pg, table: public.customers}', 'target: {conn_id: lake, table: raw_orders.customers}',
+        'load: {strategy: snapshot}'].join('\n'),
+    );
+    const out = path.join(dir, 'repo');
+    const ok = await runCli(['render', spec, '--out', out, '--airflow', '2'], { ...process.env });
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stdout, /dags\/raw\/orders\/orders_customers_daily\.py/);
+    assert.match(ok.stdout, /no findings/);
+    assert.match(fs.readFileSync(path.join(out, 'dags/raw/orders/orders_customers_daily.py'), 'utf8'), /^from airflow import DAG$/m);
+
+    const valid = await runCli(['validate', path.join(out, 'dags')], { ...process.env });
+    assert.equal(valid.status, 1, 'validated as Airflow 3 by default, the Airflow 2 DAG has findings');
+    assert.match(valid.stdout, /AIR311/);
+    assert.equal((await runCli(['validate', '--airflow', '2', path.join(out, 'dags')], { ...process.env })).status, 0);
+
+    fs.writeFileSync(spec, 'dag_id: ../x\nschedule: "0 0 6 * * *"\n');
+    const bad = await runCli(['render', spec, '--out', path.join(dir, 'nothing')], { ...process.env });
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /- dag_id: must start with a lowercase letter/);
+    assert.match(bad.stderr, /- schedule: must be a 5-field cron/);
+    assert.equal(fs.existsSync(path.join(dir, 'nothing')), false);
+  });
+
   test('every command has --help', () => {
-    for (const args of [['--help'], ['serve', '--help'], ['replay', '--help'], ['sandbox', '--help']]) {
+    for (const args of [['--help'], ['serve', '--help'], ['replay', '--help'], ['sandbox', '--help'], ['render', '--help'], ['validate', '--help']]) {
       const run = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8' });
       assert.equal(run.status, 0, args.join(' '));
       assert.match(run.stdout, /^Usage: dagwright/);

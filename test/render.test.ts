@@ -74,6 +74,19 @@ describe('the airflow-sql pack', () => {
     }
   }
 
+  for (const strategy of ['overwrite', 'append', 'incremental', 'snapshot']) {
+    for (const airflow of [2, 3] as const) {
+      test(`a minimal ${strategy} spec (no columns, default checks) on Airflow ${airflow} passes validation`, async () => {
+        const full = specFor(strategy, airflow, 'postgres');
+        const minimal = { ...full, source: { ...full.source, columns: undefined }, quality: [{ check: 'row_count' as const, min: 1 }], notify: undefined } as unknown as PipelineSpec;
+        const result = render(minimal);
+        assert.ok(!result.files.some((f) => f.path.endsWith('ddl.sql')), 'no DDL without columns');
+        const report = await validateFiles(result.files, { airflowVersion: airflow, roots: ['dags', 'tests'] });
+        assert.deepEqual(report.findings, []);
+      });
+    }
+  }
+
   test('the same spec renders byte-identical files', () => {
     const a = render(specFor('incremental', 3, 'postgres')).files;
     const b = render(specFor('incremental', 3, 'postgres')).files;
