@@ -60,13 +60,39 @@ export function removedContextKeys(file: SourceFile): Finding[] {
 
 const checkerScript = fileURLToPath(new URL('./dag_check.py', import.meta.url));
 
+const interpreters = new Map<string, Promise<string | undefined>>();
+
+/**
+ * The python3 executable itself, found once: version-manager shims on PATH (pyenv, asdf) cost a couple of
+ * hundred milliseconds per start.
+ */
+function python(): Promise<string | undefined> {
+  const command = process.env.DAGWRIGHT_PYTHON ?? 'python3';
+  let interpreter = interpreters.get(command);
+  if (interpreter) return interpreter;
+  interpreter = new Promise((resolve) => {
+    const child = spawn(command, ['-c', 'import sys; print(sys.executable)'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.on('error', () => resolve(undefined));
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.on('close', (code) => resolve(code === 0 && out.trim() ? out.trim() : undefined));
+  });
+  interpreters.set(command, interpreter);
+  return interpreter;
+}
+
 /** The python3 structure check, one process for all files; undefined when python3 is not there. */
 export function checkDagStructure(files: SourceFile[]): Promise<{ findings: Finding[]; facts: { schedules: Array<{ path: string; line: number; value: string; timetable: string | null }>; timezones: Array<{ path: string; line: number; value: string }> } } | undefined> {
+  return python().then((executable) => (executable ? runChecker(executable, files) : undefined));
+}
+
+function runChecker(executable: string, files: SourceFile[]): Promise<{ findings: Finding[]; facts: { schedules: Array<{ path: string; line: number; value: string; timetable: string | null }>; timezones: Array<{ path: string; line: number; value: string }> } }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.env.DAGWRIGHT_PYTHON ?? 'python3', [checkerScript], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // -I -S: isolated from the environment and site packages; the checker needs the standard library only.
+    const child = spawn(executable, ['-I', '-S', checkerScript], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? resolve(undefined) : reject(error)));
+    child.on('error', reject);
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     child.on('close', (code) => {
