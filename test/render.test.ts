@@ -49,6 +49,20 @@ function specFor(strategy: string, airflow: 2 | 3, source: 'postgres' | 'mysql')
 
 const render = (spec: PipelineSpec) => renderPipeline(spec, defaultRepoConfig, { today: '2026-11-24' });
 
+/** Every rendered file equals its golden copy (UPDATE_GOLDEN=1 writes them; review the diff). */
+async function assertGolden(name: string, result: RenderResult): Promise<void> {
+  const dir = path.join(goldenDir, name);
+  for (const file of result.files) {
+    const golden = path.join(dir, file.path);
+    if (update) {
+      fs.mkdirSync(path.dirname(golden), { recursive: true });
+      fs.writeFileSync(golden, file.content);
+    }
+    assert.ok(fs.existsSync(golden), `no golden file ${path.relative(repoRoot, golden)}: run the tests with UPDATE_GOLDEN=1 and review the diff`);
+    assert.equal(file.content, fs.readFileSync(golden, 'utf8'), `${file.path} differs from ${path.relative(repoRoot, golden)}`);
+  }
+}
+
 describe('the airflow-sql pack', () => {
   for (const strategy of ['overwrite', 'append', 'incremental', 'snapshot', 'scd2']) {
     for (const airflow of [2, 3] as const) {
@@ -56,16 +70,7 @@ describe('the airflow-sql pack', () => {
         const name = `airflow-sql/${source}-${strategy}-af${airflow}`;
         test(`${name}: matches its golden files and passes validation`, async () => {
           const result = render(specFor(strategy, airflow, source));
-          const dir = path.join(goldenDir, name);
-          for (const file of result.files) {
-            const golden = path.join(dir, file.path);
-            if (update) {
-              fs.mkdirSync(path.dirname(golden), { recursive: true });
-              fs.writeFileSync(golden, file.content);
-            }
-            assert.ok(fs.existsSync(golden), `no golden file ${path.relative(repoRoot, golden)}: run the tests with UPDATE_GOLDEN=1 and review the diff`);
-            assert.equal(file.content, fs.readFileSync(golden, 'utf8'), `${file.path} differs from ${path.relative(repoRoot, golden)}`);
-          }
+          await assertGolden(name, result);
           const report = await validateFiles(result.files, { airflowVersion: airflow, roots: ['dags', 'tests'] });
           assert.deepEqual(report.findings, []);
           assert.deepEqual(report.skipped, []);
@@ -86,6 +91,31 @@ describe('the airflow-sql pack', () => {
       });
     }
   }
+
+  for (const format of ['csv', 'json', 'jsonl', 'parquet'] as const) {
+    for (const strategy of ['snapshot', 'append', 'overwrite']) {
+      const name = `airflow-sql/s3-${format}-${strategy}-af3`;
+      test(`${name}: matches its golden files and passes validation`, async () => {
+        const full = specFor(strategy, 3, 'postgres');
+        const spec = { ...full, source: { type: 's3', conn_id: 'landing_s3', system: 'landing', bucket: 'landing', path: `exports/customers/{{ data_interval_start | ds }}.${format}`, format, columns } } as unknown as PipelineSpec;
+        const result = render(spec);
+        await assertGolden(name, result);
+        const dag = result.files[0]!.content;
+        assert.match(dag, /load = S3ToSqlOperator\(/);
+        assert.match(dag, /def parse_rows\(path\):/);
+        const report = await validateFiles(result.files, { airflowVersion: 3, roots: ['dags', 'tests'] });
+        assert.deepEqual(report.findings, []);
+      });
+    }
+  }
+
+  test('file sources: a glob, or files without their columns, are refused naming the field', () => {
+    const full = specFor('snapshot', 3, 'postgres');
+    const s3 = (source: Record<string, unknown>) => ({ ...full, source: { type: 's3', conn_id: 'landing_s3', system: 'landing', bucket: 'landing', format: 'csv', columns, ...source } }) as unknown as PipelineSpec;
+    assert.throws(() => render(s3({ path: 'exports/*.csv' })), (err: unknown) => err instanceof RenderError && err.field === 'source.path');
+    assert.throws(() => render(s3({ path: 'exports/a.csv', columns: undefined })), (err: unknown) => err instanceof RenderError && err.field === 'source.columns');
+    assert.throws(() => render({ ...s3({ path: 'exports/a.csv' }), load: { strategy: 'incremental', watermark: 'updated_at' } }), (err: unknown) => err instanceof RenderError && err.field === 'load.strategy');
+  });
 
   test('the same spec renders byte-identical files', () => {
     const a = render(specFor('incremental', 3, 'postgres')).files;
@@ -191,4 +221,3 @@ describe('validation catches', () => {
   });
 });
 
-export type { RenderResult };

@@ -17,7 +17,7 @@ export class RenderError extends Error {
 
 export type Column = { name: string; type: string; nullable?: boolean; key?: boolean; comment?: string };
 
-export type Task = { id: string; kind: 'ddl' | 'load' | 'merge' | 'check'; label: string; upstream: string[] };
+export type Task = { id: string; kind: 'ddl' | 'prepare' | 'load' | 'merge' | 'check'; label: string; upstream: string[] };
 
 export type Plan = {
   spec: PipelineSpec & { start_date: string };
@@ -84,12 +84,20 @@ export function planPipeline(spec: PipelineSpec, config: RepoConfig, options: { 
   if (!sourceIsDatabase && source.type !== 's3') fail('source.type', `${source.type} sources are not supported by this pack yet`);
   if (source.type === 's3' && !['snapshot', 'append', 'overwrite'].includes(strategy!)) fail('load.strategy', 'file sources load with snapshot, append or overwrite');
   if (source.type === 's3' && !['csv', 'json', 'jsonl', 'parquet'].includes(source.format ?? '')) fail('source.format', 'file sources are read as csv, json, jsonl or parquet');
+  if (source.type === 's3' && /[*?[]/.test(source.path ?? '')) fail('source.path', 'this pack loads one file per run: give its key (templates such as {{ data_interval_start | ds }} are fine), not a glob');
+  if (source.type === 's3' && !source.columns?.length) fail('source.columns', 'the columns of the files, in order, are needed to load them');
 
   const schedule: Plan['schedule'] =
     spec.schedule === 'manual' ? { kind: 'manual' } : { kind: 'cron', cron: PRESET_CRON[spec.schedule!] ?? spec.schedule!, written: spec.schedule! };
   const watermark = spec.load.watermark;
   const usesWatermark = (strategy === 'incremental' || strategy === 'append') && !!watermark;
-  const windowed = usesWatermark || strategy === 'snapshot' || strategy === 'scd2' || (strategy === 'append' && !watermark);
+  const windowed =
+    usesWatermark ||
+    strategy === 'snapshot' ||
+    strategy === 'scd2' ||
+    (strategy === 'append' && !watermark) ||
+    // A file key that names the run's dates is read by data interval too.
+    /data_interval_/.test(source.path ?? '');
   if (windowed && schedule.kind === 'manual') fail('schedule', `a ${strategy} load needs a schedule to take its data window from; "manual" has none`);
 
   const [schema, name] = spec.target.table!.split('.') as [string, string];
@@ -97,7 +105,7 @@ export function planPipeline(spec: PipelineSpec, config: RepoConfig, options: { 
   const keys = spec.load.keys ?? (source.columns ?? []).filter((c) => c.key).map((c) => c.name);
   if (strategy === 'scd2' && !source.columns?.length) fail('source.columns', 'scd2 compares the columns of each row: list them (or let the bot introspect the source)');
 
-  const relation = source.table ?? `(${source.query!.trim().replace(/;\s*$/, '')}) AS source_query`;
+  const relation = source.table ?? (source.query ? `(${source.query.trim().replace(/;\s*$/, '')}) AS source_query` : `s3://${source.bucket}/${source.path}`);
   const where = usesWatermark ? `\nWHERE ${watermark} >= ${WINDOW_START}\n  AND ${watermark} < ${WINDOW_END}` : '';
   const base = `SELECT *\nFROM ${relation}${where}`;
   let extractSql = spec.transform?.sql ? `WITH source AS (\n${indent(base, 4)}\n)\n${spec.transform.sql.trim().replace(/;\s*$/, '')}` : base;
@@ -148,11 +156,14 @@ export function planPipeline(spec: PipelineSpec, config: RepoConfig, options: { 
   const columns = source.columns as Column[] | undefined;
   if (columns?.length) add({ id: 'create_target', kind: 'ddl', label: `create ${target.table}`, upstream: [] });
   const first = tasks.length ? ['create_target'] : [];
-  const needsStage = (strategy === 'incremental' && keys.length > 0) || strategy === 'scd2';
-  add({ id: 'load', kind: 'load', label: needsStage ? `extract into ${target.stage}` : `load ${target.table}`, upstream: first });
+  // Files are read into the stage table first, then published into the target with the run's marker.
+  const needsStage = (strategy === 'incremental' && keys.length > 0) || strategy === 'scd2' || !sourceIsDatabase;
+  if (!sourceIsDatabase) add({ id: 'clear_stage', kind: 'prepare', label: `empty ${target.stage}`, upstream: first });
+  add({ id: 'load', kind: 'load', label: needsStage ? `extract into ${target.stage}` : `load ${target.table}`, upstream: sourceIsDatabase ? first : ['clear_stage'] });
   let last = 'load';
   if (needsStage) {
-    add({ id: 'merge', kind: 'merge', label: strategy === 'scd2' ? `close and insert versions in ${target.table}` : `upsert into ${target.table}`, upstream: ['load'] });
+    const label = !sourceIsDatabase ? `publish the run's rows into ${target.table}` : strategy === 'scd2' ? `close and insert versions in ${target.table}` : `upsert into ${target.table}`;
+    add({ id: 'merge', kind: 'merge', label, upstream: ['load'] });
     last = 'merge';
   }
   if (Object.keys(columnChecks).length) add({ id: 'check_columns', kind: 'check', label: 'column checks', upstream: [last] });

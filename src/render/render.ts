@@ -75,17 +75,16 @@ export function renderPipeline(spec: PipelineSpec, config: RepoConfig, options: 
   const render = (name: string, extra: Record<string, unknown> = {}): string => {
     const template = read(name);
     if (template === undefined) throw new RenderError(packName, 'pack', `the pack has no template ${name}`);
-    return eta.renderString(template, { ...data, ...extra }).replace(/\n{3,}/g, '\n\n').replace(/\s+$/, '\n');
+    return eta.renderString(template, { ...data, ...extra }).replace(/\n{4,}/g, '\n\n\n').replace(/\s+$/, '\n');
   };
 
   const files: RenderedFile[] = [{ path: plan.dagFile, content: render('dag.py.eta') }];
   if (plan.tasks.some((t) => t.kind === 'ddl')) files.push({ path: `${plan.sqlDir}/ddl.sql`, content: render('ddl.sql.eta') });
-  const prepareSql = render('prepare.sql.eta');
   if (plan.sourceIsDatabase && !plan.sameConnection) {
     files.push({ path: `${plan.sqlDir}/extract.sql`, content: render('extract.sql.eta') });
-    files.push({ path: `${plan.sqlDir}/prepare.sql`, content: prepareSql });
-  } else {
-    files.push({ path: `${plan.sqlDir}/load.sql`, content: render('load.sql.eta', { prepareSql }) });
+    files.push({ path: `${plan.sqlDir}/prepare.sql`, content: render('prepare.sql.eta') });
+  } else if (plan.sourceIsDatabase) {
+    files.push({ path: `${plan.sqlDir}/load.sql`, content: render('load.sql.eta', { prepareSql: render('prepare.sql.eta') }) });
   }
   if (plan.tasks.some((t) => t.kind === 'merge')) files.push({ path: `${plan.sqlDir}/merge.sql`, content: render('merge.sql.eta') });
   for (const check of plan.checks.custom) files.push({ path: `${plan.sqlDir}/${check.id}.sql`, content: render('check.sql.eta', { check }) });
