@@ -84,7 +84,7 @@ export function planPipeline(spec: PipelineSpec, config: RepoConfig, options: { 
   if (!sourceIsDatabase && source.type !== 's3') fail('source.type', `${source.type} sources are not supported by this pack yet`);
   if (source.type === 's3' && !['snapshot', 'append', 'overwrite'].includes(strategy!)) fail('load.strategy', 'file sources load with snapshot, append or overwrite');
   if (source.type === 's3' && !['csv', 'json', 'jsonl', 'parquet'].includes(source.format ?? '')) fail('source.format', 'file sources are read as csv, json, jsonl or parquet');
-  if (source.type === 's3' && /[*?[]/.test(source.path ?? '')) fail('source.path', 'this pack loads one file per run: give its key (templates such as {{ data_interval_start | ds }} are fine), not a glob');
+  if (pack !== 'spark-docker' && source.type === 's3' && /[*?[]/.test(source.path ?? '')) fail('source.path', 'this pack loads one file per run: give its key (templates such as {{ data_interval_start | ds }} are fine), not a glob');
   if (source.type === 's3' && !source.columns?.length) fail('source.columns', 'the columns of the files, in order, are needed to load them');
 
   const schedule: Plan['schedule'] =
@@ -151,24 +151,36 @@ export function planPipeline(spec: PipelineSpec, config: RepoConfig, options: { 
     }
   }
 
+  if (pack === 'spark-docker') {
+    if (!source.columns?.length) fail('source.columns', 'the external table is created from the source columns: list them');
+    if (!spec.target.location?.startsWith('s3a://')) fail('target.location', 'external tables need their s3a:// location');
+    if (spec.target.format && !['orc', 'parquet'].includes(spec.target.format)) fail('target.format', 'must be orc or parquet');
+  }
   const tasks: Task[] = [];
   const add = (task: Task) => tasks.push(task);
+  if (pack === 'spark-docker') {
+    add({ id: 'create_table', kind: 'ddl', label: `create ${target.table}`, upstream: [] });
+    add({ id: 'load', kind: 'load', label: `spark: ${strategy} into ${target.table}`, upstream: ['create_table'] });
+    add({ id: 'repair_partitions', kind: 'merge', label: 'MSCK REPAIR TABLE', upstream: ['load'] });
+    add({ id: 'check_quality', kind: 'check', label: 'spark: data checks', upstream: ['repair_partitions'] });
+  }
   const columns = source.columns as Column[] | undefined;
-  if (columns?.length) add({ id: 'create_target', kind: 'ddl', label: `create ${target.table}`, upstream: [] });
+  if (pack !== 'spark-docker' && columns?.length) add({ id: 'create_target', kind: 'ddl', label: `create ${target.table}`, upstream: [] });
   const first = tasks.length ? ['create_target'] : [];
   // Files are read into the stage table first, then published into the target with the run's marker.
+  const sqlPack = pack !== 'spark-docker';
   const needsStage = (strategy === 'incremental' && keys.length > 0) || strategy === 'scd2' || !sourceIsDatabase;
-  if (!sourceIsDatabase) add({ id: 'clear_stage', kind: 'prepare', label: `empty ${target.stage}`, upstream: first });
-  add({ id: 'load', kind: 'load', label: needsStage ? `extract into ${target.stage}` : `load ${target.table}`, upstream: sourceIsDatabase ? first : ['clear_stage'] });
+  if (sqlPack && !sourceIsDatabase) add({ id: 'clear_stage', kind: 'prepare', label: `empty ${target.stage}`, upstream: first });
+  if (sqlPack) add({ id: 'load', kind: 'load', label: needsStage ? `extract into ${target.stage}` : `load ${target.table}`, upstream: sourceIsDatabase ? first : ['clear_stage'] });
   let last = 'load';
-  if (needsStage) {
+  if (sqlPack && needsStage) {
     const label = !sourceIsDatabase ? `publish the run's rows into ${target.table}` : strategy === 'scd2' ? `close and insert versions in ${target.table}` : `upsert into ${target.table}`;
     add({ id: 'merge', kind: 'merge', label, upstream: ['load'] });
     last = 'merge';
   }
-  if (Object.keys(columnChecks).length) add({ id: 'check_columns', kind: 'check', label: 'column checks', upstream: [last] });
-  if (Object.keys(tableChecks).length) add({ id: 'check_table', kind: 'check', label: 'table checks', upstream: [last] });
-  for (const c of custom) add({ id: c.id, kind: 'check', label: c.name, upstream: [last] });
+  if (sqlPack && Object.keys(columnChecks).length) add({ id: 'check_columns', kind: 'check', label: 'column checks', upstream: [last] });
+  if (sqlPack && Object.keys(tableChecks).length) add({ id: 'check_table', kind: 'check', label: 'table checks', upstream: [last] });
+  if (sqlPack) for (const c of custom) add({ id: c.id, kind: 'check', label: c.name, upstream: [last] });
 
   const folder = pipelineFolder(spec as Record<string, any>, config);
   const notify = { emails: [] as string[], connections: [] as string[] };
@@ -187,7 +199,8 @@ export function planPipeline(spec: PipelineSpec, config: RepoConfig, options: { 
     sqlDir: `${folder}/sql/${spec.dag_id}`,
     sqlRef: `sql/${spec.dag_id}`,
     schedule,
-    windowed,
+    // Spark jobs always get the run's window on their command line.
+    windowed: windowed || (pack === 'spark-docker' && schedule.kind === 'cron'),
     sameConnection: sourceIsDatabase && source.conn_id === spec.target.conn_id,
     sourceIsDatabase,
     target,

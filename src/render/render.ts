@@ -70,6 +70,11 @@ export function renderPipeline(spec: PipelineSpec, config: RepoConfig, options: 
     py: (value: unknown) => JSON.stringify(value),
     pyList: (values: unknown[]) => `[${values.map((v) => JSON.stringify(v)).join(', ')}]`,
     docstring: (text: string) => text.replace(/\\/g, '\\\\').replace(/"""/g, '\\"\\"\\"'),
+    sparkType,
+    sqlString: (text: string) => `'${text.replace(/'/g, "''")}'`,
+    pythonLiteral,
+    jobsDir: `${path.posix.relative(config.dags_root, plan.folder) || '.'}/jobs`,
+    jdbcUrl: jdbcUrl(plan.spec.source.type!, plan.spec.source.conn_id!),
     duration: (d: string) => `pendulum.duration(${({ s: 'seconds', m: 'minutes', h: 'hours', d: 'days' } as Record<string, string>)[d.slice(-1)]}=${Number(d.slice(0, -1))})`,
   };
   const render = (name: string, extra: Record<string, unknown> = {}): string => {
@@ -79,6 +84,16 @@ export function renderPipeline(spec: PipelineSpec, config: RepoConfig, options: 
   };
 
   const files: RenderedFile[] = [{ path: plan.dagFile, content: render('dag.py.eta') }];
+  if (read('load.py.eta') !== undefined) {
+    // A Spark pack: the jobs beside the DAG, in jobs/<dag_id>/.
+    const jobs = `${plan.folder}/jobs/${plan.spec.dag_id}`;
+    files.push({ path: `${jobs}/ddl.sql`, content: render('ddl.sql.eta') });
+    files.push({ path: `${jobs}/load.py`, content: render('load.py.eta') });
+    files.push({ path: `${jobs}/quality.py`, content: render('quality.py.eta') });
+    files.push({ path: plan.docFile, content: render('doc.md.eta') });
+    files.push(integrityTest(data));
+    return { files, plan, graph };
+  }
   if (plan.tasks.some((t) => t.kind === 'ddl')) files.push({ path: `${plan.sqlDir}/ddl.sql`, content: render('ddl.sql.eta') });
   if (plan.sourceIsDatabase && !plan.sameConnection) {
     files.push({ path: `${plan.sqlDir}/extract.sql`, content: render('extract.sql.eta') });
@@ -89,7 +104,48 @@ export function renderPipeline(spec: PipelineSpec, config: RepoConfig, options: 
   if (plan.tasks.some((t) => t.kind === 'merge')) files.push({ path: `${plan.sqlDir}/merge.sql`, content: render('merge.sql.eta') });
   for (const check of plan.checks.custom) files.push({ path: `${plan.sqlDir}/${check.id}.sql`, content: render('check.sql.eta', { check }) });
   files.push({ path: plan.docFile, content: render('doc.md.eta') });
-  const integrity = fs.readFileSync(path.join(COMMON_DIR, 'test_dag_integrity.py.eta'), 'utf8');
-  files.push({ path: INTEGRITY_TEST_PATH, content: eta.renderString(integrity, data) });
+  files.push(integrityTest(data));
   return { files, plan, graph };
+}
+
+function integrityTest(data: Record<string, unknown>): RenderedFile {
+  const template = fs.readFileSync(path.join(COMMON_DIR, 'test_dag_integrity.py.eta'), 'utf8');
+  return { path: INTEGRITY_TEST_PATH, content: eta.renderString(template, data) };
+}
+
+/** Spark SQL types for the target table: STRING for text, DECIMAL for floating point, TIMESTAMP for dates. */
+export function sparkType(type: string): string {
+  const t = type.toLowerCase().trim();
+  if (/^(small|tiny)?int(eger)?\b|^int[248]$|^serial$/.test(t)) return 'INT';
+  if (/^bigint|^int8|^bigserial/.test(t)) return 'BIGINT';
+  if (/^(numeric|decimal)\s*\(\s*\d+\s*,\s*\d+\s*\)/.test(t)) return t.toUpperCase().replace(/^NUMERIC/, 'DECIMAL').replace(/\s+/g, '');
+  if (/^(float|double|real|numeric|decimal|money)/.test(t)) return 'DECIMAL(38,10)';
+  if (/^bool/.test(t)) return 'BOOLEAN';
+  if (/^(date|time|timestamp|datetime)/.test(t)) return 'TIMESTAMP';
+  return 'STRING';
+}
+
+/** JSON data as a Python literal. */
+export function pythonLiteral(value: unknown): string {
+  if (value === null || value === undefined) return 'None';
+  if (value === true) return 'True';
+  if (value === false) return 'False';
+  if (typeof value === 'number' || typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(pythonLiteral).join(', ')}]`;
+  return `{${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${JSON.stringify(k)}: ${pythonLiteral(v)}`).join(', ')}}`;
+}
+
+/** A JDBC URL rendered from the Airflow connection when the task runs. */
+function jdbcUrl(type: string, connId: string): string {
+  const c = (field: string) => `{{ conn.${connId}.${field} }}`;
+  switch (type) {
+    case 'mssql':
+      return `jdbc:sqlserver://${c('host')}:${c('port')};databaseName=${c('schema')}`;
+    case 'oracle':
+      return `jdbc:oracle:thin:@//${c('host')}:${c('port')}/${c('schema')}`;
+    case 'postgres':
+      return `jdbc:postgresql://${c('host')}:${c('port')}/${c('schema')}`;
+    default:
+      return `jdbc:${type}://${c('host')}:${c('port')}/${c('schema')}`;
+  }
 }

@@ -251,7 +251,7 @@ def check_file(path, content, seen_dag_ids, findings, facts):
         return "Check" in (operator or "") or str(task_id).startswith("check")
 
     for variable, (task_id, operator, line) in tasks.items():
-        is_load = operator in LOAD_OPERATORS or task_id in ("load", "merge")
+        is_load = (operator in LOAD_OPERATORS or task_id in ("load", "merge")) and not is_check(variable)
         if is_load and not any(is_check(v) for v in reachable(variable) if v in tasks):
             add(line, "DW009", "no data-quality task runs after %r" % task_id)
 
