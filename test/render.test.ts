@@ -2,14 +2,15 @@
 // and the validator catching what a reviewer must never see.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { defaultRepoConfig } from '../src/bot/repo-config.ts';
-import { renderPipeline, RenderError, type RenderResult } from '../src/render/render.ts';
+import { BUILTIN_PACKS_DIR, renderPipeline, RenderError, type RenderResult } from '../src/render/render.ts';
 import { evaluateSpec } from '../src/spec/evaluate.ts';
 import { patchFromObject } from '../src/spec/patch.ts';
 import type { PipelineSpec } from '../src/spec/schema.ts';
-import { lintPython, validateFiles, type SourceFile } from '../src/validate/validate.ts';
+import { lintPython, reportMarkdown, reportText, validateFiles, type SourceFile } from '../src/validate/validate.ts';
 import { repoRoot } from './support/harness.ts';
 
 const goldenDir = path.join(repoRoot, 'fixtures/golden');
@@ -116,6 +117,27 @@ describe('the airflow-sql pack', () => {
     assert.throws(() => render(s3({ path: 'exports/*.csv' })), (err: unknown) => err instanceof RenderError && err.field === 'source.path');
     assert.throws(() => render(s3({ path: 'exports/a.csv', columns: undefined })), (err: unknown) => err instanceof RenderError && err.field === 'source.columns');
     assert.throws(() => render({ ...s3({ path: 'exports/a.csv' }), load: { strategy: 'incremental', watermark: 'updated_at' } }), (err: unknown) => err instanceof RenderError && err.field === 'load.strategy');
+  });
+
+  test('a repository overrides a template of a pack, or adds a pack of its own, under .dagwright/packs/', () => {
+    const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'dagwright-packs-'));
+    const packs = path.join(repo, '.dagwright', 'packs');
+    fs.mkdirSync(path.join(packs, 'airflow-sql'), { recursive: true });
+    fs.writeFileSync(path.join(packs, 'airflow-sql', 'doc.md.eta'), '# <%= it.plan.spec.dag_id %> (house style)\n');
+    const spec = specFor('overwrite', 3, 'postgres');
+    const overridden = renderPipeline(spec, defaultRepoConfig, { today: '2026-11-24', repoPacksDir: packs });
+    assert.equal(overridden.files.find((f) => f.path.endsWith('.md'))!.content, '# postgres_customers_overwrite (house style)\n');
+    assert.equal(overridden.files[0]!.content, render(spec).files[0]!.content, 'the templates it does not override stay the built-in ones');
+    fs.cpSync(path.join(BUILTIN_PACKS_DIR, 'airflow-sql'), path.join(packs, 'team-sql'), { recursive: true });
+    const own = renderPipeline({ ...spec, pack: 'team-sql' }, defaultRepoConfig, { today: '2026-11-24', repoPacksDir: packs });
+    assert.match(own.files[0]!.content, /pack team-sql/);
+  });
+
+  test('the report reads as text and as markdown, each finding with file:line, rule and message', async () => {
+    const files = render(specFor('incremental', 3, 'postgres')).files.map((f, i) => (i === 0 ? { ...f, content: f.content.replace('task_id="merge"', 'task_id="load"') } : f));
+    const report = await validateFiles(files, { airflowVersion: 3 });
+    assert.match(reportText(report), /^dags\/raw\/orders\/postgres_customers_incremental\.py:\d+: DW007 task_id 'load' is used twice$/m);
+    assert.match(reportMarkdown(report), /\| `dags\/raw\/orders\/postgres_customers_incremental\.py` \| \d+ \| DW007 \| task_id 'load' is used twice \|/);
   });
 
   test('the same spec renders byte-identical files', () => {
