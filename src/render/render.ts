@@ -83,6 +83,10 @@ export function renderPipeline(spec: PipelineSpec, config: RepoConfig, options: 
     return eta.renderString(template, { ...data, ...extra }).replace(/\n{4,}/g, '\n\n\n').replace(/\s+$/, '\n');
   };
 
+  // Parts every pack's DAG shares: the DAG's arguments and the imports they need.
+  const common = (name: string) => eta.renderString(fs.readFileSync(path.join(COMMON_DIR, name), 'utf8'), data);
+  data.dagArguments = common('dag-arguments.py.eta');
+  data.optionalImports = common('optional-imports.py.eta');
   const files: RenderedFile[] = [{ path: plan.dagFile, content: render('dag.py.eta') }];
   if (read('load.py.eta') !== undefined) {
     // A Spark pack: the jobs beside the DAG, in jobs/<dag_id>/.
