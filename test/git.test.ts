@@ -1,0 +1,97 @@
+// The bot's git: mirror, worktree, commit, push against the sandbox; three-way merges of re-renders.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { mergeFile, Mirrors } from '../src/git/repository.ts';
+import { AccessLevels, startSandbox, type Sandbox } from '../src/sandbox/index.ts';
+import type { Project, User } from '../src/sandbox/model.ts';
+import { tempDir } from './support/harness.ts';
+
+function allFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? allFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+}
+
+describe('git for a job', () => {
+  let sandbox: Sandbox;
+  let owner: User, bot: User;
+  let project: Project;
+  let dataDir: string;
+  const author = { name: 'Dagwright', email: 'dagwright@users.noreply.gitlab.test' };
+  before(async () => {
+    sandbox = await startSandbox();
+    owner = sandbox.createUser('root');
+    bot = sandbox.createUser('dagwright', { bot: true });
+    project = await sandbox.createProject('data/warehouse', { owner, members: [[bot, AccessLevels.developer]] });
+    dataDir = tempDir();
+  });
+  after(() => sandbox.close());
+  const remote = () => `${sandbox.url}/data/warehouse.git`;
+
+  test('a mirror is fetched, a worktree committed and pushed, and the remote branch confirmed', async () => {
+    const mirrors = new Mirrors(dataDir, { token: bot.token });
+    const mirror = await mirrors.fetch(project.id, remote());
+    const work = await mirrors.worktree(mirror, 'main');
+    try {
+      work.write('dags/raw/orders/x.py', 'x = 1\n');
+      const sha = await work.commit(['dags'], 'Add pipeline x\n\nDagwright-Issue: data/warehouse#1', author);
+      assert.match(sha!, /^[0-9a-f]{40}$/);
+      assert.equal(await work.push('dagwright/1-x'), sha);
+      const branch = (await (await fetch(`${sandbox.url}/api/v4/projects/${project.id}/repository/branches/dagwright%2F1-x`, { headers: { 'PRIVATE-TOKEN': bot.token } })).json()) as { commit: { id: string; author_name: string; message: string } };
+      assert.equal(branch.commit.id, sha);
+      assert.equal(branch.commit.author_name, 'Dagwright');
+      assert.match(branch.commit.message, /Dagwright-Issue: data\/warehouse#1/);
+      assert.equal(await work.commit(['dags'], 'nothing', author), undefined, 'no commit when nothing changed');
+    } finally {
+      await work.done();
+    }
+    assert.equal(fs.existsSync(work.dir), false, 'the worktree is removed');
+  });
+
+  test('the second job fetches the mirror again instead of cloning, and sees the new branch', async () => {
+    const mirrors = new Mirrors(dataDir, { token: bot.token });
+    await sandbox.pushCommit(project, owner, { branch: 'main', files: { 'README.md': 'changed\n' }, message: 'Human change' });
+    const before = sandbox.requests.filter((r) => r.path.endsWith('/info/refs')).length;
+    const mirror = await mirrors.fetch(project.id, remote());
+    assert.equal(sandbox.requests.filter((r) => r.path.endsWith('/info/refs')).length - before, 1, 'one fetch');
+    const work = await mirrors.worktree(mirror, 'dagwright/1-x');
+    try {
+      assert.equal(work.read('dags/raw/orders/x.py'), 'x = 1\n');
+    } finally {
+      await work.done();
+    }
+  });
+
+  test('the token is in no file of the mirror and in no URL', async () => {
+    for (const file of allFiles(path.join(dataDir, 'git'))) {
+      const text = fs.readFileSync(file);
+      assert.equal(text.includes(bot.token), false, `${file} holds the token`);
+    }
+    const config = fs.readFileSync(path.join(dataDir, 'git', `${project.id}.git`, 'config'), 'utf8');
+    assert.match(config, new RegExp(`url = ${sandbox.url.replace(/[.:/]/g, '\\$&')}/data/warehouse\\.git`));
+  });
+
+  test('a push the server refuses is an error that says so', async () => {
+    const mirrors = new Mirrors(tempDir(), { token: 'glpat-not-a-real-token-000' });
+    await assert.rejects(mirrors.fetch(project.id, remote()), /fetching the repository failed/);
+  });
+});
+
+describe('three-way merge of a re-render', () => {
+  const scratch = tempDir();
+  const base = 'a = 1\nb = 2\nc = 3\n';
+  test('unchanged by people: the new render wins', async () => {
+    assert.deepEqual(await mergeFile(base, base, 'a = 1\nb = 20\nc = 3\n', scratch), { merged: 'a = 1\nb = 20\nc = 3\n' });
+  });
+  test('changed by people, the render unchanged: the human edit stays', async () => {
+    assert.deepEqual(await mergeFile(base, 'a = 10\nb = 2\nc = 3\n', base, scratch), { merged: 'a = 10\nb = 2\nc = 3\n' });
+  });
+  test('both changed, different lines: both kept', async () => {
+    const merged = await mergeFile('a\n\n1\n2\n3\n\nz\n', 'A\n\n1\n2\n3\n\nz\n', 'a\n\n1\n2\n3\n\nZ\n', scratch);
+    assert.deepEqual(merged, { merged: 'A\n\n1\n2\n3\n\nZ\n' });
+  });
+  test('both changed the same line: a conflict, with its line', async () => {
+    const result = await mergeFile(base, 'a = 1\nb = 5\nc = 3\n', 'a = 1\nb = 7\nc = 3\n', scratch);
+    assert.deepEqual(result, { conflicts: [2] });
+  });
+});
