@@ -1,9 +1,11 @@
 // The product's handlers, one file per conversation concern.
 import type { Bot } from '../src/bot/bot.ts';
+import { registerGenerate } from './generate.ts';
 import { registerHelp } from './help.ts';
 import { registerIssueRequest } from './issue-request.ts';
 
 export function registerHandlers(bot: Bot): void {
   registerHelp(bot);
   registerIssueRequest(bot);
+  registerGenerate(bot);
 }

@@ -8,6 +8,7 @@ import { kindOfHeader, parseEvent, isFromBotOrSystem, type GitLabEvent } from '.
 import { createIntake, type Intake } from './bot/intake.ts';
 import { AccessLevels } from './bot/permissions.ts';
 import type { ServerConfig } from './config.ts';
+import { Mirrors } from './git/repository.ts';
 import { createGitLabClient, type GitLabClient, type RetryPolicy } from './gitlab/client.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -64,6 +65,7 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
   const metrics = createMetrics(() => store.queueDepth());
   const gitlab = createGitLabClient({ url: config.gitlabUrl, token: config.gitlabToken, retry: options.gitlabRetry });
   const accessLevels = new AccessLevels(gitlab);
+  const mirrors = new Mirrors(config.dataDir, { token: config.gitlabToken });
   const bot = new Bot();
   (options.register ?? registerHandlers)(bot);
 
@@ -73,7 +75,7 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
 
   const contextFor = (event: GitLabEvent, delivery: DeliveryRow) => {
     if (!botUser) throw new Error('the bot user is not known yet');
-    return new Context(event, delivery.idempotency_key, { gitlab, store, log, botUser, accessLevels });
+    return new Context(event, delivery.idempotency_key, { gitlab, mirrors, store, log, botUser, accessLevels }, delivery.received_at);
   };
 
   const worker = new Worker({
@@ -136,8 +138,8 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
     for (let attempt = 1; !botUser; attempt++) {
       if (stopping) throw new Error('stopped before GitLab answered');
       try {
-        const user = (await gitlab.Users.showCurrentUser()) as { id: number; username: string };
-        botUser = { id: user.id, username: user.username };
+        const user = (await gitlab.Users.showCurrentUser()) as { id: number; username: string; name?: string; email?: string };
+        botUser = { id: user.id, username: user.username, name: user.name, email: user.email };
       } catch (err) {
         const waitMs = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
         log.error({ err, retryInMs: waitMs }, 'GitLab did not tell who the bot is (GET /user); deliveries are stored meanwhile');

@@ -1,6 +1,7 @@
 // One Context per job: the event's payload and everything a handler needs to act on it.
 import { createHash } from 'node:crypto';
 import type { Logger } from '../log.ts';
+import type { Mirrors } from '../git/repository.ts';
 import type { Store } from '../store/store.ts';
 import { isGitLabError, type GitLabClient } from '../gitlab/client.ts';
 import { notesOf, upsertBotComment, type Note } from '../gitlab/comments.ts';
@@ -9,10 +10,11 @@ import type { AccessLevels } from './permissions.ts';
 import { loadRepoConfig, REPO_CONFIG_PATH, type LoadedRepoConfig, type RepoConfig } from './repo-config.ts';
 import type { AnyPayload, GitLabEvent, ResourceRef } from './events.ts';
 
-export type BotUser = { id: number; username: string };
+export type BotUser = { id: number; username: string; name?: string; email?: string };
 
 export type ContextDeps = {
   gitlab: GitLabClient;
+  mirrors: Mirrors;
   store: Store;
   log: Logger;
   botUser: BotUser;
@@ -32,10 +34,13 @@ export class Context<P extends AnyPayload = AnyPayload> {
   readonly store: Store;
   readonly log: Logger;
   readonly botUser: BotUser;
+  readonly mirrors: Mirrors;
+  /** When GitLab's delivery reached the bot (the job may have waited in the queue since). */
+  readonly receivedAt: number;
   private readonly accessLevels: AccessLevels;
   private loadedConfig: Promise<LoadedRepoConfig> | undefined;
 
-  constructor(event: GitLabEvent, deliveryId: string, deps: ContextDeps) {
+  constructor(event: GitLabEvent, deliveryId: string, deps: ContextDeps, receivedAt = Date.now()) {
     this.names = event.names;
     this.name = event.names[event.names.length - 1]!;
     this.payload = event.payload as P;
@@ -47,6 +52,8 @@ export class Context<P extends AnyPayload = AnyPayload> {
     this.gitlab = deps.gitlab;
     this.store = deps.store;
     this.botUser = deps.botUser;
+    this.mirrors = deps.mirrors;
+    this.receivedAt = receivedAt;
     this.accessLevels = deps.accessLevels;
     this.log = deps.log.child({ delivery: deliveryId, event: this.name, resource: this.resourceKey });
   }

@@ -128,7 +128,28 @@ export const specEn = {
     noRequest: 'There is no pipeline request in this issue yet. Describe it with `key: value` lines or a yaml block; `/help` shows how.',
   },
 
+  generate: {
+    steps: { queued: 'queued', clone: 'clone', render: 'render', validate: 'validate', commit: 'commit', push: 'push', mr: 'merge request' } as Record<string, string>,
+    title: (dagId: string) => `Generating \`${dagId}\``,
+    failedAt: (step: string, reason: string) => `Stopped at **${step}**: ${reason}`,
+    retryHint: 'Comment `/retry` (or `/generate`) to run it again.',
+    incomplete: (missing: string[]) => `The spec is not complete, so nothing was generated. Still needed: ${missing.map((p) => `\`${p}\``).join(', ')} (see the card).`,
+    invalid: 'The generated files did not pass validation, so nothing was pushed:',
+    noChanges: 'No changes: the branch already holds this render.',
+    opened: (iid: number, url: string) => `Merge request !${iid} is open: ${url}`,
+    updated: (iid: number, url: string, sha: string) => `Merge request !${iid} is updated with ${sha.slice(0, 8)}: ${url}`,
+    conflict: (files: Array<{ path: string; lines: number[] }>) =>
+      ['Your edits on the branch and the new render touch the same lines, so the branch was left as it is:', ...files.map((f) => `- \`${f.path}\` line${f.lines.length > 1 ? 's' : ''} ${f.lines.join(', ')}`)].join('\n'),
+    previewTitle: (dagId: string, count: number) => `Preview of \`${dagId}\`: ${count} files (nothing was pushed)`,
+    mrSummary: 'Spec',
+    mrGraph: 'Tasks',
+    mrFiles: 'Files',
+    mrValidation: 'Validation',
+  },
+
   commands: {
+    generate: 'render, validate, commit and open or update the merge request',
+    preview: 'render and validate, and show the files here; nothing is pushed',
     spec: 'the spec as a yaml block you can copy',
     set: 'set spec fields: `set schedule="0 6 * * *" load.strategy=incremental`',
     unset: 'remove spec fields: `unset load.watermark`',

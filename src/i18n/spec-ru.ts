@@ -127,7 +127,28 @@ export const specRu: SpecMessages = {
     noRequest: 'В этой задаче пока нет заявки на пайплайн. Опишите её строками `ключ: значение` или блоком yaml; `/help` подскажет как.',
   },
 
+  generate: {
+    steps: { queued: 'в очереди', clone: 'клон', render: 'генерация', validate: 'проверка', commit: 'коммит', push: 'push', mr: 'merge request' },
+    title: (dagId: string) => `Генерация \`${dagId}\``,
+    failedAt: (step: string, reason: string) => `Остановлено на шаге **${step}**: ${reason}`,
+    retryHint: 'Напишите `/retry` (или `/generate`), чтобы повторить.',
+    incomplete: (missing: string[]) => `Спецификация не заполнена, поэтому ничего не сгенерировано. Нужно: ${missing.map((p) => `\`${p}\``).join(', ')} (см. карточку).`,
+    invalid: 'Сгенерированные файлы не прошли проверку, поэтому ничего не отправлено:',
+    noChanges: 'Изменений нет: в ветке уже эта версия.',
+    opened: (iid: number, url: string) => `Открыт merge request !${iid}: ${url}`,
+    updated: (iid: number, url: string, sha: string) => `Merge request !${iid} обновлён коммитом ${sha.slice(0, 8)}: ${url}`,
+    conflict: (files: Array<{ path: string; lines: number[] }>) =>
+      ['Ваши правки в ветке и новая генерация меняют одни и те же строки, поэтому ветка оставлена как есть:', ...files.map((f) => `- \`${f.path}\`, строки ${f.lines.join(', ')}`)].join('\n'),
+    previewTitle: (dagId: string, count: number) => `Предпросмотр \`${dagId}\`: файлов ${count} (ничего не отправлено)`,
+    mrSummary: 'Спецификация',
+    mrGraph: 'Задачи',
+    mrFiles: 'Файлы',
+    mrValidation: 'Проверка',
+  },
+
   commands: {
+    generate: 'сгенерировать, проверить, закоммитить и открыть или обновить merge request',
+    preview: 'сгенерировать и проверить, показать файлы здесь; ничего не отправляется',
     spec: 'спецификация блоком yaml, который можно скопировать',
     set: 'задать поля: `set schedule="0 6 * * *" load.strategy=incremental`',
     unset: 'удалить поля: `unset load.watermark`',

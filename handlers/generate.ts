@@ -1,0 +1,124 @@
+// /generate and /preview in an issue: render the spec, validate it, and (for /generate) commit, push and
+// open or update the merge request, with the status comment as a checklist.
+import { z } from 'zod';
+import type { Bot } from '../src/bot/bot.ts';
+import type { Context } from '../src/bot/context.ts';
+import type { NotePayload } from '../src/bot/events.ts';
+import { Checklist, generate, renderAndValidate, type Generation } from '../src/generate/generate.ts';
+import { describeProblem } from '../src/spec/card.ts';
+import { newConversation, type ConversationState } from '../src/spec/conversation.ts';
+import { evaluateSpec } from '../src/spec/evaluate.ts';
+import { RenderError } from '../src/render/render.ts';
+import type { PipelineSpec } from '../src/spec/schema.ts';
+import { reportMarkdown } from '../src/validate/validate.ts';
+
+type State = ConversationState & { generation?: Generation };
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+/** The spec ready to render, or the reasons it is not (the card's list). start_date is frozen at first use. */
+async function readySpec(ctx: Context<NotePayload>, state: State): Promise<{ spec: PipelineSpec; state: State } | { missing: string[] }> {
+  const config = await ctx.config();
+  const evaluation = evaluateSpec(state.fields, config);
+  const m = await ctx.messages();
+  if (!evaluation.complete) return { missing: [...evaluation.missing, ...evaluation.errors.map((e) => describeProblem(e, m).replace(/`/g, ''))] };
+  if ('start_date' in state.fields) return { spec: evaluation.spec as unknown as PipelineSpec, state };
+  const frozen: State = { ...state, fields: { ...state.fields, start_date: { value: today(), provenance: { kind: 'default', from: 'dagwright' } } } };
+  ctx.store.saveConversation(ctx.resourceKey, frozen);
+  return { spec: { ...(evaluation.spec as unknown as PipelineSpec), start_date: today() }, state: frozen };
+}
+
+export function registerGenerate(bot: Bot): void {
+  bot.command({
+    name: 'generate',
+    usage: 'generate',
+    summary: (m) => m.spec.commands.generate,
+    where: ['issue'],
+    minAccessLevel: 'config',
+    args: z.array(z.string()).max(0, 'it takes no arguments'),
+    run: async (ctx, _args, command) => {
+      const m = await ctx.messages();
+      const state = (ctx.store.conversation<State>(ctx.resourceKey) ?? newConversation()) as State;
+      const key = `${ctx.payload.object_attributes.id}:${command.line}`;
+      const ready = await readySpec(ctx, state);
+      if ('missing' in ready) return void (await ctx.replyOnce(key, m.spec.generate.incomplete(ready.missing)));
+      const config = await ctx.config();
+      const checklist = new Checklist(m, m.spec.generate.title(ready.spec.dag_id), (body) => ctx.status.update(body));
+      try {
+        const result = await generate(
+          {
+            ctx,
+            m,
+            config,
+            spec: ready.spec,
+            mirrors: ctx.mirrors,
+            previous: ready.state.generation,
+            issueIid: ctx.resource!.iid,
+            queuedMs: Math.max(0, Date.now() - ctx.receivedAt),
+            today: today(),
+          },
+          checklist,
+        );
+        if (result.kind === 'invalid') {
+          await checklist.fail('validate', `${m.spec.generate.invalid}\n\n${result.report}`);
+          return;
+        }
+        if (result.kind === 'conflict') {
+          await checklist.fail('commit', m.spec.generate.conflict(result.files));
+          return;
+        }
+        ctx.store.saveConversation(ctx.resourceKey, { ...ready.state, generation: result.generation });
+        const g = m.spec.generate;
+        const outcome = result.created
+          ? g.opened(result.mergeRequest.iid, result.mergeRequest.web_url)
+          : result.commit
+            ? g.updated(result.mergeRequest.iid, result.mergeRequest.web_url, result.commit)
+            : `${g.noChanges} ${result.mergeRequest.web_url}`;
+        await checklist.finish(`✅ ${outcome}`);
+      } catch (err) {
+        if (err instanceof RenderError) {
+          await checklist.fail('render', err.message);
+          return;
+        }
+        throw err;
+      }
+    },
+  });
+
+  bot.command({
+    name: 'preview',
+    usage: 'preview',
+    summary: (m) => m.spec.commands.preview,
+    where: ['issue'],
+    args: z.array(z.string()).max(0, 'it takes no arguments'),
+    run: async (ctx, _args, command) => {
+      const m = await ctx.messages();
+      const state = (ctx.store.conversation<State>(ctx.resourceKey) ?? newConversation()) as State;
+      const key = `${ctx.payload.object_attributes.id}:${command.line}`;
+      const evaluation = evaluateSpec(state.fields, await ctx.config());
+      if (!evaluation.complete) {
+        const missing = [...evaluation.missing, ...evaluation.errors.map((e) => describeProblem(e, m).replace(/`/g, ''))];
+        return void (await ctx.replyOnce(key, m.spec.generate.incomplete(missing)));
+      }
+      const given = evaluation.spec as unknown as PipelineSpec;
+      const spec: PipelineSpec = { ...given, start_date: given.start_date ?? today() };
+      try {
+        const { result, report } = await renderAndValidate(spec, await ctx.config(), today());
+        const body = [
+          `#### ${m.spec.generate.previewTitle(spec.dag_id, result.files.length)}`,
+          '',
+          ...result.files.map((f) => {
+            const language = f.path.endsWith('.py') ? 'python' : f.path.endsWith('.sql') ? 'sql' : f.path.endsWith('.md') ? 'markdown' : '';
+            const fence = f.content.includes('```') ? '````' : '```';
+            return `<details><summary><code>${f.path}</code></summary>\n\n${fence}${language}\n${f.content}${fence}\n\n</details>\n`;
+          }),
+          reportMarkdown(report),
+        ].join('\n');
+        await ctx.replyOnce(key, body);
+      } catch (err) {
+        if (err instanceof RenderError) return void (await ctx.replyOnce(key, err.message));
+        throw err;
+      }
+    },
+  });
+}

@@ -1,0 +1,236 @@
+// /generate: a complete spec becomes a branch, a commit and a merge request, reported step by step in the
+// issue's status comment. Every step can run again after a crash and converge: the branch is pushed to the
+// same name, the MR is looked up before it is created, an unchanged render makes no commit.
+import path from 'node:path';
+import type { Context } from '../bot/context.ts';
+import type { RepoConfig } from '../bot/repo-config.ts';
+import type { Mirrors } from '../git/repository.ts';
+import { mergeFile } from '../git/repository.ts';
+import { isGitLabError } from '../gitlab/client.ts';
+import type { Messages } from '../i18n/index.ts';
+import { renderPipeline, RenderError, type RenderedFile, type RenderResult } from '../render/render.ts';
+import type { PipelineSpec } from '../spec/schema.ts';
+import { reportMarkdown, validateFiles } from '../validate/validate.ts';
+
+export const STEPS = ['queued', 'clone', 'render', 'validate', 'commit', 'push', 'mr'] as const;
+export type Step = (typeof STEPS)[number];
+
+/** The status comment's checklist: each step done, running, failed or to come, with its duration. */
+export class Checklist {
+  private readonly started = new Map<Step, number>();
+  private readonly finished = new Map<Step, number>();
+  private failure: { step: Step; reason: string } | undefined;
+  private outcome: string | undefined;
+  private readonly m: Messages;
+  private readonly title: string;
+  private readonly publish: (body: string) => Promise<unknown>;
+
+  constructor(m: Messages, title: string, publish: (body: string) => Promise<unknown>) {
+    this.m = m;
+    this.title = title;
+    this.publish = publish;
+  }
+
+  async run<T>(step: Step, work: () => Promise<T>): Promise<T> {
+    this.started.set(step, performance.now());
+    await this.publish(this.render());
+    try {
+      const result = await work();
+      this.finished.set(step, performance.now());
+      return result;
+    } catch (err) {
+      this.finished.set(step, performance.now());
+      throw err;
+    }
+  }
+
+  mark(step: Step, ms: number): void {
+    const now = performance.now();
+    this.started.set(step, now - ms);
+    this.finished.set(step, now);
+  }
+
+  async fail(step: Step, reason: string): Promise<void> {
+    this.failure = { step, reason };
+    await this.publish(this.render());
+  }
+
+  async finish(outcome: string): Promise<void> {
+    this.outcome = outcome;
+    await this.publish(this.render());
+  }
+
+  render(): string {
+    const g = this.m.spec.generate;
+    const lines = [`### ⚙️ ${this.title}`, ''];
+    for (const step of STEPS) {
+      const started = this.started.get(step);
+      const finished = this.finished.get(step);
+      const failed = this.failure?.step === step;
+      const box = failed ? '❌' : finished !== undefined ? '✅' : started !== undefined ? '⏳' : '⬜';
+      const took = started !== undefined && finished !== undefined ? ` (${((finished - started) / 1000).toFixed(1)} s)` : '';
+      lines.push(`- ${box} ${g.steps[step]}${took}`);
+    }
+    if (this.failure) lines.push('', g.failedAt(g.steps[this.failure.step]!, this.failure.reason), '', g.retryHint);
+    if (this.outcome) lines.push('', this.outcome);
+    return lines.join('\n');
+  }
+}
+
+export type Generation = {
+  branch: string;
+  mergeRequestIid?: number;
+  /** The bot's last render of each file, the base of the three-way merge of the next one. */
+  files: Record<string, string>;
+  commit?: string;
+};
+
+export type GenerateInput = {
+  ctx: Context;
+  m: Messages;
+  config: RepoConfig;
+  spec: PipelineSpec;
+  mirrors: Mirrors;
+  previous: Generation | undefined;
+  issueIid: number;
+  queuedMs: number;
+  today: string;
+};
+
+export type GenerateResult =
+  | { kind: 'invalid'; report: string }
+  | { kind: 'conflict'; files: Array<{ path: string; lines: number[] }> }
+  | { kind: 'done'; generation: Generation; mergeRequest: { iid: number; web_url: string }; commit: string | undefined; created: boolean };
+
+function identityOf(ctx: Context): { name: string; email: string } {
+  const user = ctx.botUser as { username: string; name?: string; email?: string };
+  const host = new URL((ctx.payload as { project: { web_url?: string } }).project.web_url ?? 'http://gitlab.invalid').hostname;
+  return { name: user.name ?? user.username, email: user.email ?? `${user.username}@users.noreply.${host}` };
+}
+
+export function mergeRequestDescription(m: Messages, result: RenderResult, report: string, issueIid: number): string {
+  const s = result.plan.spec;
+  const g = m.spec.generate;
+  return [
+    `#### ${g.mrSummary}`,
+    '',
+    s.description,
+    '',
+    `| | |`,
+    '|---|---|',
+    `| dag_id | \`${s.dag_id}\` |`,
+    `| schedule | \`${s.schedule}\` (${s.timezone}) |`,
+    `| source | \`${s.source.conn_id}\` ${s.source.table ? `\`${s.source.table}\`` : s.source.type} |`,
+    `| target | \`${s.target.conn_id}\` \`${s.target.table}\` |`,
+    `| load | ${s.load.strategy} |`,
+    `| pack | ${result.plan.pack}, Airflow ${result.plan.airflow} |`,
+    '',
+    `#### ${g.mrGraph}`,
+    '',
+    '```mermaid',
+    result.graph,
+    '```',
+    '',
+    `#### ${g.mrFiles}`,
+    '',
+    ...result.files.map((f) => `- \`${f.path}\``),
+    '',
+    `#### ${g.mrValidation}`,
+    '',
+    report,
+    '',
+    `Closes #${issueIid}`,
+  ].join('\n');
+}
+
+/** Renders and validates; used by /preview and /generate alike. */
+export async function renderAndValidate(spec: PipelineSpec, config: RepoConfig, today: string, repoPacksDir?: string) {
+  const result = renderPipeline(spec, config, { today, repoPacksDir });
+  const report = await validateFiles(result.files, { airflowVersion: result.plan.airflow, roots: [config.dags_root, 'tests'] });
+  return { result, report };
+}
+
+export async function generate(input: GenerateInput, checklist: Checklist): Promise<GenerateResult> {
+  const { ctx, m, config, spec, mirrors, previous } = input;
+  const project = (ctx.payload as { project: { git_http_url?: string; default_branch?: string | null; path_with_namespace: string } }).project;
+  const target = project.default_branch || 'main';
+  const branch = `${config.branch_prefix}${input.issueIid}-${spec.dag_id}`;
+  checklist.mark('queued', input.queuedMs);
+
+  const mirror = await checklist.run('clone', () => mirrors.fetch(ctx.projectId, project.git_http_url!));
+  const heads = await ctx.gitlab.Branches.all(ctx.projectId, { search: branch }).catch(() => [] as unknown[]);
+  const branchExists = (heads as Array<{ name: string }>).some((b) => b.name === branch);
+  const work = await mirrors.worktree(mirror, branchExists ? branch : target);
+  try {
+    const result = await checklist.run('render', async () => renderPipeline(spec, config, { today: input.today, repoPacksDir: path.join(work.dir, '.dagwright', 'packs') }));
+    const report = await checklist.run('validate', () => validateFiles(result.files, { airflowVersion: result.plan.airflow, roots: [config.dags_root, 'tests'] }));
+    const markdown = reportMarkdown(report);
+    if (report.findings.length) return { kind: 'invalid', report: markdown };
+
+    // Each file: the new render, merged three-way with what people changed on the branch since the last one.
+    const conflicts: Array<{ path: string; lines: number[] }> = [];
+    const written: RenderedFile[] = [];
+    for (const file of result.files) {
+      const onBranch = work.read(file.path);
+      const base = previous?.files[file.path];
+      let content = file.content;
+      if (onBranch !== undefined && base !== undefined) {
+        const merged = await mergeFile(base, onBranch, file.content, path.join(mirrors.root, 'scratch'));
+        if ('conflicts' in merged) {
+          conflicts.push({ path: file.path, lines: merged.conflicts });
+          continue;
+        }
+        content = merged.merged;
+      }
+      written.push({ path: file.path, content });
+    }
+    if (conflicts.length) return { kind: 'conflict', files: conflicts };
+    for (const file of written) work.write(file.path, file.content);
+
+    const message = `${branchExists ? 'Update' : 'Add'} pipeline ${spec.dag_id}\n\nDagwright-Issue: ${project.path_with_namespace}#${input.issueIid}`;
+    const commit = await checklist.run('commit', () => work.commit(written.map((f) => f.path), message, identityOf(ctx)));
+    const head = await checklist.run('push', async () => (commit || !branchExists ? work.push(branch) : work.head()));
+
+    const description = mergeRequestDescription(m, result, markdown, input.issueIid);
+    const { mergeRequest, created } = await checklist.run('mr', () => upsertMergeRequest(ctx, { branch, target, title: `Add pipeline ${spec.dag_id}`, description, labels: config.labels }));
+    const generation: Generation = {
+      branch,
+      mergeRequestIid: mergeRequest.iid,
+      files: Object.fromEntries(result.files.map((f) => [f.path, f.content])),
+      commit: head,
+    };
+    return { kind: 'done', generation, mergeRequest, commit, created };
+  } finally {
+    await work.done();
+  }
+}
+
+/** The open MR of the branch, updated; or a new one (a 409 means another job just made it: use that one). */
+async function upsertMergeRequest(
+  ctx: Context,
+  mr: { branch: string; target: string; title: string; description: string; labels: string[] },
+): Promise<{ mergeRequest: { iid: number; web_url: string }; created: boolean }> {
+  const find = async () =>
+    ((await ctx.gitlab.MergeRequests.all({ projectId: ctx.projectId, sourceBranch: mr.branch, state: 'opened' })) as Array<{ iid: number; web_url: string; description: string }>)[0];
+  let existing = await find();
+  if (!existing) {
+    try {
+      const created = (await ctx.gitlab.MergeRequests.create(ctx.projectId, mr.branch, mr.target, mr.title, {
+        description: mr.description,
+        labels: mr.labels.join(',') || undefined,
+        removeSourceBranch: true,
+      })) as { iid: number; web_url: string };
+      return { mergeRequest: created, created: true };
+    } catch (err) {
+      if (!isGitLabError(err, 409)) throw err;
+      existing = await find();
+      if (!existing) throw err;
+    }
+  }
+  if (existing.description !== mr.description) {
+    await ctx.gitlab.MergeRequests.edit(ctx.projectId, existing.iid, { description: mr.description });
+  }
+  return { mergeRequest: existing, created: false };
+}
+
+export { RenderError };
