@@ -29,10 +29,11 @@ async function readySpec(ctx: Context<NotePayload>, state: State): Promise<{ spe
 }
 
 export function registerGenerate(bot: Bot): void {
-  bot.command({
-    name: 'generate',
-    usage: 'generate',
-    summary: (m) => m.spec.commands.generate,
+  // /retry runs the generation again after a failure: every step converges, so it is /generate once more.
+  for (const name of ['generate', 'retry'] as const) bot.command({
+    name,
+    usage: name,
+    summary: (m) => m.spec.commands[name],
     where: ['issue'],
     minAccessLevel: 'config',
     args: z.array(z.string()).max(0, 'it takes no arguments'),

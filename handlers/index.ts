@@ -3,9 +3,11 @@ import type { Bot } from '../src/bot/bot.ts';
 import { registerGenerate } from './generate.ts';
 import { registerHelp } from './help.ts';
 import { registerIssueRequest } from './issue-request.ts';
+import { registerMergeRequestEvents } from './merge-request.ts';
 
 export function registerHandlers(bot: Bot): void {
   registerHelp(bot);
   registerIssueRequest(bot);
   registerGenerate(bot);
+  registerMergeRequestEvents(bot);
 }

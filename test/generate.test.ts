@@ -67,6 +67,23 @@ describe('/generate', () => {
     assert.match(s.project.mergeRequests[0]!.description, /`0 7 \* \* \*`/);
   });
 
+  test('merged: the issue\'s status comment says so; closed: /generate opens a new merge request; /retry runs it again', async () => {
+    const s = await start();
+    const issue = s.openIssue('Load customers', request);
+    await s.comment(issue, '/generate');
+    await s.settle();
+    await s.sandbox.gitlab.editMergeRequest(s.project, s.project.mergeRequests[0]!, s.root, { stateEvent: 'close' });
+    await s.settle();
+    assert.match(status(s, issue.iid), /Merge request !1 was closed without merging/);
+    await s.comment(issue, '/retry');
+    await s.settle();
+    assert.match(status(s, issue.iid), /Merge request !2 is open/);
+    await s.sandbox.mergeMergeRequest(s.project, 2, s.root);
+    await s.settle();
+    assert.match(status(s, issue.iid), /Merge request !2 is merged/);
+    assert.equal(s.botComments(issue.iid).filter((n) => n.body.includes('dagwright:status')).length, 1);
+  });
+
   test('the token is in no comment, no commit, no file of the bot\'s data', async () => {
     const s = await start();
     const issue = s.openIssue('Load customers', request);

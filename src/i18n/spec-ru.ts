@@ -139,6 +139,8 @@ export const specRu: SpecMessages = {
     updated: (iid: number, url: string, sha: string) => `Merge request !${iid} обновлён коммитом ${sha.slice(0, 8)}: ${url}`,
     conflict: (files: Array<{ path: string; lines: number[] }>) =>
       ['Ваши правки в ветке и новая генерация меняют одни и те же строки, поэтому ветка оставлена как есть:', ...files.map((f) => `- \`${f.path}\`, строки ${f.lines.join(', ')}`)].join('\n'),
+    merged: (iid: number, url: string) => `Merge request !${iid} влит: CI команды доставит DAG в Airflow. ${url}`,
+    closed: (iid: number, url: string) => `Merge request !${iid} закрыт без слияния. Спецификация сохранена; \`/generate\` откроет новый merge request. ${url}`,
     previewTitle: (dagId: string, count: number) => `Предпросмотр \`${dagId}\`: файлов ${count} (ничего не отправлено)`,
     mrSummary: 'Спецификация',
     mrGraph: 'Задачи',
@@ -147,6 +149,7 @@ export const specRu: SpecMessages = {
   },
 
   commands: {
+    retry: 'повторить последнюю генерацию (после сбоя)',
     generate: 'сгенерировать, проверить, закоммитить и открыть или обновить merge request',
     preview: 'сгенерировать и проверить, показать файлы здесь; ничего не отправляется',
     spec: 'спецификация блоком yaml, который можно скопировать',

@@ -1,0 +1,36 @@
+// The bot's merge requests: merged or closed, the issue hears of it.
+import type { Bot } from '../src/bot/bot.ts';
+import { resourceKeyOf } from '../src/bot/events.ts';
+import { upsertBotComment } from '../src/gitlab/comments.ts';
+
+/** The issue a bot branch belongs to: `<branch_prefix><iid>-<dag_id>`. */
+export function issueOfBranch(branch: string, prefix: string): number | undefined {
+  if (!branch.startsWith(prefix)) return undefined;
+  const iid = branch.slice(prefix.length).match(/^(\d+)-[a-z][a-z0-9_]*$/)?.[1];
+  return iid ? Number(iid) : undefined;
+}
+
+export function registerMergeRequestEvents(bot: Bot): void {
+  bot.on(['merge_request.merge', 'merge_request.close'], async (ctx) => {
+    const mr = ctx.payload.object_attributes;
+    const config = await ctx.config();
+    const iid = issueOfBranch(mr.source_branch, config.branch_prefix);
+    if (iid === undefined) return;
+    const m = await ctx.messages();
+    const url = (mr as { url?: string }).url ?? '';
+    const body =
+      mr.action === 'merge'
+        ? `### ✅ ${m.spec.generate.merged(mr.iid, url)}`
+        : `### ${m.spec.generate.closed(mr.iid, url)}`;
+    await upsertBotComment({
+      gitlab: ctx.gitlab,
+      store: ctx.store,
+      projectId: ctx.projectId,
+      resource: { type: 'issue', iid },
+      resourceKey: resourceKeyOf(ctx.projectId, { type: 'issue', iid }),
+      kind: 'status',
+      botUserId: ctx.botUser.id,
+      body,
+    });
+  });
+}
