@@ -3,8 +3,9 @@
 import { z } from 'zod';
 import type { Bot } from '../src/bot/bot.ts';
 import type { Context } from '../src/bot/context.ts';
-import type { NotePayload } from '../src/bot/events.ts';
 import { Checklist, generate, renderAndValidate, type Generation } from '../src/generate/generate.ts';
+import { upsertBotComment } from '../src/gitlab/comments.ts';
+import { loadConversation } from './spec-card.ts';
 import { describeProblem } from '../src/spec/card.ts';
 import { newConversation, type ConversationState } from '../src/spec/conversation.ts';
 import { evaluateSpec } from '../src/spec/evaluate.ts';
@@ -17,15 +18,64 @@ type State = ConversationState & { generation?: Generation };
 const today = () => new Date().toISOString().slice(0, 10);
 
 /** The spec ready to render, or the reasons it is not (the card's list). start_date is frozen at first use. */
-async function readySpec(ctx: Context<NotePayload>, state: State): Promise<{ spec: PipelineSpec; state: State } | { missing: string[] }> {
+async function readySpec(ctx: Context, state: State, issueKey: string): Promise<{ spec: PipelineSpec; state: State } | { missing: string[] }> {
   const config = await ctx.config();
   const evaluation = evaluateSpec(state.fields, config);
   const m = await ctx.messages();
   if (!evaluation.complete) return { missing: [...evaluation.missing, ...evaluation.errors.map((e) => describeProblem(e, m).replace(/`/g, ''))] };
   if ('start_date' in state.fields) return { spec: evaluation.spec as unknown as PipelineSpec, state };
   const frozen: State = { ...state, fields: { ...state.fields, start_date: { value: today(), provenance: { kind: 'default', from: 'dagwright' } } } };
-  ctx.store.saveConversation(ctx.resourceKey, frozen);
+  ctx.store.saveConversation(issueKey, frozen);
   return { spec: { ...(evaluation.spec as unknown as PipelineSpec), start_date: today() }, state: frozen };
+}
+
+export type GenerationOutcome =
+  | { kind: 'incomplete'; missing: string[] }
+  | { kind: 'failed' }
+  | { kind: 'done'; commit: string | undefined; diffStat: string | undefined; mergeRequestIid: number; url: string };
+
+/**
+ * Generates the issue's pipeline onto its branch and merge request, reporting in the issue's status
+ * comment. Used by /generate in the issue and by /set on the merge request.
+ */
+export async function runGeneration(ctx: Context, issue: { key: string; iid: number }): Promise<GenerationOutcome> {
+  const m = await ctx.messages();
+  const state = loadConversation<State>(ctx, issue.key);
+  const ready = await readySpec(ctx, state, issue.key);
+  if ('missing' in ready) return { kind: 'incomplete', missing: ready.missing };
+  const config = await ctx.config();
+  const publish = (body: string) =>
+    upsertBotComment({ gitlab: ctx.gitlab, store: ctx.store, projectId: ctx.projectId, resource: { type: 'issue', iid: issue.iid }, resourceKey: issue.key, kind: 'status', botUserId: ctx.botUser.id, body });
+  const checklist = new Checklist(m, m.spec.generate.title(ready.spec.dag_id), publish);
+  try {
+    const result = await generate(
+      { ctx, m, config, spec: ready.spec, mirrors: ctx.mirrors, previous: ready.state.generation, issueIid: issue.iid, queuedMs: Math.max(0, Date.now() - ctx.receivedAt), today: today() },
+      checklist,
+    );
+    if (result.kind === 'invalid') {
+      await checklist.fail('validate', `${m.spec.generate.invalid}\n\n${result.report}`);
+      return { kind: 'failed' };
+    }
+    if (result.kind === 'conflict') {
+      await checklist.fail('commit', m.spec.generate.conflict(result.files));
+      return { kind: 'failed' };
+    }
+    ctx.store.saveConversation(issue.key, { ...loadConversation<State>(ctx, issue.key), generation: result.generation });
+    const g = m.spec.generate;
+    const outcome = result.created
+      ? g.opened(result.mergeRequest.iid, result.mergeRequest.web_url)
+      : result.commit
+        ? g.updated(result.mergeRequest.iid, result.mergeRequest.web_url, result.commit)
+        : `${g.noChanges} ${result.mergeRequest.web_url}`;
+    await checklist.finish(`✅ ${outcome}`);
+    return { kind: 'done', commit: result.commit, diffStat: result.diffStat, mergeRequestIid: result.mergeRequest.iid, url: result.mergeRequest.web_url };
+  } catch (err) {
+    if (err instanceof RenderError) {
+      await checklist.fail('render', err.message);
+      return { kind: 'failed' };
+    }
+    throw err;
+  }
 }
 
 export function registerGenerate(bot: Bot): void {
@@ -38,50 +88,10 @@ export function registerGenerate(bot: Bot): void {
     minAccessLevel: 'config',
     args: z.array(z.string()).max(0, 'it takes no arguments'),
     run: async (ctx, _args, command) => {
-      const m = await ctx.messages();
-      const state = (ctx.store.conversation<State>(ctx.resourceKey) ?? newConversation()) as State;
-      const key = `${ctx.payload.object_attributes.id}:${command.line}`;
-      const ready = await readySpec(ctx, state);
-      if ('missing' in ready) return void (await ctx.replyOnce(key, m.spec.generate.incomplete(ready.missing)));
-      const config = await ctx.config();
-      const checklist = new Checklist(m, m.spec.generate.title(ready.spec.dag_id), (body) => ctx.status.update(body));
-      try {
-        const result = await generate(
-          {
-            ctx,
-            m,
-            config,
-            spec: ready.spec,
-            mirrors: ctx.mirrors,
-            previous: ready.state.generation,
-            issueIid: ctx.resource!.iid,
-            queuedMs: Math.max(0, Date.now() - ctx.receivedAt),
-            today: today(),
-          },
-          checklist,
-        );
-        if (result.kind === 'invalid') {
-          await checklist.fail('validate', `${m.spec.generate.invalid}\n\n${result.report}`);
-          return;
-        }
-        if (result.kind === 'conflict') {
-          await checklist.fail('commit', m.spec.generate.conflict(result.files));
-          return;
-        }
-        ctx.store.saveConversation(ctx.resourceKey, { ...ready.state, generation: result.generation });
-        const g = m.spec.generate;
-        const outcome = result.created
-          ? g.opened(result.mergeRequest.iid, result.mergeRequest.web_url)
-          : result.commit
-            ? g.updated(result.mergeRequest.iid, result.mergeRequest.web_url, result.commit)
-            : `${g.noChanges} ${result.mergeRequest.web_url}`;
-        await checklist.finish(`✅ ${outcome}`);
-      } catch (err) {
-        if (err instanceof RenderError) {
-          await checklist.fail('render', err.message);
-          return;
-        }
-        throw err;
+      const outcome = await runGeneration(ctx, { key: ctx.resourceKey, iid: ctx.resource!.iid });
+      if (outcome.kind === 'incomplete') {
+        const m = await ctx.messages();
+        await ctx.replyOnce(`${ctx.payload.object_attributes.id}:${command.line}`, m.spec.generate.incomplete(outcome.missing));
       }
     },
   });

@@ -1,6 +1,5 @@
 // The request conversation in an issue: engagement, the spec card, turns, and the spec commands
 // (/spec, /set, /unset, /status). Silence for what does not concern the bot.
-import { createHash } from 'node:crypto';
 import { stringify as toYaml } from 'yaml';
 import { z } from 'zod';
 import type { Bot } from '../src/bot/bot.ts';
@@ -8,14 +7,14 @@ import { parseCommands } from '../src/bot/commands.ts';
 import type { Context } from '../src/bot/context.ts';
 import type { NotePayload } from '../src/bot/events.ts';
 import type { Messages } from '../src/i18n/index.ts';
-import { describeProblem, renderCard } from '../src/spec/card.ts';
+import { describeProblem } from '../src/spec/card.ts';
+import { loadConversation, showCard } from './spec-card.ts';
+import { runReviewCommand } from './review.ts';
 import { applyCommand, newConversation, readComment, readIssue, type ConversationState, type Turn } from '../src/spec/conversation.ts';
 import { evaluateSpec } from '../src/spec/evaluate.ts';
 
-const CARD = 'card';
-
 function load(ctx: Context): ConversationState {
-  return ctx.store.conversation<ConversationState>(ctx.resourceKey) ?? newConversation();
+  return loadConversation(ctx, ctx.resourceKey);
 }
 
 function mentions(text: string, username: string): boolean {
@@ -26,30 +25,6 @@ function mentions(text: string, username: string): boolean {
 function addressesBot(ctx: Context, text: string, bot: Bot): boolean {
   const known = new Set(bot.commands().map((c) => c.name));
   return mentions(text, ctx.botUser.username) || parseCommands(text, ctx.botUser.username).some((c) => known.has(c.name));
-}
-
-/** Shows the card; returns the state with the digest of what is shown (an unchanged card is not edited). */
-async function showCard(ctx: Context, state: ConversationState): Promise<ConversationState> {
-  const config = await ctx.config();
-  const m = await ctx.messages();
-  const evaluation = evaluateSpec(state.fields, config);
-  const body = renderCard(
-    {
-      evaluation,
-      config,
-      secrets: state.secrets,
-      problems: [...state.issueProblems, ...state.lastTurn.problems],
-      notes: [...state.issueNotes, ...state.lastTurn.notes],
-      proseFrom: state.lastTurn.proseFrom,
-    },
-    m,
-  );
-  const digest = createHash('sha256').update(body).digest('hex');
-  if (digest === state.cardDigest && ctx.store.botNoteId(ctx.resourceKey, CARD) !== undefined) return state;
-  await ctx.upsertComment(CARD, body);
-  const shown = { ...state, cardDigest: digest };
-  ctx.store.saveConversation(ctx.resourceKey, shown);
-  return shown;
 }
 
 /** On engagement: 👀 on the issue, once. */
@@ -130,9 +105,11 @@ export function registerIssueRequest(bot: Bot): void {
       name,
       usage,
       summary: (m) => m.spec.commands[name],
-      where: ['issue'],
+      where: ['issue', 'merge_request'],
       args: z.array(z.string()).min(1, name === 'set' ? 'give at least one KEY=VALUE' : 'give at least one field'),
       run: async (ctx, args, command) => {
+        // On the bot's merge request: the issue's spec changes and the branch is generated again.
+        if (ctx.resource!.type === 'merge_request') return runReviewCommand(ctx, name === 'set' ? { set: args } : { unset: args }, command.line);
         let state = load(ctx);
         const noteId = ctx.payload.object_attributes.id;
         const turn = applyCommand(state, name === 'set' ? { set: args, noteId } : { unset: args, noteId }, ctx.actor!.username);

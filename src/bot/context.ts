@@ -112,9 +112,29 @@ export class Context<P extends AnyPayload = AnyPayload> {
   /** The bot's one status comment on this issue or merge request, edited in place. */
   readonly status = { update: (body: string): Promise<Note> => this.upsertComment('status', body) };
 
-  /** A reply posted once for `key` (e.g. the note it answers): a retried job edits it instead of posting again. */
+  /**
+   * A reply posted once for `key` (e.g. the note it answers): a retried job edits it instead of posting again.
+   * On a merge request the reply goes into the thread of the comment that fired the event.
+   */
   replyOnce(key: string, body: string): Promise<Note> {
-    return this.upsertComment(`reply:${key}`, body);
+    const discussionId = (this.payload as { object_attributes?: { discussion_id?: string | null } }).object_attributes?.discussion_id;
+    const resource = this.requireResource();
+    const inThread =
+      resource.type === 'merge_request' && discussionId
+        ? async (text: string) =>
+            (await this.gitlab.MergeRequestDiscussions.addNote(this.projectId, resource.iid, discussionId, text)) as unknown as Note
+        : undefined;
+    return upsertBotComment({
+      gitlab: this.gitlab,
+      store: this.store,
+      projectId: this.projectId,
+      resource,
+      resourceKey: this.resourceKey,
+      kind: `reply:${key}`,
+      botUserId: this.botUser.id,
+      body,
+      create: inThread,
+    });
   }
 
   /**

@@ -100,7 +100,7 @@ export type GenerateInput = {
 export type GenerateResult =
   | { kind: 'invalid'; report: string }
   | { kind: 'conflict'; files: Array<{ path: string; lines: number[] }> }
-  | { kind: 'done'; generation: Generation; mergeRequest: { iid: number; web_url: string }; commit: string | undefined; created: boolean };
+  | { kind: 'done'; generation: Generation; mergeRequest: { iid: number; web_url: string }; commit: string | undefined; diffStat: string | undefined; created: boolean };
 
 function identityOf(ctx: Context): { name: string; email: string } {
   const user = ctx.botUser as { username: string; name?: string; email?: string };
@@ -190,6 +190,7 @@ export async function generate(input: GenerateInput, checklist: Checklist): Prom
     const message = `${branchExists ? 'Update' : 'Add'} pipeline ${spec.dag_id}\n\nDagwright-Issue: ${project.path_with_namespace}#${input.issueIid}`;
     const commit = await checklist.run('commit', () => work.commit(written.map((f) => f.path), message, identityOf(ctx)));
     const head = await checklist.run('push', async () => (commit || !branchExists ? work.push(branch) : work.head()));
+    const diffStat = commit && branchExists ? await work.diffStat(`${commit}~1`, commit) : undefined;
 
     const description = mergeRequestDescription(m, result, markdown, input.issueIid);
     const { mergeRequest, created } = await checklist.run('mr', () => upsertMergeRequest(ctx, { branch, target, title: `Add pipeline ${spec.dag_id}`, description, labels: config.labels }));
@@ -199,7 +200,7 @@ export async function generate(input: GenerateInput, checklist: Checklist): Prom
       files: Object.fromEntries(result.files.map((f) => [f.path, f.content])),
       commit: head,
     };
-    return { kind: 'done', generation, mergeRequest, commit, created };
+    return { kind: 'done', generation, mergeRequest, commit, diffStat, created };
   } finally {
     await work.done();
   }

@@ -58,6 +58,8 @@ export async function upsertBotComment(options: {
   kind: string;
   botUserId: number;
   body: string;
+  /** How a new comment is made (default: a new note; e.g. a reply in a merge request's thread). */
+  create?: (body: string) => Promise<Note>;
 }): Promise<Note> {
   const { gitlab, store, projectId, resource, resourceKey, kind, botUserId } = options;
   const notes = notesOf(gitlab, projectId, resource);
@@ -74,7 +76,7 @@ export async function upsertBotComment(options: {
     }
   }
   const existing = (await notes.all()).find((note) => note.author?.id === botUserId && note.body.includes(marker));
-  const note = existing ? await notes.edit(existing.id, body) : await notes.create(body);
+  const note = existing ? await notes.edit(existing.id, body) : options.create ? await options.create(prepareComment(body)) : await notes.create(body);
   store.rememberBotNote(resourceKey, kind, note.id);
   return note;
 }

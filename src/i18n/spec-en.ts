@@ -149,6 +149,13 @@ export const specEn = {
     mrValidation: 'Validation',
   },
 
+  review: {
+    notOurs: 'This merge request was not opened by Dagwright, so its spec is not mine to change.',
+    committed: (sha: string, diffStat: string) => `Done in ${sha.slice(0, 8)}.${diffStat ? `\n\n\`\`\`\n${diffStat}\n\`\`\`` : ''}`,
+    unchanged: 'The spec changed, but the files it renders did not: no commit.',
+    failed: (iid: number) => `The new render did not make it onto the branch; the status comment in #${iid} says why.`,
+  },
+
   commands: {
     retry: 'run the last generation again (after a failure)',
     generate: 'render, validate, commit and open or update the merge request',

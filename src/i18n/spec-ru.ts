@@ -148,6 +148,13 @@ export const specRu: SpecMessages = {
     mrValidation: 'Проверка',
   },
 
+  review: {
+    notOurs: 'Этот merge request открыт не Dagwright, поэтому его спецификацию я не меняю.',
+    committed: (sha: string, diffStat: string) => `Сделано в ${sha.slice(0, 8)}.${diffStat ? `\n\n\`\`\`\n${diffStat}\n\`\`\`` : ''}`,
+    unchanged: 'Спецификация изменилась, но файлы остались прежними: коммита нет.',
+    failed: (iid: number) => `Новая генерация не попала в ветку; причина — в комментарии о статусе в #${iid}.`,
+  },
+
   commands: {
     retry: 'повторить последнюю генерацию (после сбоя)',
     generate: 'сгенерировать, проверить, закоммитить и открыть или обновить merge request',

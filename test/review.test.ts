@@ -1,0 +1,90 @@
+// The review loop on the bot's merge request, against the sandbox.
+import assert from 'node:assert/strict';
+import { afterEach, describe, test } from 'node:test';
+import { registerHandlers } from '../handlers/index.ts';
+import { startStack, type Stack } from './support/harness.ts';
+
+const request = [
+  'Daily copy of customers.',
+  '',
+  'dag_id: orders_customers_daily',
+  'schedule: "0 6 * * *"',
+  'start_date: 2026-01-01',
+  'source.type: postgres',
+  'source.conn_id: orders_pg',
+  'source.table: public.customers',
+  'target.conn_id: lake',
+  'target.table: raw_orders.customers',
+  'load.strategy: snapshot',
+].join('\n');
+
+const DOC = 'dags/raw/orders/orders_customers_daily.md';
+const DAG = 'dags/raw/orders/orders_customers_daily.py';
+
+describe('the review loop', () => {
+  let stack: Stack | undefined;
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
+  });
+
+  async function generated() {
+    const s = (stack = await startStack({ register: registerHandlers }));
+    const issue = s.openIssue('Load customers', request);
+    await s.comment(issue, '/generate');
+    await s.settle();
+    const mr = s.project.mergeRequests[0]!;
+    return { s, issue, mr };
+  }
+  const file = async (s: Stack, path: string, ref: string) =>
+    (await fetch(`${s.sandbox.url}/api/v4/projects/${s.project.id}/repository/files/${encodeURIComponent(path)}/raw?ref=${encodeURIComponent(ref)}`, { headers: { 'PRIVATE-TOKEN': s.alice.token } })).text();
+  const threadReplies = (s: Stack, mrIid: number) => s.project.notes.filter((n) => n.noteableType === 'MergeRequest' && n.noteableIid === mrIid && n.authorId === s.botUser.id);
+
+  test('/set on the MR updates the issue\'s spec and card, commits on the branch, and replies in the thread with the SHA and a diffstat', async () => {
+    const { s, issue, mr } = await generated();
+    const before = mr.sha;
+    const comment = (await s.sandbox.comment(s.project, { mergeRequest: mr.iid }, s.alice, '/set schedule="0 7 * * *"'))!;
+    await s.settle();
+    assert.notEqual(mr.sha, before, 'a new commit on the branch');
+    assert.match(await file(s, DAG, mr.sourceBranch), /CronDataIntervalTimetable\("0 7 \* \* \*"/);
+    const [reply] = threadReplies(s, mr.iid);
+    assert.equal(reply!.discussionId, comment.discussionId, 'the reply is in the comment\'s thread');
+    assert.match(reply!.body, new RegExp(`Done in ${mr.sha.slice(0, 8)}\\.`));
+    assert.match(reply!.body, /orders_customers_daily\.py \| \d+ [+-]+/);
+    assert.match(s.botComments(issue).find((n) => n.body.includes('dagwright:card'))!.body, /\| `schedule` \| `0 7 \* \* \*` \| \/set by @alice \|/);
+    assert.equal(s.project.mergeRequests.length, 1);
+  });
+
+  test('a human commit on the branch survives a re-render (three-way merge)', async () => {
+    const { s, mr } = await generated();
+    const doc = await file(s, DOC, mr.sourceBranch);
+    await s.sandbox.pushCommit(s.project, s.alice, { branch: mr.sourceBranch, files: { [DOC]: `${doc}\n## Notes from the data team\n\nThe source is replicated at 05:30.\n` }, message: 'Document the replication time' });
+    await s.sandbox.comment(s.project, { mergeRequest: mr.iid }, s.alice, '/set schedule="0 7 * * *"');
+    await s.settle();
+    const after = await file(s, DOC, mr.sourceBranch);
+    assert.match(after, /## Notes from the data team/, 'the human edit stays');
+    assert.match(after, /At 07:00/, 'the new render is in');
+  });
+
+  test('a human edit on a line the re-render changes: the branch is left alone and the conflict named', async () => {
+    const { s, issue, mr } = await generated();
+    const dag = await file(s, DAG, mr.sourceBranch);
+    await s.sandbox.pushCommit(s.project, s.alice, { branch: mr.sourceBranch, files: { [DAG]: dag.replace('"0 6 * * *"', '"15 6 * * *"') }, message: 'Run a little later' });
+    const head = mr.sha;
+    await s.sandbox.comment(s.project, { mergeRequest: mr.iid }, s.alice, '/set schedule="0 7 * * *"');
+    await s.settle();
+    assert.equal(mr.sha, head, 'nothing was pushed');
+    const status = s.botComments(issue).find((n) => n.body.includes('dagwright:status'))!.body;
+    assert.match(status, new RegExp(`\`${DAG.replace(/[./]/g, '\\$&')}\` line \\d+`));
+    assert.match(threadReplies(s, mr.iid).at(-1)!.body, /did not make it onto the branch/);
+  });
+
+  test('/set on a merge request the bot did not open is declined', async () => {
+    const { s } = await generated();
+    await s.sandbox.pushCommit(s.project, s.alice, { branch: 'feature', files: { 'x.txt': 'x\n' }, message: 'x' });
+    const other = await s.sandbox.gitlab.createMergeRequest(s.project, s.alice, { sourceBranch: 'feature', targetBranch: 'main', title: 'Human MR' });
+    await s.sandbox.comment(s.project, { mergeRequest: other.iid }, s.alice, '/set schedule="0 7 * * *"');
+    await s.settle();
+    assert.match(threadReplies(s, other.iid)[0]!.body, /not opened by Dagwright/);
+  });
+});
