@@ -2,15 +2,17 @@
 import type { Bot } from '../src/bot/bot.ts';
 import { resourceKeyOf } from '../src/bot/events.ts';
 import { upsertBotComment } from '../src/gitlab/comments.ts';
-
-/** The issue a bot branch belongs to: `<branch_prefix><iid>-<dag_id>`. */
-export function issueOfBranch(branch: string, prefix: string): number | undefined {
-  if (!branch.startsWith(prefix)) return undefined;
-  const iid = branch.slice(prefix.length).match(/^(\d+)-[a-z][a-z0-9_]*$/)?.[1];
-  return iid ? Number(iid) : undefined;
-}
+import { parseCommands } from '../src/bot/commands.ts';
+import { issueOfBranch } from '../src/generate/generate.ts';
+import { answerReviewComment } from './review.ts';
 
 export function registerMergeRequestEvents(bot: Bot): void {
+  bot.on('note.merge_request', async (ctx) => {
+    const note = ctx.payload.object_attributes;
+    if (note.action !== 'create' || parseCommands(note.note, ctx.botUser.username).length) return;
+    await answerReviewComment(ctx);
+  });
+
   bot.on(['merge_request.merge', 'merge_request.close'], async (ctx) => {
     const mr = ctx.payload.object_attributes;
     const config = await ctx.config();

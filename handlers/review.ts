@@ -5,9 +5,37 @@ import type { NotePayload } from '../src/bot/events.ts';
 import { resourceKeyOf } from '../src/bot/events.ts';
 import { describeProblem } from '../src/spec/card.ts';
 import { applyCommand } from '../src/spec/conversation.ts';
+import { parseRequestText } from '../src/spec/forms.ts';
+import { checkPatch } from '../src/spec/patch.ts';
+import { issueOfBranch } from '../src/generate/generate.ts';
 import { runGeneration } from './generate.ts';
-import { issueOfBranch } from './merge-request.ts';
 import { loadConversation, showCard } from './spec-card.ts';
+
+/** A /set line for what a comment asks in `key: value` form (quoted as a shell would need it). */
+export function suggestedSet(values: Record<string, unknown>): string {
+  return `/set ${Object.entries(values)
+    .map(([k, v]) => {
+      const text = typeof v === 'string' ? v : JSON.stringify(v);
+      return /[\s"'\\]/.test(text) ? `${k}="${text.replace(/(["\\])/g, '\\$1')}"` : `${k}=${text}`;
+    })
+    .join(' ')}`;
+}
+
+/**
+ * A comment on the bot's merge request that is no command: without a model the bot cannot edit files from
+ * prose; it offers the /set a `key: value` comment amounts to, or says a model is needed.
+ */
+export async function answerReviewComment(ctx: Context<NotePayload>): Promise<void> {
+  const note = ctx.payload.object_attributes;
+  const config = await ctx.config();
+  if (issueOfBranch(ctx.payload.merge_request?.source_branch ?? '', config.branch_prefix) === undefined) return;
+  const m = await ctx.messages();
+  const parsed = checkPatch(parseRequestText(note.note));
+  const fields = Object.keys(parsed.set).length ? parsed.set : undefined;
+  const isLineComment = note.type === 'DiffNote';
+  if (!fields && !isLineComment) return;
+  await ctx.replyOnce(String(note.id), fields ? m.spec.review.suggestSet(suggestedSet(fields)) : m.spec.review.needsModel);
+}
 
 export async function runReviewCommand(ctx: Context<NotePayload>, command: { set?: string[]; unset?: string[] }, line: number): Promise<void> {
   const m = await ctx.messages();

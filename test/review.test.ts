@@ -79,6 +79,22 @@ describe('the review loop', () => {
     assert.match(threadReplies(s, mr.iid).at(-1)!.body, /did not make it onto the branch/);
   });
 
+  test('line comments without a model: a /set to apply when the comment gives fields, else "a model is needed"; threads stay open', async () => {
+    const { s, mr } = await generated();
+    const fields = (await s.sandbox.commentOnLine(s.project, mr.iid, s.alice, { path: DAG, line: 3, body: 'Should be later:\nschedule: 30 6 * * *' }))!;
+    const prose = (await s.sandbox.commentOnLine(s.project, mr.iid, s.alice, { path: DAG, line: 5, body: 'Can we rename this task?' }))!;
+    await s.settle();
+    const replies = threadReplies(s, mr.iid);
+    const toFields = replies.find((r) => r.discussionId === fields.discussionId)!;
+    assert.match(toFields.body, /comment `\/set schedule="30 6 \* \* \*"`/);
+    assert.match(replies.find((r) => r.discussionId === prose.discussionId)!.body, /Without a model I cannot act on a line comment/);
+    assert.equal(s.project.notes.some((n) => n.resolved), false, 'threads stay unresolved');
+    // The suggested command, applied, works.
+    await s.sandbox.comment(s.project, { mergeRequest: mr.iid }, s.alice, '/set schedule="30 6 * * *"');
+    await s.settle();
+    assert.match(await file(s, DAG, mr.sourceBranch), /"30 6 \* \* \*"/);
+  });
+
   test('/set on a merge request the bot did not open is declined', async () => {
     const { s } = await generated();
     await s.sandbox.pushCommit(s.project, s.alice, { branch: 'feature', files: { 'x.txt': 'x\n' }, message: 'x' });

@@ -12,6 +12,18 @@ import { renderPipeline, RenderError, type RenderedFile, type RenderResult } fro
 import type { PipelineSpec } from '../spec/schema.ts';
 import { reportMarkdown, validateFiles } from '../validate/validate.ts';
 
+/** The bot's branch for an issue's pipeline: `<branch_prefix><iid>-<dag_id>`. */
+export function branchName(prefix: string, issueIid: number, dagId: string): string {
+  return `${prefix}${issueIid}-${dagId}`;
+}
+
+/** The issue a bot branch belongs to, or undefined for a branch the bot did not make. */
+export function issueOfBranch(branch: string, prefix: string): number | undefined {
+  if (!branch.startsWith(prefix)) return undefined;
+  const iid = branch.slice(prefix.length).match(/^(\d+)-[a-z][a-z0-9_]*$/)?.[1];
+  return iid ? Number(iid) : undefined;
+}
+
 export const STEPS = ['queued', 'clone', 'render', 'validate', 'commit', 'push', 'mr'] as const;
 export type Step = (typeof STEPS)[number];
 
@@ -154,7 +166,7 @@ export async function generate(input: GenerateInput, checklist: Checklist): Prom
   const { ctx, m, config, spec, mirrors, previous } = input;
   const project = (ctx.payload as { project: { git_http_url?: string; default_branch?: string | null; path_with_namespace: string } }).project;
   const target = project.default_branch || 'main';
-  const branch = `${config.branch_prefix}${input.issueIid}-${spec.dag_id}`;
+  const branch = branchName(config.branch_prefix, input.issueIid, spec.dag_id);
   checklist.mark('queued', input.queuedMs);
 
   const mirror = await checklist.run('clone', () => mirrors.fetch(ctx.projectId, project.git_http_url!));
