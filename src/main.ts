@@ -35,6 +35,7 @@ Commands:
   render SPEC    write a pipeline's files from a spec (yaml), and validate them
   validate PATH  check pipeline files (.py, .sql) as Dagwright checks what it writes
   sandbox        run the built-in GitLab stand-in, for trying Dagwright without a GitLab
+  demo           the whole flow against the sandbox, printed: request, conversation, MR, review, merge
 
 Options:
   -h, --help     show help (also after a command: dagwright serve --help)
@@ -77,6 +78,15 @@ DAG (python3's ast: one DAG per file, dag_id = file name, unique task ids, no cy
 explicit schedule/start_date/catchup, owner/retries/tags/doc_md, no metadata access at
 parse time, a data check after each load), removed context keys, crons, time zones.
 Exit code 1 when anything is found.`,
+  demo: `Usage: dagwright demo [--out DIR]
+
+Runs the whole flow against the built-in GitLab sandbox, with no configuration: a
+project seeded with a small Airflow repository; an issue with a pipeline request in
+the old parameter-table form (with a password in a connection URL, which the bot
+masks); an answer; /generate; the merge request; a reviewer's /set on it; a human
+commit merged three-way with the next render; the merge. Prints the issue and the
+merge request as a reader sees them, and where the generated files are (a checkout
+of the merged main branch under DIR, default a temporary folder).`,
   sandbox: `Usage: dagwright sandbox [--port N] [--seed DIR]
 
 Runs the GitLab sandbox standalone: a stand-in for GitLab that serves the REST API
@@ -225,7 +235,7 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'help') return void console.log(usage[rest[0] as keyof typeof usage] ?? usage.main);
   if (!(command in usage) || command === 'main') fail(`dagwright: unknown command "${command}".\n\n${usage.main}`);
   if (values.help) return void console.log(usage[command as keyof typeof usage]);
-  const allowed: Record<string, string[]> = { serve: [], replay: [], sandbox: ['port', 'seed'], render: ['out', 'pack', 'airflow'], validate: ['airflow'] };
+  const allowed: Record<string, string[]> = { serve: [], replay: [], sandbox: ['port', 'seed'], render: ['out', 'pack', 'airflow'], validate: ['airflow'], demo: ['out'] };
   const unknown = Object.keys(values).filter((k) => !['help', 'version', ...(allowed[command] ?? [])].includes(k));
   if (unknown.length) fail(`dagwright ${command}: unknown option --${unknown[0]}. See: dagwright ${command} --help`);
   if (command === 'serve') return serveCommand();
@@ -235,6 +245,12 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'render') {
     const { renderCommand } = await import('./cli/render.ts');
     process.exitCode = await renderCommand(rest[0], { out: values.out as string | undefined, pack: values.pack as string | undefined, airflow: values.airflow as string | undefined }, out);
+  }
+  if (command === 'demo') {
+    const { runDemo } = await import('./cli/demo.ts');
+    const dir = values.out as string | undefined;
+    if (dir) fs.mkdirSync(dir, { recursive: true });
+    await runDemo({ workDir: dir ? fs.mkdtempSync(path.join(path.resolve(dir), 'dagwright-demo-')) : undefined });
   }
   if (command === 'validate') {
     const { validateCommand } = await import('./cli/render.ts');

@@ -1,0 +1,123 @@
+// `dagwright demo`: the whole flow against the built-in GitLab sandbox, with no configuration — a request in
+// an issue, the conversation, /generate, review on the merge request, a human commit merged three-way with a
+// re-render, and the merge — printed as a reader of the issue and the merge request would see it.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { createDagwright } from '../app.ts';
+import { createLogger } from '../log.ts';
+import { startSandbox } from '../sandbox/index.ts';
+import type { Note } from '../sandbox/model.ts';
+import { seedSandbox } from '../sandbox/seed.ts';
+
+const run = promisify(execFile);
+const SECRET = 'demo-webhook-secret';
+
+const request = [
+  'We need the customers of the orders database in the lake, every morning.',
+  '',
+  '| Parameter | Value |',
+  '|---|---|',
+  '| DAG ID | orders_customers_daily |',
+  '| source_database | postgresql://etl:Demo-Passw0rd@db.internal:5432/orders |',
+  '| source_table | public.customers |',
+  '| source_table_ddl | CREATE TABLE public.customers (customer_id uuid PRIMARY KEY, email varchar(100), country char(2), updated_at timestamp) |',
+  '| interval | 0 6 * * * |',
+  '| target_storing_type | full |',
+  '| data_quality | not_null(customer_id), unique(customer_id), row_count >= 1 |',
+].join('\n');
+
+export type DemoResult = { transcript: string; checkout: string; files: string[]; mergeRequestUrl: string };
+
+export async function runDemo(options: { out?: (line: string) => void; workDir?: string } = {}): Promise<DemoResult> {
+  const print = options.out ?? ((line: string) => console.log(line));
+  const workDir = options.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'dagwright-demo-'));
+  const sandbox = await startSandbox({ dataDir: path.join(workDir, 'gitlab') });
+  const seed = fileURLToPath(new URL('../../fixtures/sandbox-repo', import.meta.url));
+  const { root, alice, bot: botUser, project } = await seedSandbox(sandbox, seed);
+  const bot = createDagwright({
+    config: {
+      gitlabUrl: sandbox.url,
+      gitlabToken: botUser.token,
+      webhookSecrets: [SECRET],
+      webhookSigningSecret: undefined,
+      port: 0,
+      host: '127.0.0.1',
+      dataDir: path.join(workDir, 'bot'),
+      logLevel: 'silent',
+      allowedProjects: [],
+      workerConcurrency: 4,
+      jobMaxAttempts: 5,
+      jobLeaseMs: 60_000,
+    },
+    log: createLogger('silent'),
+  });
+  try {
+    const { port } = await bot.listen();
+    await bot.start();
+    const botUrl = `http://127.0.0.1:${port}`;
+    sandbox.addHook(project, `${botUrl}/webhooks/gitlab`, { token: SECRET });
+    const settle = () => sandbox.settled({ botUrl, timeoutMs: 60_000 });
+    const step = (text: string) => print(`» ${text}`);
+
+    step('alice opens an issue with a pipeline request (the old parameter table, with a password in the URL)');
+    const issue = sandbox.openIssue(project, alice, { title: 'Load customers into the lake', description: request });
+    await settle();
+    step('alice answers the card: where the data goes');
+    await sandbox.comment(project, { issue: issue.iid }, alice, 'target.conn_id: lake\ntarget.table: raw_orders.customers');
+    await settle();
+    step('alice asks for the merge request');
+    await sandbox.comment(project, { issue: issue.iid }, alice, '/generate');
+    await settle();
+    const mr = project.mergeRequests[0];
+    if (!mr) throw new Error('the demo expected a merge request; see the status comment above');
+    step(`root reviews !${mr.iid} and asks for a later schedule`);
+    await sandbox.comment(project, { mergeRequest: mr.iid }, root, '/set schedule="0 7 * * *"');
+    await settle();
+    step('alice adds a note to the pipeline\'s doc on the branch, then the spec changes again');
+    const docPath = 'dags/raw/orders/orders_customers_daily.md';
+    const doc = (await fetch(`${sandbox.url}/api/v4/projects/${project.id}/repository/files/${encodeURIComponent(docPath)}/raw?ref=${encodeURIComponent(mr.sourceBranch)}`, { headers: { 'PRIVATE-TOKEN': alice.token } }).then((r) => r.text()));
+    await sandbox.pushCommit(project, alice, { branch: mr.sourceBranch, files: { [docPath]: `${doc}\n## Notes from the data team\n\nThe orders database is replicated at 05:30.\n` }, message: 'Note the replication time' });
+    await sandbox.comment(project, { mergeRequest: mr.iid }, root, '/set retries=3');
+    await settle();
+    step(`root merges !${mr.iid}`);
+    await sandbox.mergeMergeRequest(project, mr.iid, root);
+    await settle();
+
+    const transcript = [
+      `# Issue #${issue.iid}: ${issue.title} (by @${alice.username})`,
+      '',
+      issue.description,
+      '',
+      ...thread(project.notes.filter((n) => n.noteableType === 'Issue' && n.noteableIid === issue.iid), sandbox),
+      '',
+      `# Merge request !${mr.iid}: ${mr.title} (${mr.state})`,
+      '',
+      ...thread(project.notes.filter((n) => n.noteableType === 'MergeRequest' && n.noteableIid === mr.iid), sandbox),
+    ].join('\n');
+    print('');
+    print(transcript);
+
+    const checkout = path.join(workDir, 'warehouse');
+    const header = `Authorization: Basic ${Buffer.from(`oauth2:${root.token}`).toString('base64')}`;
+    await run('git', ['-c', `http.extraHeader=${header}`, 'clone', '--quiet', `${sandbox.url}/data/warehouse.git`, checkout]);
+    const files = (await run('git', ['-C', checkout, 'ls-files'])).stdout.split('\n').filter((f) => f.startsWith('dags/raw') || f.startsWith('tests/'));
+    print('');
+    print(`The merged main branch is checked out in ${checkout}; the pipeline's files:`);
+    for (const file of files) print(`  ${file}`);
+    const mergeRequestUrl = `${sandbox.url}/data/warehouse/-/merge_requests/${mr.iid}`;
+    return { transcript, checkout, files, mergeRequestUrl };
+  } finally {
+    await bot.stop(5_000);
+    await sandbox.close();
+  }
+}
+
+function thread(notes: Note[], sandbox: { gitlab: { model: { userById(id: number): { username: string } | undefined } } }): string[] {
+  return notes
+    .sort((a, b) => a.id - b.id)
+    .flatMap((n) => [`## @${sandbox.gitlab.model.userById(n.authorId)?.username ?? '?'}${n.type === 'DiffNote' ? ' (on a line)' : ''}`, '', n.body.replace(/^<!-- dagwright:[^>]*-->\n/, ''), '']);
+}
