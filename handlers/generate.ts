@@ -5,7 +5,7 @@ import type { Bot } from '../src/bot/bot.ts';
 import type { Context } from '../src/bot/context.ts';
 import { Checklist, generate, renderAndValidate, type Generation } from '../src/generate/generate.ts';
 import { upsertBotComment } from '../src/gitlab/comments.ts';
-import { loadConversation } from './spec-card.ts';
+import { engageWithIssue, loadConversation, showCard } from './spec-card.ts';
 import { describeProblem } from '../src/spec/card.ts';
 import { newConversation, type ConversationState } from '../src/spec/conversation.ts';
 import { evaluateSpec } from '../src/spec/evaluate.ts';
@@ -60,14 +60,19 @@ export async function runGeneration(ctx: Context, issue: { key: string; iid: num
       await checklist.fail('commit', m.spec.generate.conflict(result.files));
       return { kind: 'failed' };
     }
-    ctx.store.saveConversation(issue.key, { ...loadConversation<State>(ctx, issue.key), generation: result.generation });
+    const saveGeneration = (announced: boolean) =>
+      ctx.store.saveConversation(issue.key, { ...loadConversation<State>(ctx, issue.key), generation: { ...result.generation, announced } });
+    // Saved before the status comment is edited (the next render's merge base must not be lost) and marked
+    // announced after, so a crash in between makes the next run say that the merge request is open.
+    saveGeneration(false);
     const g = m.spec.generate;
-    const outcome = result.created
+    const outcome = result.created || (!result.commit && !ready.state.generation?.announced)
       ? g.opened(result.mergeRequest.iid, result.mergeRequest.web_url)
       : result.commit
         ? g.updated(result.mergeRequest.iid, result.mergeRequest.web_url, result.commit)
         : `${g.noChanges} ${result.mergeRequest.web_url}`;
     await checklist.finish(`✅ ${outcome}`);
+    saveGeneration(true);
     return { kind: 'done', commit: result.commit, diffStat: result.diffStat, mergeRequestIid: result.mergeRequest.iid, url: result.mergeRequest.web_url };
   } catch (err) {
     if (err instanceof RenderError) {
@@ -88,6 +93,12 @@ export function registerGenerate(bot: Bot): void {
     minAccessLevel: 'config',
     args: z.array(z.string()).max(0, 'it takes no arguments'),
     run: async (ctx, _args, command) => {
+      // An issue the bot has not read yet (opened before the bot was added): its text is the request.
+      if (!loadConversation(ctx, ctx.resourceKey).engaged) {
+        const state = await engageWithIssue(ctx, loadConversation(ctx, ctx.resourceKey));
+        ctx.store.saveConversation(ctx.resourceKey, state);
+        await showCard(ctx, state);
+      }
       const outcome = await runGeneration(ctx, { key: ctx.resourceKey, iid: ctx.resource!.iid });
       if (outcome.kind === 'incomplete') {
         const m = await ctx.messages();

@@ -8,7 +8,7 @@ import type { Context } from '../src/bot/context.ts';
 import type { NotePayload } from '../src/bot/events.ts';
 import type { Messages } from '../src/i18n/index.ts';
 import { describeProblem } from '../src/spec/card.ts';
-import { loadConversation, showCard } from './spec-card.ts';
+import { engage, engageWithIssue, loadConversation, showCard } from './spec-card.ts';
 import { runReviewCommand } from './review.ts';
 import { applyCommand, newConversation, readComment, readIssue, type ConversationState, type Turn } from '../src/spec/conversation.ts';
 import { evaluateSpec } from '../src/spec/evaluate.ts';
@@ -25,28 +25,6 @@ function mentions(text: string, username: string): boolean {
 function addressesBot(ctx: Context, text: string, bot: Bot): boolean {
   const known = new Set(bot.commands().map((c) => c.name));
   return mentions(text, ctx.botUser.username) || parseCommands(text, ctx.botUser.username).some((c) => known.has(c.name));
-}
-
-/** On engagement: 👀 on the issue, once. */
-async function engage(ctx: Context, state: ConversationState): Promise<ConversationState> {
-  if (!state.reacted) {
-    const iid = ctx.resource!.iid;
-    await ctx.gitlab.IssueAwardEmojis.award(ctx.projectId, iid, 'eyes').catch((err: unknown) => {
-      if (!/taken|already/i.test(String((err as Error).message))) throw err;
-    });
-  }
-  return { ...state, engaged: true, reacted: true, language: state.language ?? (await ctx.language()) };
-}
-
-/** Engaged by a comment or a command: the issue's own text is read too (the comment's fields win, being newer). */
-async function engageWithIssue(ctx: Context<NotePayload>, state: ConversationState): Promise<ConversationState> {
-  const issue = ctx.payload.issue as { title?: string; description?: string | null };
-  const fromIssue = readIssue({ ...state, fields: {} }, issue.title ?? '', issue.description ?? '');
-  return engage(ctx, {
-    ...fromIssue.state,
-    fields: { ...fromIssue.state.fields, ...state.fields },
-    lastTurn: state.lastTurn,
-  });
 }
 
 async function replyToTurn(ctx: Context, key: string, turn: Turn, m: Messages, missing: number): Promise<void> {

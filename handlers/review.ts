@@ -60,4 +60,18 @@ export async function runReviewCommand(ctx: Context<NotePayload>, command: { set
           ? g.committed(outcome.commit, outcome.diffStat ?? '')
           : g.unchanged;
   await ctx.replyOnce(key, refused.length ? `${reply}\n\n${m.spec.replies.notApplied(refused)}` : reply);
+  if (outcome.kind === 'done' && outcome.commit && config.review.resolve_threads) await resolveThread(ctx);
+}
+
+/** With `review.resolve_threads`, a thread whose request became a commit is resolved; others stay open. */
+async function resolveThread(ctx: Context<NotePayload>): Promise<void> {
+  const note = ctx.payload.object_attributes;
+  const mr = ctx.payload.merge_request;
+  if (!mr || !note.discussion_id || (note.type !== 'DiffNote' && note.type !== 'DiscussionNote')) return;
+  try {
+    await ctx.gitlab.MergeRequestDiscussions.resolve(ctx.projectId, mr.iid, note.discussion_id, true);
+  } catch (error) {
+    // A thread GitLab does not count as resolvable is left as it is; anything else is the job's failure.
+    if ((error as { cause?: { response?: { status?: number } } }).cause?.response?.status !== 400) throw error;
+  }
 }

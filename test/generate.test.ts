@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { registerHandlers } from '../handlers/index.ts';
-import { startStack, type Stack } from './support/harness.ts';
+import { execFileSync } from 'node:child_process';
+import { createLogger } from '../src/log.ts';
+import { repoRoot, startStack, waitFor, WEBHOOK_SECRET, type Stack } from './support/harness.ts';
 
 const request = [
   'Daily copy of customers from the orders database to the lake.',
@@ -84,14 +86,108 @@ describe('/generate', () => {
     assert.equal(s.botComments(issue.iid).filter((n) => n.body.includes('dagwright:status')).length, 1);
   });
 
-  test('the token is in no comment, no commit, no file of the bot\'s data', async () => {
-    const s = await start();
+  test('the token is in no comment, no log line, no commit, no file of the bot\'s data', async () => {
+    const lines: string[] = [];
+    const s = (stack = await startStack({ register: registerHandlers, log: createLogger('trace', { write: (line: string) => void lines.push(line) }) }));
     const issue = s.openIssue('Load customers', request);
+    // A failed push too: its error (git's output) is logged.
+    s.sandbox.injectFault({ method: 'POST', path: '/data/warehouse.git/git-receive-pack', effect: { status: 503 }, times: 1 });
     await s.comment(issue, '/generate');
     await s.settle();
+    assert.equal(s.project.mergeRequests.length, 1);
+    assert.ok(lines.some((l) => l.includes('job succeeded')) && lines.some((l) => l.includes('returned error: 503')), 'the logs tell of the failed push');
+    for (const line of lines) assert.equal(line.includes(s.botUser.token), false, line);
+    const history = execFileSync('git', ['-C', s.project.repoDir, 'log', '--all', '-p', '--format=%B'], { encoding: 'utf8' });
+    assert.equal(history.includes(s.botUser.token), false);
+    checkNoToken(s);
+  });
+
+  const checkNoToken = (s: Stack) => {
     for (const note of s.project.notes) assert.equal(note.body.includes(s.botUser.token), false);
     const walk = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
     for (const file of walk(s.bot.dagwright.config.dataDir)) assert.equal(fs.readFileSync(file).includes(s.botUser.token), false, file);
+  };
+
+  test('a push that fails (GitLab answers 503) is retried: one commit, one merge request, the checklist complete', async () => {
+    const s = await start();
+    const issue = s.openIssue('Load customers', request);
+    s.sandbox.injectFault({ method: 'POST', path: '/data/warehouse.git/git-receive-pack', effect: { status: 503 }, times: 2 });
+    await s.comment(issue, '/generate');
+    await s.settle();
+    const mr = s.project.mergeRequests[0]!;
+    assert.equal(s.project.mergeRequests.length, 1);
+    assert.equal(execFileSync('git', ['-C', s.project.repoDir, 'rev-list', `main..${mr.sourceBranch}`], { encoding: 'utf8' }).trim(), mr.sha);
+    assert.match(status(s, issue.iid), /Merge request !1 is open/);
+    assert.equal(s.sandbox.requests.filter((r) => r.path.endsWith('/git-receive-pack') && r.status === 503).length, 2);
+  });
+
+  test('a merge request opened by someone else for the branch in the meantime (409): that one is updated', async () => {
+    const s = await start();
+    const issue = s.openIssue('Load customers', request);
+    await s.settle();
+    // The bot's POST is held while alice opens a merge request from the bot's branch, just pushed.
+    s.sandbox.injectFault({ method: 'POST', path: /\/merge_requests$/, effect: { latencyMs: 1_500 }, times: 1 });
+    await s.comment(issue, '/generate');
+    const branch = 'dagwright/1-orders_customers_daily';
+    await waitFor(() => [...s.sandbox.activeRequests].some((r) => r.method === 'POST' && r.path.endsWith('/merge_requests')), { what: 'the bot to create the merge request' });
+    const theirs = await s.sandbox.gitlab.createMergeRequest(s.project, s.alice, { sourceBranch: branch, targetBranch: 'main', title: 'WIP customers' });
+    await s.settle();
+    assert.equal(s.project.mergeRequests.length, 1);
+    assert.equal(s.sandbox.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/merge_requests') && r.status === 409).length, 1);
+    assert.match(theirs.description, /Closes #1$/);
+    assert.match(status(s, issue.iid), /Merge request !1/);
+  });
+
+  test('two /generate at once run one after the other; the second changes nothing', async () => {
+    const s = await start();
+    const issue = s.openIssue('Load customers', request);
+    await s.comment(issue, '/generate');
+    await s.comment(issue, '/generate');
+    await s.settle();
+    const mr = s.project.mergeRequests[0]!;
+    assert.equal(s.project.mergeRequests.length, 1);
+    assert.equal(execFileSync('git', ['-C', s.project.repoDir, 'rev-list', `main..${mr.sourceBranch}`], { encoding: 'utf8' }).trim(), mr.sha);
+    assert.match(status(s, issue.iid), /No changes/);
+    assert.equal(s.botComments(issue).filter((n) => n.body.includes('dagwright:status')).length, 1);
+  });
+
+  test('an issue opened before the bot was added: /generate reads its text as the request', async () => {
+    const s = await start();
+    s.project.hooks.length = 0;
+    const issue = s.openIssue('Load customers', request);
+    s.sandbox.addHook(s.project, `${s.bot.url}/webhooks/gitlab`, { token: WEBHOOK_SECRET });
+    await s.comment(issue, '/generate');
+    await s.settle();
+    assert.equal(s.project.mergeRequests.length, 1);
+    assert.ok(s.botComments(issue).some((n) => n.body.includes('dagwright:card')), 'the spec card is shown');
+  });
+
+  test('an invalid spec: the problem named, and nothing else', async () => {
+    const s = await start();
+    const issue = s.openIssue('Load customers', request.replace('"0 6 * * *"', '"61 6 * * *"'));
+    await s.comment(issue, '/generate');
+    await s.settle();
+    assert.match(s.botComments(issue).at(-1)!.body, /nothing was generated\. Still needed:.*schedule/s);
+    assert.equal(s.project.mergeRequests.length, 0);
+    assert.equal(status(s, issue.iid), '');
+  });
+
+  test('output that fails validation is never pushed: the status comment shows the report', async () => {
+    const s = await start();
+    // The repository's own copy of the DAG template, with a mistake in it.
+    const template = fs.readFileSync(path.join(repoRoot, 'src/render/packs/airflow-sql/dag.py.eta'), 'utf8');
+    await s.sandbox.pushCommit(s.project, s.root, { branch: 'main', files: { '.dagwright/packs/airflow-sql/dag.py.eta': `${template}
+print(undefined_name)
+` }, message: 'Our DAG template' });
+    const issue = s.openIssue('Load customers', request);
+    await s.comment(issue, '/generate');
+    await s.settle();
+    const body = status(s, issue.iid);
+    assert.match(body, /❌ validate/);
+    assert.match(body, /undefined_name/);
+    assert.match(body, /\/retry/);
+    assert.equal(s.project.mergeRequests.length, 0);
+    assert.equal(execFileSync('git', ['-C', s.project.repoDir, 'branch', '--list', 'dagwright/*'], { encoding: 'utf8' }).trim(), '');
   });
 
   test('below the required role: a polite refusal and no branch', async () => {

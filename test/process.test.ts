@@ -1,6 +1,6 @@
 // The real command line in its own process: crash recovery, graceful shutdown, replay, configuration errors.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -9,32 +9,9 @@ import type { Sandbox } from '../src/sandbox/index.ts';
 import type { Issue, Project, User } from '../src/sandbox/model.ts';
 import { repoRoot, tempDir, waitFor, WEBHOOK_SECRET } from './support/harness.ts';
 import { seededSandbox } from './support/record-deliveries.ts';
+import { mainScript, startServe, type Server } from './support/serve.ts';
 
-const main = path.join(repoRoot, 'src/main.ts');
-
-type Server = { child: ChildProcess; port: number; logs: string[]; exited: Promise<number | null> };
-
-async function startServe(env: Record<string, string>): Promise<Server> {
-  const child = spawn(process.execPath, [main, 'serve'], {
-    env: { ...process.env, LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const logs: string[] = [];
-  let buffer = '';
-  child.stderr!.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    const lines = buffer.split('\n');
-    buffer = lines.pop()!;
-    logs.push(...lines);
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const listening = await waitFor(
-    () => logs.map((l) => JSON.parse(l) as { msg: string; port?: number }).find((l) => l.msg === 'listening'),
-    { what: 'the server to listen', timeoutMs: 10_000 },
-  );
-  await waitFor(() => logs.some((l) => l.includes('the worker starts')), { what: 'the worker', timeoutMs: 10_000 });
-  return { child, port: listening.port!, logs, exited };
-}
+const main = mainScript;
 
 /** Runs the command line without blocking this process (the GitLab double answers from here). */
 function runCli(args: string[], env: Record<string, string | undefined>): Promise<{ status: number | null; stdout: string; stderr: string }> {

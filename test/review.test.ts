@@ -95,6 +95,17 @@ describe('the review loop', () => {
     assert.match(await file(s, DAG, mr.sourceBranch), /"30 6 \* \* \*"/);
   });
 
+  test('with review.resolve_threads, a thread whose /set became a commit is resolved', async () => {
+    const { s, mr } = await generated();
+    await s.sandbox.pushCommit(s.project, s.root, { branch: 'main', files: { '.gitlab/dagwright.yml': 'review:\n  resolve_threads: true\n' }, message: 'Resolve threads' });
+    const thread = (await s.sandbox.commentOnLine(s.project, mr.iid, s.alice, { path: DAG, line: 3, body: '/set schedule="0 7 * * *"' }))!;
+    const untouched = (await s.sandbox.commentOnLine(s.project, mr.iid, s.alice, { path: DAG, line: 5, body: 'Can we rename this task?' }))!;
+    await s.settle();
+    assert.match(await file(s, DAG, mr.sourceBranch), /"0 7 \* \* \*"/);
+    assert.equal(s.project.notes.find((n) => n.id === thread.id)!.resolved, true);
+    assert.equal(s.project.notes.find((n) => n.id === untouched.id)!.resolved, false, 'a thread the bot could not act on stays open');
+  });
+
   test('/set on a merge request the bot did not open is declined', async () => {
     const { s } = await generated();
     await s.sandbox.pushCommit(s.project, s.alice, { branch: 'feature', files: { 'x.txt': 'x\n' }, message: 'x' });

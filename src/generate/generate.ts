@@ -95,6 +95,8 @@ export type Generation = {
   /** The bot's last render of each file, the base of the three-way merge of the next one. */
   files: Record<string, string>;
   commit?: string;
+  /** Whether the status comment has told the reader about this generation's merge request. */
+  announced?: boolean;
 };
 
 export type GenerateInput = {

@@ -17,6 +17,8 @@ export type FaultRule = {
   times?: number;
   /** Applies to this share of matching requests (0..1); default: every one. */
   rate?: number;
+  /** Applies only while this holds (a test's condition on the sandbox's state, e.g. "once the MR exists"). */
+  when?: () => boolean;
 };
 
 type ActiveRule = FaultRule & { id: number; hits: number };
@@ -49,6 +51,7 @@ export class Faults {
       if (rule.method && rule.method.toUpperCase() !== method) continue;
       const matches = typeof rule.path === 'string' ? path.startsWith(rule.path) : rule.path.test(path);
       if (!matches) continue;
+      if (rule.when && !rule.when()) continue;
       if (rule.rate !== undefined && this.random() >= rule.rate) continue;
       rule.hits++;
       if (rule.times !== undefined && rule.hits >= rule.times) this.remove(rule.id);

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { createDagwright, type Dagwright } from '../../src/app.ts';
 import type { Bot } from '../../src/bot/bot.ts';
 import type { ServerConfig } from '../../src/config.ts';
-import { createLogger } from '../../src/log.ts';
+import { createLogger, type Logger } from '../../src/log.ts';
 import { AccessLevels, startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import type { Issue, Note, Project, User } from '../../src/sandbox/model.ts';
 import { toRequestInit, type Delivery } from './payloads.ts';
@@ -46,11 +46,11 @@ export type RunningBot = {
   stop(): Promise<void>;
 };
 
-export async function startBot(options: { gitlab: GitLabEndpoint; register?: (bot: Bot) => void; config?: Partial<ServerConfig> }): Promise<RunningBot> {
+export async function startBot(options: { gitlab: GitLabEndpoint; register?: (bot: Bot) => void; config?: Partial<ServerConfig>; log?: Logger }): Promise<RunningBot> {
   const dagwright = createDagwright({
     config: testConfig(options.gitlab, options.config),
     register: options.register,
-    log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    log: options.log ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     worker: { backoff: { baseMs: 30, maxMs: 300 }, pollMs: 25 },
     gitlabRetry: { minTimeoutMs: 10, maxTimeoutMs: 50 },
   });
@@ -86,7 +86,7 @@ export type Stack = {
   stop(): Promise<void>;
 };
 
-export async function startStack(options: { register?: (bot: Bot) => void; config?: Partial<ServerConfig> } = {}): Promise<Stack> {
+export async function startStack(options: { register?: (bot: Bot) => void; config?: Partial<ServerConfig>; log?: Logger } = {}): Promise<Stack> {
   const sandbox = await startSandbox();
   const root = sandbox.createUser('root', { name: 'Administrator' });
   const alice = sandbox.createUser('alice');
@@ -100,7 +100,7 @@ export async function startStack(options: { register?: (bot: Bot) => void; confi
       [botUser, AccessLevels.developer],
     ],
   });
-  const bot = await startBot({ gitlab: { url: sandbox.url, token: botUser.token }, register: options.register, config: options.config });
+  const bot = await startBot({ gitlab: { url: sandbox.url, token: botUser.token }, register: options.register, config: options.config, log: options.log });
   sandbox.addHook(project, `${bot.url}/webhooks/gitlab`, { token: WEBHOOK_SECRET });
   const iidOf = (issue: Issue | number) => (typeof issue === 'number' ? issue : issue.iid);
   const stack: Stack = {
