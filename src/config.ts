@@ -72,6 +72,24 @@ export type ServerConfig = {
   jobLeaseMs: number;
 };
 
+/** A configuration for a bot run in-process against a local GitLab (the demo, the benchmarks). */
+export function localServerConfig(input: { gitlabUrl: string; gitlabToken: string; webhookSecret: string; dataDir: string }): ServerConfig {
+  return {
+    gitlabUrl: input.gitlabUrl,
+    gitlabToken: input.gitlabToken,
+    webhookSecrets: [input.webhookSecret],
+    webhookSigningSecret: undefined,
+    port: 0,
+    host: '127.0.0.1',
+    dataDir: input.dataDir,
+    logLevel: 'silent',
+    allowedProjects: [],
+    workerConcurrency: 4,
+    jobMaxAttempts: 5,
+    jobLeaseMs: 60_000,
+  };
+}
+
 export class ConfigError extends Error {
   readonly problems: string[];
   constructor(problems: string[]) {

@@ -56,6 +56,8 @@ describe('git for a job', () => {
     assert.equal(sandbox.requests.filter((r) => r.path.endsWith('/info/refs')).length - before, 1, 'one fetch');
     const work = await mirrors.worktree(mirror, 'dagwright/1-x');
     try {
+      assert.equal(work.read('README.md'), undefined, 'only what a job asks for is written to disk');
+      await work.checkOut(['dags/raw/orders/x.py', 'dags/raw/orders/missing.py']);
       assert.equal(work.read('dags/raw/orders/x.py'), 'x = 1\n');
     } finally {
       await work.done();

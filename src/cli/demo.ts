@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createDagwright } from '../app.ts';
+import { localServerConfig } from '../config.ts';
 import { createLogger } from '../log.ts';
 import { startSandbox } from '../sandbox/index.ts';
 import type { Note } from '../sandbox/model.ts';
@@ -39,20 +40,7 @@ export async function runDemo(options: { out?: (line: string) => void; workDir?:
   const seed = fileURLToPath(new URL('../../fixtures/sandbox-repo', import.meta.url));
   const { root, alice, bot: botUser, project } = await seedSandbox(sandbox, seed);
   const bot = createDagwright({
-    config: {
-      gitlabUrl: sandbox.url,
-      gitlabToken: botUser.token,
-      webhookSecrets: [SECRET],
-      webhookSigningSecret: undefined,
-      port: 0,
-      host: '127.0.0.1',
-      dataDir: path.join(workDir, 'bot'),
-      logLevel: 'silent',
-      allowedProjects: [],
-      workerConcurrency: 4,
-      jobMaxAttempts: 5,
-      jobLeaseMs: 60_000,
-    },
+    config: localServerConfig({ gitlabUrl: sandbox.url, gitlabToken: botUser.token, webhookSecret: SECRET, dataDir: path.join(workDir, 'bot') }),
     log: createLogger('silent'),
   });
   try {

@@ -182,6 +182,7 @@ export async function generate(input: GenerateInput, checklist: Checklist): Prom
     if (report.findings.length) return { kind: 'invalid', report: markdown };
 
     // Each file: the new render, merged three-way with what people changed on the branch since the last one.
+    await work.checkOut(result.files.map((f) => f.path));
     const conflicts: Array<{ path: string; lines: number[] }> = [];
     const written: RenderedFile[] = [];
     for (const file of result.files) {

@@ -51,7 +51,7 @@ export class Mirrors {
     this.auth = auth;
   }
 
-  /** The project's bare mirror, created once and fetched each time (branches mirrored as they are remotely). */
+  /** The project's bare mirror, created once and fetched each time (branch tips mirrored as they are remotely). */
   async fetch(projectId: number, remoteUrl: string): Promise<string> {
     const dir = path.join(this.root, `${projectId}.git`);
     if (!fs.existsSync(path.join(dir, 'HEAD'))) {
@@ -62,19 +62,28 @@ export class Mirrors {
       await git(dir).raw(['remote', 'set-url', 'origin', remoteUrl]);
     }
     try {
-      await git(dir, this.auth).raw(['fetch', '--prune', '--quiet', 'origin', '+refs/heads/*:refs/heads/*']);
+      // Shallow: a job needs the branches' tips only (the merge base of a re-render is the bot's stored last
+      // render, not git history), so a fetch costs the same for a repository with a long history.
+      await git(dir, this.auth).raw(['fetch', '--prune', '--quiet', '--depth=1', 'origin', '+refs/heads/*:refs/heads/*']);
     } catch (err) {
       throw asGitError(err, 'fetching the repository');
     }
     return dir;
   }
 
-  /** A worktree of `startRef` for one job; `done()` removes it. */
+  /**
+   * A worktree of `startRef` for one job; `done()` removes it. Only the repository's template packs are
+   * checked out (and later the files a job touches, with `checkOut`): the index holds the whole tree, so
+   * commits are whole, but a job does not write the repository's thousands of other files to disk.
+   */
   async worktree(mirror: string, startRef: string): Promise<Worktree> {
     const dir = path.join(this.root, 'worktrees', randomUUID());
     fs.mkdirSync(path.dirname(dir), { recursive: true });
-    await git(mirror).raw(['worktree', 'add', '--detach', '--quiet', dir, startRef]);
-    return new Worktree(mirror, dir, this.auth);
+    await git(mirror).raw(['worktree', 'add', '--no-checkout', '--detach', '--quiet', dir, startRef]);
+    await git(dir).raw(['read-tree', 'HEAD']);
+    const work = new Worktree(mirror, dir, this.auth);
+    await work.checkOut(['.dagwright/packs']);
+    return work;
   }
 }
 
@@ -89,6 +98,13 @@ export class Worktree {
     this.auth = auth;
   }
 
+  /** Writes these paths (files or folders) of HEAD to disk, those that exist. */
+  async checkOut(paths: string[]): Promise<void> {
+    const existing = (await git(this.dir).raw(['ls-tree', '--name-only', 'HEAD', '--', ...paths])).split('\n').filter(Boolean);
+    if (existing.length) await git(this.dir).raw(['checkout', 'HEAD', '--', ...existing]);
+  }
+
+  /** A file of the worktree; of HEAD only when checked out first (see `checkOut`). */
   read(file: string): string | undefined {
     const full = path.join(this.dir, file);
     return fs.existsSync(full) ? fs.readFileSync(full, 'utf8') : undefined;
