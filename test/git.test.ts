@@ -64,6 +64,34 @@ describe('git for a job', () => {
     }
   });
 
+  test('jobs of one project fetch its mirror at the same time: each fetch succeeds', async () => {
+    const mirrors = new Mirrors(dataDir, { token: bot.token });
+    for (let i = 0; i < 3; i++) {
+      await sandbox.pushCommit(project, owner, { branch: 'main', files: { 'README.md': `round ${i}\n` }, message: `Round ${i}` });
+      const results = await Promise.allSettled([1, 2, 3, 4].map(() => mirrors.fetch(project.id, remote())));
+      assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+    }
+  });
+
+  test('after a crash: lock files and worktrees left in the mirror do not stop the next job', async () => {
+    const crashed = new Mirrors(dataDir, { token: bot.token });
+    const mirror = await crashed.fetch(project.id, remote());
+    const left = await crashed.worktree(mirror, 'main');
+    fs.writeFileSync(path.join(mirror, 'refs', 'heads', 'main.lock'), '');
+    fs.writeFileSync(path.join(mirror, 'shallow.lock'), '');
+    await sandbox.pushCommit(project, owner, { branch: 'main', files: { 'README.md': 'after the crash\n' }, message: 'After the crash' });
+    const restarted = new Mirrors(dataDir, { token: bot.token });
+    assert.equal(fs.existsSync(left.dir), false, 'the crashed job\'s worktree is gone');
+    await restarted.fetch(project.id, remote());
+    const work = await restarted.worktree(mirror, 'main');
+    try {
+      await work.checkOut(['README.md']);
+      assert.equal(work.read('README.md'), 'after the crash\n');
+    } finally {
+      await work.done();
+    }
+  });
+
   test('the token is in no file of the mirror and in no URL', async () => {
     for (const file of allFiles(path.join(dataDir, 'git'))) {
       const text = fs.readFileSync(file);

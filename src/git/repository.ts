@@ -45,22 +45,35 @@ function asGitError(err: unknown, what: string): Error {
 export class Mirrors {
   readonly root: string;
   private readonly auth: GitAuth;
+  /** Per mirror, the tail of its queue of fetches: git refuses concurrent ref updates in one repository. */
+  private readonly fetching = new Map<string, Promise<unknown>>();
+  private readonly cleaned = new Set<string>();
 
+  /** One process owns DATA_DIR (as it owns the database), so what a previous one left behind is garbage. */
   constructor(dataDir: string, auth: GitAuth) {
     this.root = path.join(dataDir, 'git');
     this.auth = auth;
+    fs.rmSync(path.join(this.root, 'worktrees'), { recursive: true, force: true });
   }
 
   /** The project's bare mirror, created once and fetched each time (branch tips mirrored as they are remotely). */
-  async fetch(projectId: number, remoteUrl: string): Promise<string> {
+  fetch(projectId: number, remoteUrl: string): Promise<string> {
     const dir = path.join(this.root, `${projectId}.git`);
+    const run = (this.fetching.get(dir) ?? Promise.resolve()).catch(() => undefined).then(() => this.fetchNow(dir, remoteUrl));
+    this.fetching.set(dir, run);
+    return run;
+  }
+
+  private async fetchNow(dir: string, remoteUrl: string): Promise<string> {
     if (!fs.existsSync(path.join(dir, 'HEAD'))) {
       fs.mkdirSync(dir, { recursive: true });
       await git(dir).raw(['init', '--bare', '--quiet']);
       await git(dir).raw(['remote', 'add', 'origin', remoteUrl]);
     } else {
+      if (!this.cleaned.has(dir)) await this.removeLeftovers(dir);
       await git(dir).raw(['remote', 'set-url', 'origin', remoteUrl]);
     }
+    this.cleaned.add(dir);
     try {
       // Shallow: a job needs the branches' tips only (the merge base of a re-render is the bot's stored last
       // render, not git history), so a fetch costs the same for a repository with a long history.
@@ -69,6 +82,13 @@ export class Mirrors {
       throw asGitError(err, 'fetching the repository');
     }
     return dir;
+  }
+
+  /** A process killed in the middle of a fetch leaves lock files that would refuse every later one. */
+  private async removeLeftovers(dir: string): Promise<void> {
+    const locks = (fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[]).filter((e) => e.isFile() && e.name.endsWith('.lock'));
+    for (const lock of locks) fs.rmSync(path.join(lock.parentPath, lock.name), { force: true });
+    await git(dir).raw(['worktree', 'prune']);
   }
 
   /**
