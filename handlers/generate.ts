@@ -1,5 +1,6 @@
 // /generate and /preview in an issue: render the spec, validate it, and (for /generate) commit, push and
 // open or update the merge request, with the status comment as a checklist.
+import path from 'node:path';
 import { z } from 'zod';
 import type { Bot } from '../src/bot/bot.ts';
 import type { Context } from '../src/bot/context.ts';
@@ -125,7 +126,11 @@ export function registerGenerate(bot: Bot): void {
       const given = evaluation.spec as unknown as PipelineSpec;
       const spec: PipelineSpec = { ...given, start_date: given.start_date ?? today() };
       try {
-        const { result, report } = await renderAndValidate(spec, await ctx.config(), today());
+        // The repository's own template packs count, as they do for /generate.
+        const project = ctx.payload.project as { git_http_url?: string; default_branch?: string | null };
+        const mirror = await ctx.mirrors.fetch(ctx.projectId, project.git_http_url!);
+        const work = await ctx.mirrors.worktree(mirror, project.default_branch || 'main');
+        const { result, report } = await renderAndValidate(spec, await ctx.config(), today(), path.join(work.dir, '.dagwright', 'packs')).finally(() => work.done());
         const body = [
           `#### ${m.spec.generate.previewTitle(spec.dag_id, result.files.length)}`,
           '',

@@ -188,6 +188,10 @@ print(undefined_name)
     assert.match(body, /\/retry/);
     assert.equal(s.project.mergeRequests.length, 0);
     assert.equal(execFileSync('git', ['-C', s.project.repoDir, 'branch', '--list', 'dagwright/*'], { encoding: 'utf8' }).trim(), '');
+    // /preview renders with the same template, and says what /generate would refuse.
+    await s.comment(issue, '/preview');
+    await s.settle();
+    assert.match(s.botComments(issue).at(-1)!.body, /print\(undefined_name\)[\s\S]*undefined_name/);
   });
 
   test('below the required role: a polite refusal and no branch', async () => {

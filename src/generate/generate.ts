@@ -204,7 +204,7 @@ export async function generate(input: GenerateInput, checklist: Checklist): Prom
 
     const message = `${branchExists ? 'Update' : 'Add'} pipeline ${spec.dag_id}\n\nDagwright-Issue: ${project.path_with_namespace}#${input.issueIid}`;
     const commit = await checklist.run('commit', () => work.commit(written.map((f) => f.path), message, identityOf(ctx)));
-    const head = await checklist.run('push', async () => (commit || !branchExists ? work.push(branch) : work.head()));
+    const head = await checklist.run('push', async () => (commit || !branchExists ? work.push(branch, (name) => remoteHead(ctx, name)) : work.head()));
     const diffStat = commit && branchExists ? await work.diffStat(`${commit}~1`, commit) : undefined;
 
     const description = mergeRequestDescription(m, result, markdown, input.issueIid);
@@ -218,6 +218,16 @@ export async function generate(input: GenerateInput, checklist: Checklist): Prom
     return { kind: 'done', generation, mergeRequest, commit, diffStat, created };
   } finally {
     await work.done();
+  }
+}
+
+/** The commit a branch points at in GitLab, or undefined when there is no such branch. */
+async function remoteHead(ctx: Context, branch: string): Promise<string | undefined> {
+  try {
+    return ((await ctx.gitlab.Branches.show(ctx.projectId, branch)) as { commit: { id: string } }).commit.id;
+  } catch (err) {
+    if (isGitLabError(err, 404)) return undefined;
+    throw err;
   }
 }
 

@@ -151,15 +151,20 @@ export class Worktree {
     return this.head();
   }
 
-  /** Pushes HEAD to a branch of the remote and confirms the remote branch now points at it. */
-  async push(branch: string): Promise<string> {
+  /**
+   * Pushes HEAD to a branch of the remote and confirms the remote branch now points at it, asking
+   * `remoteHead` (the forge's API is quicker than another git round trip) or else `git ls-remote`.
+   */
+  async push(branch: string, remoteHead?: (branch: string) => Promise<string | undefined>): Promise<string> {
     const commit = await this.head();
     try {
       await git(this.dir, this.auth).raw(['push', '--quiet', 'origin', `HEAD:refs/heads/${branch}`]);
     } catch (err) {
       throw asGitError(err, `pushing ${branch}`);
     }
-    const remote = (await git(this.dir, this.auth).raw(['ls-remote', 'origin', `refs/heads/${branch}`])).split(/\s/)[0];
+    const remote = remoteHead
+      ? await remoteHead(branch)
+      : (await git(this.dir, this.auth).raw(['ls-remote', 'origin', `refs/heads/${branch}`])).split(/\s/)[0];
     if (remote !== commit) throw new TransientError(`the remote branch ${branch} is at ${remote || 'nothing'}, not at the pushed ${commit}`);
     // The mirror follows, so the next job starts from what was pushed.
     await git(this.mirror).raw(['update-ref', `refs/heads/${branch}`, commit]);
