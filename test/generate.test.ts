@@ -138,6 +138,15 @@ describe('/generate', () => {
     assert.match(status(s, issue.iid), /Merge request !1/);
   });
 
+  test('the merge request carries the labels of the repo config', async () => {
+    const s = await start();
+    await s.sandbox.pushCommit(s.project, s.root, { branch: 'main', files: { '.gitlab/dagwright.yml': 'labels: [data-pipeline, needs-review]\n' }, message: 'Labels for the bot' });
+    const issue = s.openIssue('Load customers', request);
+    await s.comment(issue, '/generate');
+    await s.settle();
+    assert.deepEqual([...s.project.mergeRequests[0]!.labels].sort(), ['data-pipeline', 'needs-review']);
+  });
+
   test('two /generate at once run one after the other; the second changes nothing', async () => {
     const s = await start();
     const issue = s.openIssue('Load customers', request);
