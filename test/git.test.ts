@@ -77,8 +77,11 @@ describe('git for a job', () => {
     const crashed = new Mirrors(dataDir, { token: bot.token });
     const mirror = await crashed.fetch(project.id, remote());
     const left = await crashed.worktree(mirror, 'main');
-    fs.writeFileSync(path.join(mirror, 'refs', 'heads', 'main.lock'), '');
-    fs.writeFileSync(path.join(mirror, 'shallow.lock'), '');
+    const tenMinutesAgo = new Date(Date.now() - 600_000);
+    for (const lock of [path.join(mirror, 'refs', 'heads', 'main.lock'), path.join(mirror, 'shallow.lock')]) {
+      fs.writeFileSync(lock, '');
+      fs.utimesSync(lock, tenMinutesAgo, tenMinutesAgo);
+    }
     await sandbox.pushCommit(project, owner, { branch: 'main', files: { 'README.md': 'after the crash\n' }, message: 'After the crash' });
     const restarted = new Mirrors(dataDir, { token: bot.token });
     assert.equal(fs.existsSync(left.dir), false, 'the crashed job\'s worktree is gone');
@@ -89,6 +92,21 @@ describe('git for a job', () => {
       assert.equal(work.read('README.md'), 'after the crash\n');
     } finally {
       await work.done();
+    }
+  });
+
+  test('a fresh lock (another process fetching) is left alone, and the fetch fails as worth retrying', async () => {
+    const mirrors = new Mirrors(dataDir, { token: bot.token });
+    const mirror = await mirrors.fetch(project.id, remote());
+    const lock = path.join(mirror, 'shallow.lock');
+    fs.writeFileSync(lock, '');
+    try {
+      await sandbox.pushCommit(project, owner, { branch: 'main', files: { 'README.md': 'while locked\n' }, message: 'While locked' });
+      const again = new Mirrors(dataDir, { token: bot.token });
+      await assert.rejects(again.fetch(project.id, remote()), (err: Error) => err.name === 'TransientError');
+      assert.equal(fs.existsSync(lock), true);
+    } finally {
+      fs.rmSync(lock, { force: true });
     }
   });
 

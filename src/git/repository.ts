@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { TransientError } from '../errors.ts';
+import { isProcessAlive } from '../process-alive.ts';
 
 export type GitAuth = { token: string };
 export type Identity = { name: string; email: string };
@@ -36,11 +37,14 @@ function git(dir: string, auth?: GitAuth, extra: Record<string, string> = {}): S
 /** A network or server failure of git is worth another try; a refusal (auth, protected branch) is not. */
 function asGitError(err: unknown, what: string): Error {
   const message = (err as Error).message ?? String(err);
-  if (/(Could not resolve host|Connection refused|Connection reset|timed out|The requested URL returned error: 5\d\d|RPC failed|early EOF|unexpected disconnect)/i.test(message)) {
+  // A lock held by another process (or left by a crash, until it is stale) passes too.
+  if (/(Could not resolve host|Connection refused|Connection reset|timed out|The requested URL returned error: 5\d\d|RPC failed|early EOF|unexpected disconnect|\.lock': File exists|cannot lock ref)/i.test(message)) {
     return new TransientError(`${what} failed: ${message.split('\n')[0]}`, { cause: err });
   }
   return new Error(`${what} failed: ${message.split('\n').filter(Boolean).slice(0, 3).join(' ')}`, { cause: err });
 }
+
+const STALE_LOCK_MS = 120_000;
 
 export class Mirrors {
   readonly root: string;
@@ -49,11 +53,24 @@ export class Mirrors {
   private readonly fetching = new Map<string, Promise<unknown>>();
   private readonly cleaned = new Set<string>();
 
-  /** One process owns DATA_DIR (as it owns the database), so what a previous one left behind is garbage. */
   constructor(dataDir: string, auth: GitAuth) {
     this.root = path.join(dataDir, 'git');
     this.auth = auth;
-    fs.rmSync(path.join(this.root, 'worktrees'), { recursive: true, force: true });
+    this.removeDeadWorktrees();
+  }
+
+  /**
+   * Worktrees are named after the process that made them; those of processes no longer running (a crash)
+   * are removed. Our own pid counts as dead: in a container a restarted bot has the pid of the crashed one.
+   */
+  private removeDeadWorktrees(): void {
+    const dir = path.join(this.root, 'worktrees');
+    if (!fs.existsSync(dir)) return;
+    for (const name of fs.readdirSync(dir)) {
+      const pid = Number(name.split('-', 1)[0]);
+      if (Number.isInteger(pid) && pid !== process.pid && isProcessAlive(pid)) continue;
+      fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+    }
   }
 
   /** The project's bare mirror, created once and fetched each time (branch tips mirrored as they are remotely). */
@@ -84,10 +101,17 @@ export class Mirrors {
     return dir;
   }
 
-  /** A process killed in the middle of a fetch leaves lock files that would refuse every later one. */
+  /**
+   * A process killed in the middle of a fetch leaves lock files that would refuse every later one. A lock
+   * older than STALE_LOCK_MS is such a leftover (a fetch of branch tips holds one for seconds); a younger one
+   * may be another process's (`dagwright replay` beside `serve`), and makes the fetch fail as transient.
+   */
   private async removeLeftovers(dir: string): Promise<void> {
     const locks = (fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[]).filter((e) => e.isFile() && e.name.endsWith('.lock'));
-    for (const lock of locks) fs.rmSync(path.join(lock.parentPath, lock.name), { force: true });
+    for (const lock of locks) {
+      const file = path.join(lock.parentPath, lock.name);
+      if (Date.now() - fs.statSync(file).mtimeMs > STALE_LOCK_MS) fs.rmSync(file, { force: true });
+    }
     await git(dir).raw(['worktree', 'prune']);
   }
 
@@ -97,7 +121,7 @@ export class Mirrors {
    * commits are whole, but a job does not write the repository's thousands of other files to disk.
    */
   async worktree(mirror: string, startRef: string): Promise<Worktree> {
-    const dir = path.join(this.root, 'worktrees', randomUUID());
+    const dir = path.join(this.root, 'worktrees', `${process.pid}-${randomUUID()}`);
     fs.mkdirSync(path.dirname(dir), { recursive: true });
     await git(mirror).raw(['worktree', 'add', '--no-checkout', '--detach', '--quiet', dir, startRef]);
     await git(dir).raw(['read-tree', 'HEAD']);

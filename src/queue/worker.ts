@@ -7,6 +7,7 @@ import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { LeasedJob, Store } from '../store/store.ts';
 import { retryDelayFor, isTransient, describeFailure } from './failures.ts';
+import { isProcessAlive } from '../process-alive.ts';
 
 export type WorkerOptions = {
   store: Store;
@@ -26,15 +27,6 @@ export type WorkerOptions = {
 /** `host:pid:nonce` — enough to tell, after a restart on the same host, that a lease's holder is gone. */
 function makeOwner(): string {
   return `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-}
-
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export class Worker {
