@@ -3,7 +3,7 @@
 export const MASK = '****';
 
 const patterns: Array<[RegExp, string]> = [
-  // scheme://user:password@host → scheme://user:****@host (scheme, user, host and database stay readable)
+  // The password of a URL's user info becomes **** (scheme, user, host and database stay readable)
   [/\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@'"`]*):([^\s@/'"`]+)@/gi, `$1:${MASK}@`],
   // password=…, pwd: …, secret=…, token=…, api_key=… (quoted or bare values)
   [

@@ -2,6 +2,7 @@
 // an issue, the conversation, /generate, review on the merge request, a human commit merged three-way with a
 // re-render, and the merge — printed as a reader of the issue and the merge request would see it.
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,13 +18,14 @@ import { seedSandbox } from '../sandbox/seed.ts';
 const run = promisify(execFile);
 const SECRET = 'demo-webhook-secret';
 
-const request = [
+/** The request, with a password made up for this run: the demo shows that the bot masks it and keeps it nowhere. */
+const requestWith = (password: string) => [
   'We need the customers of the orders database in the lake, every morning.',
   '',
   '| Parameter | Value |',
   '|---|---|',
   '| DAG ID | orders_customers_daily |',
-  '| source_database | postgresql://etl:Demo-Passw0rd@db.internal:5432/orders |',
+  `| source_database | postgresql://etl:${password}@db.internal:5432/orders |`,
   '| source_table | public.customers |',
   '| source_table_ddl | CREATE TABLE public.customers (customer_id uuid PRIMARY KEY, email varchar(100), country char(2), updated_at timestamp) |',
   '| interval | 0 6 * * * |',
@@ -31,10 +33,11 @@ const request = [
   '| data_quality | not_null(customer_id), unique(customer_id), row_count >= 1 |',
 ].join('\n');
 
-export type DemoResult = { transcript: string; checkout: string; files: string[]; mergeRequestUrl: string };
+export type DemoResult = { transcript: string; checkout: string; files: string[]; mergeRequestUrl: string; sourcePassword: string };
 
 export async function runDemo(options: { out?: (line: string) => void; workDir?: string } = {}): Promise<DemoResult> {
   const print = options.out ?? ((line: string) => console.log(line));
+  const sourcePassword = `Demo-${randomBytes(6).toString('base64url')}`;
   const workDir = options.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'dagwright-demo-'));
   const sandbox = await startSandbox({ dataDir: path.join(workDir, 'gitlab') });
   const seed = fileURLToPath(new URL('../../fixtures/sandbox-repo', import.meta.url));
@@ -52,7 +55,7 @@ export async function runDemo(options: { out?: (line: string) => void; workDir?:
     const step = (text: string) => print(`» ${text}`);
 
     step('alice opens an issue with a pipeline request (the old parameter table, with a password in the URL)');
-    const issue = sandbox.openIssue(project, alice, { title: 'Load customers into the lake', description: request });
+    const issue = sandbox.openIssue(project, alice, { title: 'Load customers into the lake', description: requestWith(sourcePassword) });
     await settle();
     step('alice answers the card: where the data goes');
     await sandbox.comment(project, { issue: issue.iid }, alice, 'target.conn_id: lake\ntarget.table: raw_orders.customers');
@@ -97,7 +100,7 @@ export async function runDemo(options: { out?: (line: string) => void; workDir?:
     print(`The merged main branch is checked out in ${checkout}; the pipeline's files:`);
     for (const file of files) print(`  ${file}`);
     const mergeRequestUrl = `${sandbox.url}/data/warehouse/-/merge_requests/${mr.iid}`;
-    return { transcript, checkout, files, mergeRequestUrl };
+    return { transcript, checkout, files, mergeRequestUrl, sourcePassword };
   } finally {
     await bot.stop(5_000);
     await sandbox.close();
