@@ -5,25 +5,28 @@ import { z } from 'zod';
 import type { Bot } from '../src/bot/bot.ts';
 import type { Context } from '../src/bot/context.ts';
 import { Checklist, generate, renderAndValidate, type Generation } from '../src/generate/generate.ts';
-import { upsertBotComment } from '../src/gitlab/comments.ts';
 import { engageWithIssue, loadConversation, showCard } from './spec-card.ts';
 import { describeProblem } from '../src/spec/card.ts';
-import { newConversation, type ConversationState } from '../src/spec/conversation.ts';
+import type { ConversationState } from '../src/spec/conversation.ts';
 import { evaluateSpec } from '../src/spec/evaluate.ts';
 import { RenderError } from '../src/render/render.ts';
 import type { PipelineSpec } from '../src/spec/schema.ts';
+import type { Messages } from '../src/i18n/index.ts';
 import { reportMarkdown } from '../src/validate/validate.ts';
 
 type State = ConversationState & { generation?: Generation };
 
 const today = () => new Date().toISOString().slice(0, 10);
 
+/** What keeps a spec from being rendered: the fields missing and the problems, as the card lists them. */
+function missingOf(evaluation: ReturnType<typeof evaluateSpec>, m: Messages): string[] {
+  return [...evaluation.missing, ...evaluation.errors.map((e) => describeProblem(e, m).replace(/`/g, ''))];
+}
+
 /** The spec ready to render, or the reasons it is not (the card's list). start_date is frozen at first use. */
 async function readySpec(ctx: Context, state: State, issueKey: string): Promise<{ spec: PipelineSpec; state: State } | { missing: string[] }> {
-  const config = await ctx.config();
-  const evaluation = evaluateSpec(state.fields, config);
-  const m = await ctx.messages();
-  if (!evaluation.complete) return { missing: [...evaluation.missing, ...evaluation.errors.map((e) => describeProblem(e, m).replace(/`/g, ''))] };
+  const evaluation = evaluateSpec(state.fields, await ctx.config());
+  if (!evaluation.complete) return { missing: missingOf(evaluation, await ctx.messages()) };
   if ('start_date' in state.fields) return { spec: evaluation.spec as unknown as PipelineSpec, state };
   const frozen: State = { ...state, fields: { ...state.fields, start_date: { value: today(), provenance: { kind: 'default', from: 'dagwright' } } } };
   ctx.store.saveConversation(issueKey, frozen);
@@ -45,8 +48,7 @@ export async function runGeneration(ctx: Context, issue: { key: string; iid: num
   const ready = await readySpec(ctx, state, issue.key);
   if ('missing' in ready) return { kind: 'incomplete', missing: ready.missing };
   const config = await ctx.config();
-  const publish = (body: string) =>
-    upsertBotComment({ gitlab: ctx.gitlab, store: ctx.store, projectId: ctx.projectId, resource: { type: 'issue', iid: issue.iid }, resourceKey: issue.key, kind: 'status', botUserId: ctx.botUser.id, body });
+  const publish = (body: string) => ctx.upsertComment('status', body, { issue });
   const checklist = new Checklist(m, m.spec.generate.title(ready.spec.dag_id), publish);
   try {
     const result = await generate(
@@ -95,8 +97,9 @@ export function registerGenerate(bot: Bot): void {
     args: z.array(z.string()).max(0, 'it takes no arguments'),
     run: async (ctx, _args, command) => {
       // An issue the bot has not read yet (opened before the bot was added): its text is the request.
-      if (!loadConversation(ctx, ctx.resourceKey).engaged) {
-        const state = await engageWithIssue(ctx, loadConversation(ctx, ctx.resourceKey));
+      const known = loadConversation(ctx, ctx.resourceKey);
+      if (!known.engaged) {
+        const state = await engageWithIssue(ctx, known);
         ctx.store.saveConversation(ctx.resourceKey, state);
         await showCard(ctx, state);
       }
@@ -116,13 +119,10 @@ export function registerGenerate(bot: Bot): void {
     args: z.array(z.string()).max(0, 'it takes no arguments'),
     run: async (ctx, _args, command) => {
       const m = await ctx.messages();
-      const state = (ctx.store.conversation<State>(ctx.resourceKey) ?? newConversation()) as State;
+      const config = await ctx.config();
       const key = `${ctx.payload.object_attributes.id}:${command.line}`;
-      const evaluation = evaluateSpec(state.fields, await ctx.config());
-      if (!evaluation.complete) {
-        const missing = [...evaluation.missing, ...evaluation.errors.map((e) => describeProblem(e, m).replace(/`/g, ''))];
-        return void (await ctx.replyOnce(key, m.spec.generate.incomplete(missing)));
-      }
+      const evaluation = evaluateSpec(loadConversation(ctx, ctx.resourceKey).fields, config);
+      if (!evaluation.complete) return void (await ctx.replyOnce(key, m.spec.generate.incomplete(missingOf(evaluation, m))));
       const given = evaluation.spec as unknown as PipelineSpec;
       const spec: PipelineSpec = { ...given, start_date: given.start_date ?? today() };
       try {
@@ -130,7 +130,7 @@ export function registerGenerate(bot: Bot): void {
         const project = ctx.payload.project as { git_http_url?: string; default_branch?: string | null };
         const mirror = await ctx.mirrors.fetch(ctx.projectId, project.git_http_url!);
         const work = await ctx.mirrors.worktree(mirror, project.default_branch || 'main');
-        const { result, report } = await renderAndValidate(spec, await ctx.config(), today(), path.join(work.dir, '.dagwright', 'packs')).finally(() => work.done());
+        const { result, report } = await renderAndValidate(spec, config, today(), path.join(work.dir, '.dagwright', 'packs')).finally(() => work.done());
         const body = [
           `#### ${m.spec.generate.previewTitle(spec.dag_id, result.files.length)}`,
           '',

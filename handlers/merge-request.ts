@@ -1,7 +1,6 @@
 // The bot's merge requests: merged or closed, the issue hears of it.
 import type { Bot } from '../src/bot/bot.ts';
 import { resourceKeyOf } from '../src/bot/events.ts';
-import { upsertBotComment } from '../src/gitlab/comments.ts';
 import { parseCommands } from '../src/bot/commands.ts';
 import { issueOfBranch } from '../src/generate/generate.ts';
 import { answerReviewComment } from './review.ts';
@@ -24,15 +23,6 @@ export function registerMergeRequestEvents(bot: Bot): void {
       mr.action === 'merge'
         ? `### ✅ ${m.spec.generate.merged(mr.iid, url)}`
         : `### ${m.spec.generate.closed(mr.iid, url)}`;
-    await upsertBotComment({
-      gitlab: ctx.gitlab,
-      store: ctx.store,
-      projectId: ctx.projectId,
-      resource: { type: 'issue', iid },
-      resourceKey: resourceKeyOf(ctx.projectId, { type: 'issue', iid }),
-      kind: 'status',
-      botUserId: ctx.botUser.id,
-      body,
-    });
+    await ctx.upsertComment('status', body, { issue: { key: resourceKeyOf(ctx.projectId, { type: 'issue', iid }), iid } });
   });
 }

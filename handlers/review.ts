@@ -8,6 +8,7 @@ import { applyCommand } from '../src/spec/conversation.ts';
 import { parseRequestText } from '../src/spec/forms.ts';
 import { checkPatch } from '../src/spec/patch.ts';
 import { issueOfBranch } from '../src/generate/generate.ts';
+import { isGitLabError } from '../src/gitlab/client.ts';
 import { runGeneration } from './generate.ts';
 import { loadConversation, showCard } from './spec-card.ts';
 
@@ -72,6 +73,6 @@ async function resolveThread(ctx: Context<NotePayload>): Promise<void> {
     await ctx.gitlab.MergeRequestDiscussions.resolve(ctx.projectId, mr.iid, note.discussion_id, true);
   } catch (error) {
     // A thread GitLab does not count as resolvable is left as it is; anything else is the job's failure.
-    if ((error as { cause?: { response?: { status?: number } } }).cause?.response?.status !== 400) throw error;
+    if (!isGitLabError(error, 400)) throw error;
   }
 }

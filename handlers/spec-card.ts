@@ -2,7 +2,6 @@
 import { createHash } from 'node:crypto';
 import type { Context } from '../src/bot/context.ts';
 import type { NotePayload } from '../src/bot/events.ts';
-import { upsertBotComment } from '../src/gitlab/comments.ts';
 import { renderCard } from '../src/spec/card.ts';
 import { newConversation, readIssue, type ConversationState } from '../src/spec/conversation.ts';
 import { evaluateSpec } from '../src/spec/evaluate.ts';
@@ -54,16 +53,7 @@ export async function showCard(ctx: Context, state: ConversationState, issue = {
   );
   const digest = createHash('sha256').update(body).digest('hex');
   if (digest === state.cardDigest && ctx.store.botNoteId(issue.key, CARD) !== undefined) return state;
-  await upsertBotComment({
-    gitlab: ctx.gitlab,
-    store: ctx.store,
-    projectId: ctx.projectId,
-    resource: { type: 'issue', iid: issue.iid },
-    resourceKey: issue.key,
-    kind: CARD,
-    botUserId: ctx.botUser.id,
-    body,
-  });
+  await ctx.upsertComment(CARD, body, { issue });
   const shown = { ...state, cardDigest: digest };
   ctx.store.saveConversation(issue.key, shown);
   return shown;

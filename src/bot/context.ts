@@ -93,19 +93,20 @@ export class Context<P extends AnyPayload = AnyPayload> {
   }
 
   /**
-   * The bot's one comment of a kind (status, card …) on this issue or merge request: created the first
-   * time, edited in place after.
+   * The bot's one comment of a kind (status, card …) on this issue or merge request, or on `issue` of this
+   * project (an MR's event speaks in its issue): created the first time, edited in place after.
    */
-  upsertComment(kind: string, body: string): Promise<Note> {
+  upsertComment(kind: string, body: string, options: { issue?: { key: string; iid: number }; create?: (body: string) => Promise<Note> } = {}): Promise<Note> {
     return upsertBotComment({
       gitlab: this.gitlab,
       store: this.store,
       projectId: this.projectId,
-      resource: this.requireResource(),
-      resourceKey: this.resourceKey,
+      resource: options.issue ? { type: 'issue', iid: options.issue.iid } : this.requireResource(),
+      resourceKey: options.issue?.key ?? this.resourceKey,
       kind,
       botUserId: this.botUser.id,
       body,
+      create: options.create,
     });
   }
 
@@ -124,17 +125,7 @@ export class Context<P extends AnyPayload = AnyPayload> {
         ? async (text: string) =>
             (await this.gitlab.MergeRequestDiscussions.addNote(this.projectId, resource.iid, discussionId, text)) as unknown as Note
         : undefined;
-    return upsertBotComment({
-      gitlab: this.gitlab,
-      store: this.store,
-      projectId: this.projectId,
-      resource,
-      resourceKey: this.resourceKey,
-      kind: `reply:${key}`,
-      botUserId: this.botUser.id,
-      body,
-      create: inThread,
-    });
+    return this.upsertComment(`reply:${key}`, body, { create: inThread });
   }
 
   /**

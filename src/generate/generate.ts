@@ -90,11 +90,8 @@ export class Checklist {
 }
 
 export type Generation = {
-  branch: string;
-  mergeRequestIid?: number;
   /** The bot's last render of each file, the base of the three-way merge of the next one. */
   files: Record<string, string>;
-  commit?: string;
   /** Whether the status comment has told the reader about this generation's merge request. */
   announced?: boolean;
 };
@@ -157,11 +154,15 @@ export function mergeRequestDescription(m: Messages, result: RenderResult, repor
   ].join('\n');
 }
 
-/** Renders and validates; used by /preview and /generate alike. */
+/** Validates a render as the repository will hold it: the Airflow it targets, files only where it allows. */
+function validateRender(result: RenderResult, config: RepoConfig) {
+  return validateFiles(result.files, { airflowVersion: result.plan.airflow, roots: [config.dags_root, 'tests'] });
+}
+
+/** Renders and validates in one go, for /preview (/generate times the two as separate steps). */
 export async function renderAndValidate(spec: PipelineSpec, config: RepoConfig, today: string, repoPacksDir?: string) {
   const result = renderPipeline(spec, config, { today, repoPacksDir });
-  const report = await validateFiles(result.files, { airflowVersion: result.plan.airflow, roots: [config.dags_root, 'tests'] });
-  return { result, report };
+  return { result, report: await validateRender(result, config) };
 }
 
 export async function generate(input: GenerateInput, checklist: Checklist): Promise<GenerateResult> {
@@ -172,12 +173,11 @@ export async function generate(input: GenerateInput, checklist: Checklist): Prom
   checklist.mark('queued', input.queuedMs);
 
   const mirror = await checklist.run('clone', () => mirrors.fetch(ctx.projectId, project.git_http_url!));
-  const heads = await ctx.gitlab.Branches.all(ctx.projectId, { search: branch }).catch(() => [] as unknown[]);
-  const branchExists = (heads as Array<{ name: string }>).some((b) => b.name === branch);
+  const branchExists = await mirrors.hasBranch(mirror, branch);
   const work = await mirrors.worktree(mirror, branchExists ? branch : target);
   try {
     const result = await checklist.run('render', async () => renderPipeline(spec, config, { today: input.today, repoPacksDir: path.join(work.dir, '.dagwright', 'packs') }));
-    const report = await checklist.run('validate', () => validateFiles(result.files, { airflowVersion: result.plan.airflow, roots: [config.dags_root, 'tests'] }));
+    const report = await checklist.run('validate', () => validateRender(result, config));
     const markdown = reportMarkdown(report);
     if (report.findings.length) return { kind: 'invalid', report: markdown };
 
@@ -204,17 +204,14 @@ export async function generate(input: GenerateInput, checklist: Checklist): Prom
 
     const message = `${branchExists ? 'Update' : 'Add'} pipeline ${spec.dag_id}\n\nDagwright-Issue: ${project.path_with_namespace}#${input.issueIid}`;
     const commit = await checklist.run('commit', () => work.commit(written.map((f) => f.path), message, identityOf(ctx)));
-    const head = await checklist.run('push', async () => (commit || !branchExists ? work.push(branch, (name) => remoteHead(ctx, name)) : work.head()));
+    await checklist.run('push', async () => {
+      if (commit || !branchExists) await work.push(branch, (name) => remoteHead(ctx, name));
+    });
     const diffStat = commit && branchExists ? await work.diffStat(`${commit}~1`, commit) : undefined;
 
     const description = mergeRequestDescription(m, result, markdown, input.issueIid);
     const { mergeRequest, created } = await checklist.run('mr', () => upsertMergeRequest(ctx, { branch, target, title: `Add pipeline ${spec.dag_id}`, description, labels: config.labels }));
-    const generation: Generation = {
-      branch,
-      mergeRequestIid: mergeRequest.iid,
-      files: Object.fromEntries(result.files.map((f) => [f.path, f.content])),
-      commit: head,
-    };
+    const generation: Generation = { files: Object.fromEntries(result.files.map((f) => [f.path, f.content])) };
     return { kind: 'done', generation, mergeRequest, commit, diffStat, created };
   } finally {
     await work.done();

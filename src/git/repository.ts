@@ -107,12 +107,19 @@ export class Mirrors {
    * may be another process's (`dagwright replay` beside `serve`), and makes the fetch fail as transient.
    */
   private async removeLeftovers(dir: string): Promise<void> {
-    const locks = (fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[]).filter((e) => e.isFile() && e.name.endsWith('.lock'));
+    // Git's locks sit beside what they guard: at the top (shallow, packed-refs, config, HEAD) or under refs/.
+    const entries = [...fs.readdirSync(dir, { withFileTypes: true }), ...(fs.readdirSync(path.join(dir, 'refs'), { recursive: true, withFileTypes: true }) as fs.Dirent[])];
+    const locks = entries.filter((e) => e.isFile() && e.name.endsWith('.lock'));
     for (const lock of locks) {
       const file = path.join(lock.parentPath, lock.name);
       if (Date.now() - fs.statSync(file).mtimeMs > STALE_LOCK_MS) fs.rmSync(file, { force: true });
     }
     await git(dir).raw(['worktree', 'prune']);
+  }
+
+  /** Whether the mirror, as last fetched, has this branch. */
+  async hasBranch(mirror: string, branch: string): Promise<boolean> {
+    return (await git(mirror).raw(['for-each-ref', '--count=1', '--format=x', `refs/heads/${branch}`])).trim() === 'x';
   }
 
   /**
