@@ -109,6 +109,16 @@ export function registerGenerate(bot: Bot): void {
         await ctx.replyOnce(`${ctx.payload.object_attributes.id}:${command.line}`, m.spec.generate.incomplete(outcome.missing));
       }
     },
+    // The status comment shows the job's place in line; a spec that is not complete yet waits silently (the
+    // job will list what is missing).
+    whileQueued: async (ctx, position, stillWaiting) => {
+      const evaluation = evaluateSpec(loadConversation(ctx, ctx.resourceKey).fields, await ctx.config());
+      if (!evaluation.complete) return;
+      const m = await ctx.messages();
+      const issue = { key: ctx.resourceKey, iid: ctx.resource!.iid };
+      const publish = (body: string) => ctx.upsertComment('status', body, { issue, onlyIf: stillWaiting });
+      await new Checklist(m, m.spec.generate.title((evaluation.spec as unknown as PipelineSpec).dag_id), publish).waiting(position);
+    },
   });
 
   bot.command({

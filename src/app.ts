@@ -106,6 +106,21 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
     },
   });
 
+  /** A job that has to wait (every slot busy, or its issue's earlier job still running) says so. */
+  async function announceIfWaiting(jobId: number): Promise<void> {
+    try {
+      const job = store.job(jobId);
+      if (job?.status !== 'queued' || !botUser || stopping) return;
+      const delivery = store.delivery(job.delivery_id)!;
+      const event = eventOfDelivery(delivery);
+      if (isFromBotOrSystem(event, botUser.id)) return;
+      const stillWaiting = () => store.job(jobId)?.status === 'queued';
+      await bot.announceQueued(contextFor(event, delivery), store.queuePosition(jobId), stillWaiting);
+    } catch (err) {
+      log.warn({ err, job: jobId }, 'could not tell that a job waits in the queue');
+    }
+  }
+
   const intake = createIntake({
     store,
     metrics,
@@ -114,7 +129,11 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
     signingSecret: config.webhookSigningSecret,
     allowedProjects: config.allowedProjects,
     botUserId: () => botUser?.id,
-    onEnqueued: (resourceKey) => worker.notify(resourceKey),
+    onEnqueued: (resourceKey, jobId) => {
+      worker.notify(resourceKey);
+      // After the worker's look at the queue (also on the next turn): a job it did not take must wait.
+      setImmediate(() => void announceIfWaiting(jobId));
+    },
   });
 
   const { server } = createHttpServer({

@@ -160,6 +160,30 @@ describe('/generate', () => {
     assert.equal(s.botComments(issue).filter((n) => n.body.includes('dagwright:status')).length, 1);
   });
 
+  test('a /generate that has to wait shows its place in line; one its author may not run shows nothing', async () => {
+    const s = (stack = await startStack({ register: registerHandlers, config: { workerConcurrency: 1 } }));
+    const [first, second, third, fourth] = [1, 2, 3, 4].map(() => s.openIssue('Load customers', request));
+    await s.settle();
+    // The first job holds the only slot while its fetch is slow.
+    s.sandbox.injectFault({ path: '/data/warehouse.git/', effect: { latencyMs: 1_500 }, times: 1 });
+    await s.comment(first!, '/generate');
+    await waitFor(() => [...s.sandbox.activeRequests].some((r) => r.path.startsWith('/data/warehouse.git/')), { what: 'the first job to fetch' });
+    await s.comment(second!, '/generate');
+    await s.comment(third!, '/generate', s.gail);
+    await s.comment(fourth!, '/generate');
+    await waitFor(() => status(s, second!.iid).includes('⏳ queued (position 1: next)'), { what: 'the second job to say it is next' });
+    await waitFor(() => status(s, fourth!.iid).includes('⏳ queued (position 3)'), { what: 'the fourth job to tell its place' });
+    assert.equal(status(s, third!.iid), '', 'no notice for a command its author may not run');
+    await s.settle();
+    for (const issue of [second!, fourth!]) {
+      assert.match(status(s, issue.iid), /✅ queued \(\d+\.\d s\)/);
+      assert.match(status(s, issue.iid), /Merge request !\d is open/);
+      assert.equal(s.botComments(issue).filter((n) => n.body.includes('dagwright:status')).length, 1);
+    }
+    assert.equal(status(s, third!.iid), '');
+    assert.match(s.botComments(third!).at(-1)!.body, /Developer/);
+  });
+
   test('an issue opened before the bot was added: /generate reads its text as the request', async () => {
     const s = await start();
     s.project.hooks.length = 0;

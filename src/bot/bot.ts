@@ -23,6 +23,11 @@ export type CommandDefinition<A = unknown> = {
   /** Validates and shapes the arguments; its error message is shown to the user. */
   args: z.ZodType<A, string[]>;
   run: (context: Context<NotePayload>, args: A, command: ParsedCommand) => unknown;
+  /**
+   * Shows that the command waits its turn in the queue (`position` 1 = next). `stillWaiting` tells, when
+   * the notice is written, whether the job has not started meanwhile.
+   */
+  whileQueued?: (context: Context<NotePayload>, position: number, stillWaiting: () => boolean) => unknown;
 };
 
 // Arguments are typed per command; the registry holds commands of every argument type.
@@ -114,6 +119,27 @@ export class Bot {
         continue;
       }
       await definition.run(context, args.data, command);
+    }
+  }
+
+  /**
+   * A job that cannot start at once: the first command of its comment that tells its users it waits, and that
+   * the author may run, does so. Nothing is said to an author who may not run it (the job will explain).
+   */
+  async announceQueued(context: Context, position: number, stillWaiting: () => boolean): Promise<void> {
+    if (context.names[0] !== 'note' || !context.resource) return;
+    const note = (context as Context<NotePayload>).payload.object_attributes;
+    if (note.action !== 'create') return;
+    for (const command of parseCommands(note.note, context.botUser.username)) {
+      const definition = this.commandDefinitions.get(command.name);
+      if (!definition?.whileQueued || !definition.where.includes(context.resource.type) || command.error) continue;
+      if (!definition.args.safeParse(command.args).success) continue;
+      if (definition.minAccessLevel !== undefined) {
+        const required = definition.minAccessLevel === 'config' ? minAccessLevelOf(await context.config()) : definition.minAccessLevel;
+        if ((await context.actorAccessLevel()) < required) return;
+      }
+      await definition.whileQueued(context as Context<NotePayload>, position, stillWaiting);
+      return;
     }
   }
 

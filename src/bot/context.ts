@@ -96,7 +96,11 @@ export class Context<P extends AnyPayload = AnyPayload> {
    * The bot's one comment of a kind (status, card …) on this issue or merge request, or on `issue` of this
    * project (an MR's event speaks in its issue): created the first time, edited in place after.
    */
-  upsertComment(kind: string, body: string, options: { issue?: { key: string; iid: number }; create?: (body: string) => Promise<Note> } = {}): Promise<Note> {
+  upsertComment(
+    kind: string,
+    body: string,
+    options: { issue?: { key: string; iid: number }; create?: (body: string) => Promise<Note>; onlyIf?: () => boolean } = {},
+  ): Promise<Note | undefined> {
     return upsertBotComment({
       gitlab: this.gitlab,
       store: this.store,
@@ -107,17 +111,18 @@ export class Context<P extends AnyPayload = AnyPayload> {
       botUserId: this.botUser.id,
       body,
       create: options.create,
+      onlyIf: options.onlyIf,
     });
   }
 
   /** The bot's one status comment on this issue or merge request, edited in place. */
-  readonly status = { update: (body: string): Promise<Note> => this.upsertComment('status', body) };
+  readonly status = { update: (body: string) => this.upsertComment('status', body) };
 
   /**
    * A reply posted once for `key` (e.g. the note it answers): a retried job edits it instead of posting again.
    * On a merge request the reply goes into the thread of the comment that fired the event.
    */
-  replyOnce(key: string, body: string): Promise<Note> {
+  replyOnce(key: string, body: string): Promise<Note | undefined> {
     const discussionId = (this.payload as { object_attributes?: { discussion_id?: string | null } }).object_attributes?.discussion_id;
     const resource = this.requireResource();
     const inThread =

@@ -32,6 +32,7 @@ export class Checklist {
   private readonly started = new Map<Step, number>();
   private readonly finished = new Map<Step, number>();
   private failure: { step: Step; reason: string } | undefined;
+  private position: number | undefined;
   private outcome: string | undefined;
   private readonly m: Messages;
   private readonly title: string;
@@ -54,6 +55,12 @@ export class Checklist {
       this.finished.set(step, performance.now());
       throw err;
     }
+  }
+
+  /** The job waits in the queue at this position (1 = next). */
+  async waiting(position: number): Promise<void> {
+    this.position = position;
+    await this.publish(this.render());
   }
 
   mark(step: Step, ms: number): void {
@@ -81,7 +88,8 @@ export class Checklist {
       const failed = this.failure?.step === step;
       const box = failed ? '❌' : finished !== undefined ? '✅' : started !== undefined ? '⏳' : '⬜';
       const took = started !== undefined && finished !== undefined ? ` (${((finished - started) / 1000).toFixed(1)} s)` : '';
-      lines.push(`- ${box} ${g.steps[step]}${took}`);
+      if (step === 'queued' && this.position !== undefined && finished === undefined) lines.push(`- ⏳ ${g.steps[step]} (${g.position(this.position)})`);
+      else lines.push(`- ${box} ${g.steps[step]}${took}`);
     }
     if (this.failure) lines.push('', g.failedAt(g.steps[this.failure.step]!, this.failure.reason), '', g.retryHint);
     if (this.outcome) lines.push('', this.outcome);

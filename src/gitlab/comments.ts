@@ -44,12 +44,28 @@ export function notesOf(gitlab: GitLabClient, projectId: number, resource: Resou
   };
 }
 
+// Writes to one bot comment are made one after the other within this process: a job's edits and a waiting
+// job's "queued" notice must not overtake each other.
+const writesInFlight = new Map<string, Promise<unknown>>();
+
+function oneAtATime<T>(key: string, write: () => Promise<T>): Promise<T> {
+  const previous = writesInFlight.get(key) ?? Promise.resolve();
+  const next = previous.then(write, write);
+  const settled = next.catch(() => undefined);
+  writesInFlight.set(key, settled);
+  void settled.then(() => {
+    if (writesInFlight.get(key) === settled) writesInFlight.delete(key);
+  });
+  return next;
+}
+
 /**
  * Creates or edits the single bot comment of a kind (status, spec card …) on an issue or merge request.
  * The note id is remembered; when it is unknown or the note is gone, the comment is looked up by its
- * marker before a new one is created, so a retried job never posts a second one.
+ * marker before a new one is created, so a retried job never posts a second one. With `onlyIf`, the
+ * comment is written only when it still holds once the writes before it are done (undefined otherwise).
  */
-export async function upsertBotComment(options: {
+export function upsertBotComment(options: {
   gitlab: GitLabClient;
   store: Store;
   projectId: number;
@@ -60,7 +76,14 @@ export async function upsertBotComment(options: {
   body: string;
   /** How a new comment is made (default: a new note; e.g. a reply in a merge request's thread). */
   create?: (body: string) => Promise<Note>;
-}): Promise<Note> {
+  onlyIf?: () => boolean;
+}): Promise<Note | undefined> {
+  return oneAtATime(`${options.projectId}:${options.resourceKey}:${options.kind}`, () =>
+    options.onlyIf && !options.onlyIf() ? Promise.resolve(undefined) : writeBotComment(options),
+  );
+}
+
+async function writeBotComment(options: Parameters<typeof upsertBotComment>[0]): Promise<Note> {
   const { gitlab, store, projectId, resource, resourceKey, kind, botUserId } = options;
   const notes = notesOf(gitlab, projectId, resource);
   const marker = markerFor(kind, resourceKey);

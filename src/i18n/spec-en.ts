@@ -131,6 +131,7 @@ export const specEn = {
   generate: {
     steps: { queued: 'queued', clone: 'clone', render: 'render', validate: 'validate', commit: 'commit', push: 'push', mr: 'merge request' } as Record<string, string>,
     title: (dagId: string) => `Generating \`${dagId}\``,
+    position: (n: number) => (n === 1 ? 'position 1: next' : `position ${n}`),
     failedAt: (step: string, reason: string) => `Stopped at **${step}**: ${reason}`,
     retryHint: 'Comment `/retry` (or `/generate`) to run it again.',
     incomplete: (missing: string[]) => `The spec is not complete, so nothing was generated. Still needed: ${missing.map((p) => `\`${p}\``).join(', ')} (see the card).`,

@@ -130,6 +130,7 @@ export const specRu: SpecMessages = {
   generate: {
     steps: { queued: 'в очереди', clone: 'клон', render: 'генерация', validate: 'проверка', commit: 'коммит', push: 'push', mr: 'merge request' },
     title: (dagId: string) => `Генерация \`${dagId}\``,
+    position: (n: number) => (n === 1 ? 'место 1: следующая' : `место ${n}`),
     failedAt: (step: string, reason: string) => `Остановлено на шаге **${step}**: ${reason}`,
     retryHint: 'Напишите `/retry` (или `/generate`), чтобы повторить.',
     incomplete: (missing: string[]) => `Спецификация не заполнена, поэтому ничего не сгенерировано. Нужно: ${missing.map((p) => `\`${p}\``).join(', ')} (см. карточку).`,

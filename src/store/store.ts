@@ -113,6 +113,7 @@ export class Store {
           last_error = 'the bot stopped while running this job, too many times'
         WHERE id = ? AND status = 'running' AND lease_owner = ?`),
       queueDepth: db.prepare(`SELECT count(*) AS n FROM jobs WHERE status IN ('queued', 'running')`),
+      queuePosition: db.prepare(`SELECT count(*) AS n FROM jobs INDEXED BY jobs_queued WHERE status = 'queued' AND id <= ?`),
       nextDue: db.prepare(`
         SELECT min(t) AS t FROM (
           SELECT min(run_after) AS t FROM jobs WHERE status = 'queued'
@@ -222,6 +223,12 @@ export class Store {
 
   queueDepth(): number {
     return (this.statements.queueDepth.get() as { n: number }).n;
+  }
+
+  /** A waiting job's place in line: 1 + the queued jobs that arrived before it (0 when it is not waiting). */
+  queuePosition(jobId: number): number {
+    if (this.job(jobId)?.status !== 'queued') return 0;
+    return (this.statements.queuePosition.get(jobId) as { n: number }).n;
   }
 
   /** The earliest time a queued job becomes due or a lease expires. */
