@@ -139,8 +139,8 @@ export function registerGenerate(bot: Bot): void {
         // The repository's own template packs count, as they do for /generate.
         const project = ctx.payload.project as { git_http_url?: string; default_branch?: string | null };
         const mirror = await ctx.mirrors.fetch(ctx.projectId, project.git_http_url!);
-        const work = await ctx.mirrors.worktree(mirror, project.default_branch || 'main');
-        const { result, report } = await renderAndValidate(spec, config, today(), path.join(work.dir, '.dagwright', 'packs')).finally(() => work.done());
+        const work = await ctx.mirrors.workspace(mirror, project.default_branch || 'main');
+        const { result, report } = await renderAndValidate(spec, config, today(), path.join(work.filesDir, '.dagwright', 'packs')).finally(() => work.done());
         const body = [
           `#### ${m.spec.generate.previewTitle(spec.dag_id, result.files.length)}`,
           '',

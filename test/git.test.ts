@@ -1,5 +1,6 @@
-// The bot's git: mirror, worktree, commit, push against the sandbox; three-way merges of re-renders.
+// The bot's git: mirror, workspace, commit, push against the sandbox; three-way merges of re-renders.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -28,24 +29,27 @@ describe('git for a job', () => {
   after(() => sandbox.close());
   const remote = () => `${sandbox.url}/data/warehouse.git`;
 
-  test('a mirror is fetched, a worktree committed and pushed, and the remote branch confirmed', async () => {
+  test('a mirror is fetched, a workspace committed and pushed, and the remote branch confirmed', async () => {
     const mirrors = new Mirrors(dataDir, { token: bot.token });
     const mirror = await mirrors.fetch(project.id, remote());
-    const work = await mirrors.worktree(mirror, 'main');
+    const work = await mirrors.workspace(mirror, 'main');
     try {
       work.write('dags/raw/orders/x.py', 'x = 1\n');
-      const sha = await work.commit(['dags'], 'Add pipeline x\n\nDagwright-Issue: data/warehouse#1', author);
+      const sha = await work.commit('Add pipeline x\n\nDagwright-Issue: data/warehouse#1', author);
       assert.match(sha!, /^[0-9a-f]{40}$/);
       assert.equal(await work.push('dagwright/1-x'), sha);
       const branch = (await (await fetch(`${sandbox.url}/api/v4/projects/${project.id}/repository/branches/dagwright%2F1-x`, { headers: { 'PRIVATE-TOKEN': bot.token } })).json()) as { commit: { id: string; author_name: string; message: string } };
       assert.equal(branch.commit.id, sha);
       assert.equal(branch.commit.author_name, 'Dagwright');
       assert.match(branch.commit.message, /Dagwright-Issue: data\/warehouse#1/);
-      assert.equal(await work.commit(['dags'], 'nothing', author), undefined, 'no commit when nothing changed');
+      const tree = (ref: string) => execFileSync('git', ['-C', project.repoDir, 'ls-tree', '-r', '--name-only', ref], { encoding: 'utf8' }).trim().split('\n');
+      assert.deepEqual(tree('dagwright/1-x'), [...tree('main'), 'dags/raw/orders/x.py'].sort(), 'the commit holds the whole tree and the new file');
+      work.write('dags/raw/orders/x.py', 'x = 1\n');
+      assert.equal(await work.commit('nothing', author), undefined, 'no commit when nothing changed');
     } finally {
       await work.done();
     }
-    assert.equal(fs.existsSync(work.dir), false, 'the worktree is removed');
+    assert.equal(fs.existsSync(work.dir), false, 'the workspace is removed');
   });
 
   test('the second job fetches the mirror again instead of cloning, and sees the new branch', async () => {
@@ -54,7 +58,7 @@ describe('git for a job', () => {
     const before = sandbox.requests.filter((r) => r.path.endsWith('/info/refs')).length;
     const mirror = await mirrors.fetch(project.id, remote());
     assert.equal(sandbox.requests.filter((r) => r.path.endsWith('/info/refs')).length - before, 1, 'one fetch');
-    const work = await mirrors.worktree(mirror, 'dagwright/1-x');
+    const work = await mirrors.workspace(mirror, 'dagwright/1-x');
     try {
       assert.equal(work.read('README.md'), undefined, 'only what a job asks for is written to disk');
       await work.checkOut(['dags/raw/orders/x.py', 'dags/raw/orders/missing.py']);
@@ -73,10 +77,32 @@ describe('git for a job', () => {
     }
   });
 
-  test('after a crash: lock files and worktrees left in the mirror do not stop the next job', async () => {
+  test('a file someone made executable on the branch keeps its mode when the bot rewrites it', async () => {
+    const mirrors = new Mirrors(dataDir, { token: bot.token });
+    // An executable script on a branch, committed straight into GitLab's repository.
+    const env = { ...process.env, GIT_INDEX_FILE: path.join(tempDir(), 'index'), GIT_AUTHOR_NAME: 'root', GIT_AUTHOR_EMAIL: 'root@example.com', GIT_COMMITTER_NAME: 'root', GIT_COMMITTER_EMAIL: 'root@example.com' };
+    const inRepo = (args: string[], input?: string) => execFileSync('git', ['-C', project.repoDir, ...args], { encoding: 'utf8', input, env }).trim();
+    inRepo(['read-tree', 'main']);
+    inRepo(['update-index', '--add', '--cacheinfo', `100755,${inRepo(['hash-object', '-w', '--stdin'], 'echo 1\n')},bin/load.sh`]);
+    inRepo(['update-ref', 'refs/heads/tools', inRepo(['commit-tree', inRepo(['write-tree']), '-p', 'main', '-m', 'A script'])]);
+    const mirror = await mirrors.fetch(project.id, remote());
+    const work = await mirrors.workspace(mirror, 'tools');
+    try {
+      await work.checkOut(['bin/load.sh']);
+      work.write('bin/load.sh', 'echo 2\n');
+      const sha = await work.commit('Rewrite', author);
+      await work.push('tools');
+      const mode = execFileSync('git', ['-C', project.repoDir, 'ls-tree', sha!, 'bin/load.sh'], { encoding: 'utf8' }).split(' ')[0];
+      assert.equal(mode, '100755');
+    } finally {
+      await work.done();
+    }
+  });
+
+  test('after a crash: lock files and workspaces left in the mirror do not stop the next job', async () => {
     const crashed = new Mirrors(dataDir, { token: bot.token });
     const mirror = await crashed.fetch(project.id, remote());
-    const left = await crashed.worktree(mirror, 'main');
+    const left = await crashed.workspace(mirror, 'main');
     const tenMinutesAgo = new Date(Date.now() - 600_000);
     for (const lock of [path.join(mirror, 'refs', 'heads', 'main.lock'), path.join(mirror, 'shallow.lock')]) {
       fs.writeFileSync(lock, '');
@@ -84,9 +110,9 @@ describe('git for a job', () => {
     }
     await sandbox.pushCommit(project, owner, { branch: 'main', files: { 'README.md': 'after the crash\n' }, message: 'After the crash' });
     const restarted = new Mirrors(dataDir, { token: bot.token });
-    assert.equal(fs.existsSync(left.dir), false, 'the crashed job\'s worktree is gone');
+    assert.equal(fs.existsSync(left.dir), false, 'the crashed job\'s workspace is gone');
     await restarted.fetch(project.id, remote());
-    const work = await restarted.worktree(mirror, 'main');
+    const work = await restarted.workspace(mirror, 'main');
     try {
       await work.checkOut(['README.md']);
       assert.equal(work.read('README.md'), 'after the crash\n');

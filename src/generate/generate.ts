@@ -181,10 +181,10 @@ export async function generate(input: GenerateInput, checklist: Checklist): Prom
   checklist.mark('queued', input.queuedMs);
 
   const mirror = await checklist.run('clone', () => mirrors.fetch(ctx.projectId, project.git_http_url!));
-  const branchExists = await mirrors.hasBranch(mirror, branch);
-  const work = await mirrors.worktree(mirror, branchExists ? branch : target);
+  const branchExists = (await mirrors.branchHead(mirror, branch)) !== undefined;
+  const work = await mirrors.workspace(mirror, branchExists ? branch : target);
   try {
-    const result = await checklist.run('render', async () => renderPipeline(spec, config, { today: input.today, repoPacksDir: path.join(work.dir, '.dagwright', 'packs') }));
+    const result = await checklist.run('render', async () => renderPipeline(spec, config, { today: input.today, repoPacksDir: path.join(work.filesDir, '.dagwright', 'packs') }));
     const report = await checklist.run('validate', () => validateRender(result, config));
     const markdown = reportMarkdown(report);
     if (report.findings.length) return { kind: 'invalid', report: markdown };
@@ -198,7 +198,7 @@ export async function generate(input: GenerateInput, checklist: Checklist): Prom
       const base = previous?.files[file.path];
       let content = file.content;
       if (onBranch !== undefined && base !== undefined) {
-        const merged = await mergeFile(base, onBranch, file.content, path.join(mirrors.root, 'scratch'));
+        const merged = await mergeFile(base, onBranch, file.content, work.dir);
         if ('conflicts' in merged) {
           conflicts.push({ path: file.path, lines: merged.conflicts });
           continue;
@@ -211,7 +211,7 @@ export async function generate(input: GenerateInput, checklist: Checklist): Prom
     for (const file of written) work.write(file.path, file.content);
 
     const message = `${branchExists ? 'Update' : 'Add'} pipeline ${spec.dag_id}\n\nDagwright-Issue: ${project.path_with_namespace}#${input.issueIid}`;
-    const commit = await checklist.run('commit', () => work.commit(written.map((f) => f.path), message, identityOf(ctx)));
+    const commit = await checklist.run('commit', () => work.commit(message, identityOf(ctx)));
     await checklist.run('push', async () => {
       if (commit || !branchExists) await work.push(branch, (name) => remoteHead(ctx, name));
     });

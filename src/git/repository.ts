@@ -1,13 +1,13 @@
-// Git for a job: one bare mirror per project under DATA_DIR (fetched, never cloned again), a worktree per
-// job, a commit as the bot, a push. The token travels in an HTTP header set through the environment, so it
-// is never in a URL, an argument list, a log line or a .git/config.
-import { execFile } from 'node:child_process';
+// Git for a job: one bare mirror per project under DATA_DIR (fetched, never cloned again) and, per job, a
+// workspace on one commit of it: the files a job reads are taken out of git, its writes are committed with
+// a private index, without a working tree. The token travels in an HTTP header set through the environment,
+// so it is never in a URL, an argument list, a log line or a .git/config.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { simpleGit, type SimpleGit } from 'simple-git';
 import { TransientError } from '../errors.ts';
 import { isProcessAlive } from '../process-alive.ts';
+import { runGit, runGitRaw, type GitRunOptions } from './run.ts';
 
 export type GitAuth = { token: string };
 export type Identity = { name: string; email: string };
@@ -22,16 +22,15 @@ function authEnv(auth: GitAuth): Record<string, string> {
   };
 }
 
-function git(dir: string, auth?: GitAuth, extra: Record<string, string> = {}): SimpleGit {
-  const env: Record<string, string> = {};
-  for (const key of ['PATH', 'HOME', 'LANG', 'TMPDIR']) if (process.env[key]) env[key] = process.env[key]!;
-  // GIT_CONFIG_COUNT is refused by simple-git unless allowed: here its one key is ours (http.extraHeader).
-  return simpleGit({
-    baseDir: dir,
-    maxConcurrentProcesses: 2,
-    unsafe: { allowUnsafeConfigEnvCount: true },
-    allowEnvironment: ['GIT_CONFIG_COUNT', 'GIT_CONFIG_KEY_0', 'GIT_CONFIG_VALUE_0', 'GIT_TERMINAL_PROMPT', 'GIT_AUTHOR_NAME', 'GIT_AUTHOR_EMAIL', 'GIT_COMMITTER_NAME', 'GIT_COMMITTER_EMAIL'],
-  }).env({ ...env, ...(auth ? authEnv(auth) : {}), ...extra });
+/** Only what git needs from our environment: the token in GITLAB_TOKEN is not passed on. */
+function gitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const key of ['PATH', 'HOME', 'LANG', 'TMPDIR']) if (process.env[key]) env[key] = process.env[key];
+  return { ...env, ...extra };
+}
+
+function git(repo: string, args: string[], options: Partial<GitRunOptions> & { auth?: GitAuth; extraEnv?: Record<string, string> } = {}): Promise<string> {
+  return runGit(args, { ...options, cwd: repo, env: gitEnv({ ...(options.auth ? authEnv(options.auth) : {}), ...options.extraEnv }) });
 }
 
 /** A network or server failure of git is worth another try; a refusal (auth, protected branch) is not. */
@@ -51,25 +50,29 @@ export class Mirrors {
   private readonly auth: GitAuth;
   /** Per mirror, the tail of its queue of fetches: git refuses concurrent ref updates in one repository. */
   private readonly fetching = new Map<string, Promise<unknown>>();
-  private readonly cleaned = new Set<string>();
+  /** Per mirror, the remote URL this process has set (leftovers of a crash are looked for before the first). */
+  private readonly remoteUrls = new Map<string, string>();
 
   constructor(dataDir: string, auth: GitAuth) {
     this.root = path.join(dataDir, 'git');
     this.auth = auth;
-    this.removeDeadWorktrees();
+    this.removeDeadWorkspaces();
+  }
+
+  private get workspacesDir(): string {
+    return path.join(this.root, 'workspaces');
   }
 
   /**
-   * Worktrees are named after the process that made them; those of processes no longer running (a crash)
+   * Workspaces are named after the process that made them; those of processes no longer running (a crash)
    * are removed. Our own pid counts as dead: in a container a restarted bot has the pid of the crashed one.
    */
-  private removeDeadWorktrees(): void {
-    const dir = path.join(this.root, 'worktrees');
-    if (!fs.existsSync(dir)) return;
-    for (const name of fs.readdirSync(dir)) {
+  private removeDeadWorkspaces(): void {
+    if (!fs.existsSync(this.workspacesDir)) return;
+    for (const name of fs.readdirSync(this.workspacesDir)) {
       const pid = Number(name.split('-', 1)[0]);
       if (Number.isInteger(pid) && pid !== process.pid && isProcessAlive(pid)) continue;
-      fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+      fs.rmSync(path.join(this.workspacesDir, name), { recursive: true, force: true });
     }
   }
 
@@ -84,17 +87,17 @@ export class Mirrors {
   private async fetchNow(dir: string, remoteUrl: string): Promise<string> {
     if (!fs.existsSync(path.join(dir, 'HEAD'))) {
       fs.mkdirSync(dir, { recursive: true });
-      await git(dir).raw(['init', '--bare', '--quiet']);
-      await git(dir).raw(['remote', 'add', 'origin', remoteUrl]);
-    } else {
-      if (!this.cleaned.has(dir)) await this.removeLeftovers(dir);
-      await git(dir).raw(['remote', 'set-url', 'origin', remoteUrl]);
+      await git(dir, ['init', '--bare', '--quiet']);
+      await git(dir, ['remote', 'add', 'origin', remoteUrl]);
+    } else if (this.remoteUrls.get(dir) !== remoteUrl) {
+      if (!this.remoteUrls.has(dir)) this.removeLeftovers(dir);
+      await git(dir, ['remote', 'set-url', 'origin', remoteUrl]);
     }
-    this.cleaned.add(dir);
+    this.remoteUrls.set(dir, remoteUrl);
     try {
       // Shallow: a job needs the branches' tips only (the merge base of a re-render is the bot's stored last
       // render, not git history), so a fetch costs the same for a repository with a long history.
-      await git(dir, this.auth).raw(['fetch', '--prune', '--quiet', '--depth=1', 'origin', '+refs/heads/*:refs/heads/*']);
+      await git(dir, ['fetch', '--prune', '--quiet', '--depth=1', 'origin', '+refs/heads/*:refs/heads/*'], { auth: this.auth });
     } catch (err) {
       throw asGitError(err, 'fetching the repository');
     }
@@ -106,7 +109,7 @@ export class Mirrors {
    * older than STALE_LOCK_MS is such a leftover (a fetch of branch tips holds one for seconds); a younger one
    * may be another process's (`dagwright replay` beside `serve`), and makes the fetch fail as transient.
    */
-  private async removeLeftovers(dir: string): Promise<void> {
+  private removeLeftovers(dir: string): void {
     // Git's locks sit beside what they guard: at the top (shallow, packed-refs, config, HEAD) or under refs/.
     const entries = [...fs.readdirSync(dir, { withFileTypes: true }), ...(fs.readdirSync(path.join(dir, 'refs'), { recursive: true, withFileTypes: true }) as fs.Dirent[])];
     const locks = entries.filter((e) => e.isFile() && e.name.endsWith('.lock'));
@@ -114,72 +117,119 @@ export class Mirrors {
       const file = path.join(lock.parentPath, lock.name);
       if (Date.now() - fs.statSync(file).mtimeMs > STALE_LOCK_MS) fs.rmSync(file, { force: true });
     }
-    await git(dir).raw(['worktree', 'prune']);
   }
 
-  /** Whether the mirror, as last fetched, has this branch. */
-  async hasBranch(mirror: string, branch: string): Promise<boolean> {
-    return (await git(mirror).raw(['for-each-ref', '--count=1', '--format=x', `refs/heads/${branch}`])).trim() === 'x';
+  /** The commit a branch of the mirror, as last fetched, points at; undefined when there is no such branch. */
+  async branchHead(mirror: string, branch: string): Promise<string | undefined> {
+    const head = (await git(mirror, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`], { okExitCodes: [1] })).trim();
+    return head || undefined;
   }
 
   /**
-   * A worktree of `startRef` for one job; `done()` removes it. Only the repository's template packs are
-   * checked out (and later the files a job touches, with `checkOut`): the index holds the whole tree, so
-   * commits are whole, but a job does not write the repository's thousands of other files to disk.
+   * A workspace on the head of `branch` for one job; `done()` removes it. Only the repository's template
+   * packs are taken out of git at once; a job asks for the other files it reads with `checkOut`.
    */
-  async worktree(mirror: string, startRef: string): Promise<Worktree> {
-    const dir = path.join(this.root, 'worktrees', `${process.pid}-${randomUUID()}`);
-    fs.mkdirSync(path.dirname(dir), { recursive: true });
-    await git(mirror).raw(['worktree', 'add', '--no-checkout', '--detach', '--quiet', dir, startRef]);
-    await git(dir).raw(['read-tree', 'HEAD']);
-    const work = new Worktree(mirror, dir, this.auth);
+  async workspace(mirror: string, branch: string): Promise<Workspace> {
+    const base = await this.branchHead(mirror, branch);
+    if (!base) throw new Error(`the repository has no branch ${branch}`);
+    const dir = path.join(this.workspacesDir, `${process.pid}-${randomUUID()}`);
+    fs.mkdirSync(dir, { recursive: true });
+    const work = new Workspace(mirror, dir, base, this.auth);
     await work.checkOut(['.dagwright/packs']);
     return work;
   }
 }
 
-export class Worktree {
+type TreeEntry = { mode: string; sha: string; path: string };
+
+/** One job's view of one commit: files read out of git on demand, written files committed on top of it. */
+export class Workspace {
+  /** A scratch folder holding the files taken out of git and those written, at their repository paths. */
   readonly dir: string;
   private readonly mirror: string;
   private readonly auth: GitAuth;
+  private current: string;
+  private readonly modes = new Map<string, string>();
+  private readonly written = new Set<string>();
 
-  constructor(mirror: string, dir: string, auth: GitAuth) {
+  constructor(mirror: string, dir: string, base: string, auth: GitAuth) {
     this.mirror = mirror;
     this.dir = dir;
+    this.current = base;
     this.auth = auth;
   }
 
-  /** Writes these paths (files or folders) of HEAD to disk, those that exist. */
-  async checkOut(paths: string[]): Promise<void> {
-    const existing = (await git(this.dir).raw(['ls-tree', '--name-only', 'HEAD', '--', ...paths])).split('\n').filter(Boolean);
-    if (existing.length) await git(this.dir).raw(['checkout', 'HEAD', '--', ...existing]);
+  private file(repoPath: string): string {
+    const full = path.resolve(this.dir, 'files', repoPath);
+    if (!full.startsWith(path.join(this.dir, 'files') + path.sep)) throw new Error(`${repoPath} is outside the repository`);
+    return full;
   }
 
-  /** A file of the worktree; of HEAD only when checked out first (see `checkOut`). */
+  /** The files of HEAD under these paths (files or folders), as far as they exist, taken out of git. */
+  async checkOut(paths: string[]): Promise<void> {
+    const listing = await git(this.mirror, ['ls-tree', '-r', '-z', '--full-tree', this.current, '--', ...paths]);
+    const entries: TreeEntry[] = [];
+    for (const record of listing.split('\0').filter(Boolean)) {
+      const [meta, file] = [record.slice(0, record.indexOf('\t')), record.slice(record.indexOf('\t') + 1)];
+      const [mode, type, sha] = meta.split(' ');
+      if (type === 'blob') entries.push({ mode: mode!, sha: sha!, path: file });
+    }
+    if (!entries.length) return;
+    const { stdout } = await runGitRaw(['cat-file', '--batch'], { cwd: this.mirror, env: gitEnv(), input: entries.map((e) => `${e.sha}\n`).join('') });
+    let offset = 0;
+    for (const entry of entries) {
+      // Each object: "<sha> blob <size>\n<content>\n".
+      const headerEnd = stdout.indexOf(0x0a, offset);
+      const size = Number(stdout.subarray(offset, headerEnd).toString('latin1').split(' ')[2]);
+      const content = stdout.subarray(headerEnd + 1, headerEnd + 1 + size);
+      offset = headerEnd + 1 + size + 1;
+      const target = this.file(entry.path);
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.writeFileSync(target, content);
+      this.modes.set(entry.path, entry.mode);
+    }
+  }
+
+  /** The folder that stands for the repository's root: checked-out and written files are there. */
+  get filesDir(): string {
+    return path.join(this.dir, 'files');
+  }
+
+  /** A file as checked out (see `checkOut`) or written; undefined otherwise. */
   read(file: string): string | undefined {
-    const full = path.join(this.dir, file);
+    const full = this.file(file);
     return fs.existsSync(full) ? fs.readFileSync(full, 'utf8') : undefined;
   }
 
   write(file: string, content: string): void {
-    const full = path.join(this.dir, file);
+    const full = this.file(file);
     fs.mkdirSync(path.dirname(full), { recursive: true });
     fs.writeFileSync(full, content);
+    this.written.add(file);
   }
 
-  async head(): Promise<string> {
-    return (await git(this.dir).raw(['rev-parse', 'HEAD'])).trim();
+  head(): string {
+    return this.current;
   }
 
-  /** Commits the given paths as `author`; undefined when nothing changed. */
-  async commit(paths: string[], message: string, author: Identity): Promise<string | undefined> {
+  /** Commits the written files on top of HEAD as `author`; undefined when that changes nothing. */
+  async commit(message: string, author: Identity): Promise<string | undefined> {
+    if (!this.written.size) return undefined;
+    const files = [...this.written];
+    const blobs = (await git(this.mirror, ['hash-object', '-w', '--no-filters', '--', ...files.map((f) => this.file(f))])).trim().split('\n');
+    const index = { GIT_INDEX_FILE: path.join(this.dir, 'index') };
+    await git(this.mirror, ['read-tree', this.current], { extraEnv: index });
+    // A file's mode on the branch (someone made it executable) is kept.
+    const info = files.map((f, i) => `${this.modes.get(f) ?? '100644'} ${blobs[i]}\t${f}\0`).join('');
+    await git(this.mirror, ['update-index', '-z', '--index-info'], { extraEnv: index, input: info });
+    const [tree, baseTree] = await Promise.all([
+      git(this.mirror, ['write-tree'], { extraEnv: index }),
+      git(this.mirror, ['rev-parse', `${this.current}^{tree}`]),
+    ]);
+    if (tree.trim() === baseTree.trim()) return undefined;
     const identity = { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email, GIT_COMMITTER_NAME: author.name, GIT_COMMITTER_EMAIL: author.email };
-    const g = git(this.dir, undefined, identity);
-    await g.raw(['add', '--', ...paths]);
-    const staged = (await g.raw(['diff', '--cached', '--name-only'])).trim();
-    if (!staged) return undefined;
-    await g.raw(['commit', '--quiet', '--no-verify', '-m', message]);
-    return this.head();
+    this.current = (await git(this.mirror, ['commit-tree', tree.trim(), '-p', this.current, '-F', '-'], { extraEnv: identity, input: message })).trim();
+    return this.current;
   }
 
   /**
@@ -187,27 +237,27 @@ export class Worktree {
    * `remoteHead` (the forge's API is quicker than another git round trip) or else `git ls-remote`.
    */
   async push(branch: string, remoteHead?: (branch: string) => Promise<string | undefined>): Promise<string> {
-    const commit = await this.head();
+    const commit = this.current;
     try {
-      await git(this.dir, this.auth).raw(['push', '--quiet', 'origin', `HEAD:refs/heads/${branch}`]);
+      await git(this.mirror, ['push', '--quiet', 'origin', `${commit}:refs/heads/${branch}`], { auth: this.auth });
     } catch (err) {
       throw asGitError(err, `pushing ${branch}`);
     }
     const remote = remoteHead
       ? await remoteHead(branch)
-      : (await git(this.dir, this.auth).raw(['ls-remote', 'origin', `refs/heads/${branch}`])).split(/\s/)[0];
+      : (await git(this.mirror, ['ls-remote', 'origin', `refs/heads/${branch}`], { auth: this.auth })).split(/\s/)[0];
     if (remote !== commit) throw new TransientError(`the remote branch ${branch} is at ${remote || 'nothing'}, not at the pushed ${commit}`);
     // The mirror follows, so the next job starts from what was pushed.
-    await git(this.mirror).raw(['update-ref', `refs/heads/${branch}`, commit]);
+    await git(this.mirror, ['update-ref', `refs/heads/${branch}`, commit]);
     return commit;
   }
 
   async diffStat(from: string, to: string): Promise<string> {
-    return (await git(this.dir).raw(['diff', '--stat', from, to])).trim();
+    return (await git(this.mirror, ['diff', '--stat', from, to])).trim();
   }
 
   async done(): Promise<void> {
-    await git(this.mirror).raw(['worktree', 'remove', '--force', this.dir]).catch(() => fs.rmSync(this.dir, { recursive: true, force: true }));
+    await fs.promises.rm(this.dir, { recursive: true, force: true });
   }
 }
 
@@ -225,13 +275,12 @@ export async function mergeFile(base: string, ours: string, theirs: string, scra
   fs.writeFileSync(files[2]!, theirs);
   try {
     // Exit code: the number of conflicts; the output holds the merge with conflict markers.
-    const { code, stdout } = await new Promise<{ code: number; stdout: string }>((resolve, reject) => {
-      execFile('git', ['merge-file', '-p', '-L', 'branch', '-L', 'last render', '-L', 'new render', ...files], (err, out) => {
-        const exit = err ? (err as { code?: unknown }).code : 0;
-        if (typeof exit !== 'number') return reject(err);
-        resolve({ code: exit, stdout: out });
-      });
+    // Up to 127 conflicts are counted; more is 127 too (an exit code >= 128 would be git failing).
+    const result = await runGitRaw(['merge-file', '-p', '-L', 'branch', '-L', 'last render', '-L', 'new render', ...files], {
+      env: gitEnv(),
+      okExitCodes: Array.from({ length: 127 }, (_, i) => i + 1),
     });
+    const [code, stdout] = [result.exitCode, result.stdout.toString('utf8')];
     if (code === 0) return { merged: stdout };
     const conflicts: number[] = [];
     stdout.split('\n').forEach((line, i) => line.startsWith('<<<<<<< ') && conflicts.push(i + 1));

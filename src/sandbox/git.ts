@@ -1,30 +1,16 @@
 // The sandbox's repositories: bare git repositories on disk, served over smart HTTP by `git http-backend`,
 // with the server-side operations GitLab performs itself (merge, diffs, branch listing).
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import type http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { runGit, runGitRaw } from '../git/run.ts';
 
 export type Identity = { name: string; email: string };
 
-export async function git(repoDir: string, args: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<string> {
-  if (options.input !== undefined) {
-    return new Promise((resolve, reject) => {
-      const child = spawn('git', ['--git-dir', repoDir, ...args], { env: { ...process.env, ...options.env } });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-      child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`git ${args.join(' ')}: ${err.trim()}`))));
-      child.stdin.end(options.input);
-    });
-  }
-  const { stdout } = await run('git', ['--git-dir', repoDir, ...args], { env: { ...process.env, ...options.env }, maxBuffer: 64 * 1024 * 1024 });
-  return stdout;
+export function git(repoDir: string, args: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<string> {
+  return runGit(['--git-dir', repoDir, ...args], { env: { ...process.env, ...options.env }, input: options.input });
 }
 
 function identityEnv(author: Identity): NodeJS.ProcessEnv {
@@ -52,7 +38,7 @@ exit 0
 /** Creates a bare repository whose default branch holds the files of `seedDir` (or a README). */
 export async function createRepository(repoDir: string, options: { defaultBranch: string; seedDir?: string; author: Identity; projectName: string }): Promise<void> {
   fs.mkdirSync(path.dirname(repoDir), { recursive: true });
-  await run('git', ['init', '--bare', '--quiet', '--initial-branch', options.defaultBranch, repoDir]);
+  await runGit(['init', '--bare', '--quiet', '--initial-branch', options.defaultBranch, repoDir], { env: process.env });
   fs.writeFileSync(path.join(repoDir, 'hooks', 'pre-receive'), preReceiveHook, { mode: 0o755 });
   let workTree = options.seedDir;
   if (!workTree) {
@@ -140,8 +126,7 @@ export async function mergeBase(repoDir: string, a: string, b: string): Promise<
 
 export async function readFileAt(repoDir: string, ref: string, filePath: string): Promise<Buffer | undefined> {
   try {
-    const { stdout } = await run('git', ['--git-dir', repoDir, 'show', `${ref}:${filePath}`], { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 });
-    return stdout;
+    return (await runGitRaw(['--git-dir', repoDir, 'show', `${ref}:${filePath}`], { env: process.env })).stdout;
   } catch {
     return undefined;
   }
