@@ -17,6 +17,7 @@ import { messages } from './i18n/index.ts';
 import { registerSecret } from './redact.ts';
 import { createHttpServer } from './server.ts';
 import { openDatabases } from './store/db.ts';
+import { startRuff } from './validate/ruff.ts';
 import { Store, type DeliveryRow } from './store/store.ts';
 
 export type DagwrightOptions = {
@@ -154,6 +155,8 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
   pruneTimer.unref();
 
   async function start(): Promise<BotUser> {
+    // The linter's process loads while GitLab is asked, not during the first /generate.
+    startRuff();
     for (let attempt = 1; !botUser; attempt++) {
       if (stopping) throw new Error('stopped before GitLab answered');
       try {

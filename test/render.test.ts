@@ -10,8 +10,9 @@ import { BUILTIN_PACKS_DIR, renderPipeline, RenderError, type RenderResult } fro
 import { evaluateSpec } from '../src/spec/evaluate.ts';
 import { patchFromObject } from '../src/spec/patch.ts';
 import type { PipelineSpec } from '../src/spec/schema.ts';
+import { ruffPid } from '../src/validate/ruff.ts';
 import { lintPython, reportMarkdown, reportText, validateFiles, type SourceFile } from '../src/validate/validate.ts';
-import { repoRoot } from './support/harness.ts';
+import { repoRoot, waitFor } from './support/harness.ts';
 
 const goldenDir = path.join(repoRoot, 'fixtures/golden');
 const update = process.env.UPDATE_GOLDEN === '1';
@@ -226,9 +227,23 @@ describe('validation catches', () => {
     assert.ok((await rules([...valid.files, { path: '../etc/x.py', content: 'x = 1\n' }])).includes('DW012'));
   });
 
-  test('the ruff settings are live: a known-bad file raises AIR301 (ruff ignores misspelt settings silently)', () => {
-    const canary = lintPython({ path: 'canary.py', content: 'from airflow import DAG\n\nDAG(dag_id="canary", schedule_interval="@daily")\n' }, 3);
+  test('the ruff settings are live: a known-bad file raises AIR301 (ruff ignores misspelt settings silently)', async () => {
+    const canary = await lintPython([{ path: 'canary.py', content: 'from airflow import DAG\n\nDAG(dag_id="canary", schedule_interval="@daily")\n' }], 3);
     assert.ok(canary.some((f) => f.rule === 'AIR301'), JSON.stringify(canary));
+  });
+
+  test('the linter process killed between two validations: the next one starts a new one and finds the same', async () => {
+    const before = await lintPython([{ path: 'canary.py', content: 'import os\n' }], 3);
+    const pid = ruffPid();
+    assert.ok(pid, 'ruff runs in a process of its own');
+    process.kill(pid, 'SIGKILL');
+    await waitFor(() => ruffPid() !== pid, { what: 'the linter process to be gone' });
+    assert.deepEqual(await lintPython([{ path: 'canary.py', content: 'import os\n' }], 3), before);
+    assert.ok(before.some((f) => f.rule === 'F401'));
+    // Killed while it holds a request: the request goes to a new process.
+    const during = lintPython([{ path: 'canary.py', content: 'import os\n' }], 3);
+    process.kill(ruffPid()!, 'SIGKILL');
+    assert.deepEqual(await during, before);
   });
 
   test('without python3 the report says which checks did not run', async () => {

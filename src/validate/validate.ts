@@ -3,37 +3,24 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PositionEncoding, Workspace } from '@astral-sh/ruff-wasm-nodejs';
 import { isTimezone, scheduleProblem } from '../spec/schema.ts';
+import { ruffDiagnostics } from './ruff.ts';
 
 export type Finding = { path: string; line: number; rule: string; message: string };
 export type ValidationReport = { findings: Finding[]; skipped: string[]; files: number };
 export type SourceFile = { path: string; content: string };
 
-const AIRFLOW_RULES = ['AIR001', 'AIR002', 'AIR301', 'AIR302', 'AIR303'];
-const AIRFLOW3_RULES = ['AIR311', 'AIR312', 'AIR321'];
-const PREVIEW_RULES = ['AIR003', 'AIR304'];
-
-const workspaces = new Map<number, Workspace>();
-
-/** Ruff with Airflow's rules; the Airflow 3 migration rules only when targeting Airflow 3. */
-export function ruffWorkspace(airflowVersion: 2 | 3): Workspace {
-  let workspace = workspaces.get(airflowVersion);
-  if (!workspace) {
-    const select = ['E9', 'F', ...AIRFLOW_RULES, ...PREVIEW_RULES, ...(airflowVersion === 3 ? AIRFLOW3_RULES : [])];
-    workspace = new Workspace({ 'output-prefer-rule-codes': true, lint: { select, preview: true } }, PositionEncoding.Utf16);
-    workspaces.set(airflowVersion, workspace);
-  }
-  return workspace;
-}
-
-export function lintPython(file: SourceFile, airflowVersion: 2 | 3): Finding[] {
-  const diagnostics = ruffWorkspace(airflowVersion).check(file.content) as Array<{ code: string | null; message: string; start_location: { row: number } }>;
-  const findings: Finding[] = diagnostics.map((d) => ({ path: file.path, line: d.start_location.row, rule: d.code ?? 'syntax', message: d.message }));
-  file.content.split('\n').forEach((line, i) => {
-    if (/#\s*noqa\b/i.test(line)) findings.push({ path: file.path, line: i + 1, rule: 'DW010', message: '`# noqa` is not allowed in generated code' });
+/** Ruff's findings for Python files, and a `# noqa` anywhere (it would hide a finding). */
+export async function lintPython(files: SourceFile[], airflowVersion: 2 | 3): Promise<Finding[]> {
+  const python = files.filter((f) => f.path.endsWith('.py'));
+  const diagnostics = await ruffDiagnostics(airflowVersion, python.map((f) => f.content));
+  return python.flatMap((file, i) => {
+    const findings: Finding[] = diagnostics[i]!.map((d) => ({ path: file.path, line: d.row, rule: d.code ?? 'syntax', message: d.message }));
+    file.content.split('\n').forEach((line, n) => {
+      if (/#\s*noqa\b/i.test(line)) findings.push({ path: file.path, line: n + 1, rule: 'DW010', message: '`# noqa` is not allowed in generated code' });
+    });
+    return findings;
   });
-  return findings;
 }
 
 /** Context keys Airflow 3 removed; templates use data_interval_start/end instead. */
@@ -120,13 +107,13 @@ export function pathFindings(files: SourceFile[], roots: string[]): Finding[] {
 }
 
 export async function validateFiles(files: SourceFile[], options: { airflowVersion: 2 | 3; roots?: string[] }): Promise<ValidationReport> {
-  const findings: Finding[] = [];
   const skipped: string[] = [];
+  // Ruff (in its own process) and the python3 check run at the same time.
+  const [lint, structure] = await Promise.all([lintPython(files, options.airflowVersion), checkDagStructure(files)]);
+  const findings: Finding[] = [...lint];
   for (const file of files) {
-    if (file.path.endsWith('.py')) findings.push(...lintPython(file, options.airflowVersion));
     if (file.path.endsWith('.py') || file.path.endsWith('.sql')) findings.push(...removedContextKeys(file));
   }
-  const structure = await checkDagStructure(files);
   if (!structure) {
     skipped.push('DAG structure (python3 is not installed): one DAG per file, dag_id, task ids, cycles, schedule, owner, parse-time metadata access, data checks');
   } else {
