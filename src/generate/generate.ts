@@ -181,8 +181,9 @@ export async function generate(input: GenerateInput, checklist: Checklist): Prom
   checklist.mark('queued', input.queuedMs);
 
   const mirror = await checklist.run('clone', () => mirrors.fetch(ctx.projectId, project.git_http_url!));
-  const branchExists = (await mirrors.branchHead(mirror, branch)) !== undefined;
-  const work = await mirrors.workspace(mirror, branchExists ? branch : target);
+  const branchHead = await mirrors.branchHead(mirror, branch);
+  const branchExists = branchHead !== undefined;
+  const work = await mirrors.workspace(mirror, branchExists ? branch : target, branchHead);
   try {
     const result = await checklist.run('render', async () => renderPipeline(spec, config, { today: input.today, repoPacksDir: path.join(work.filesDir, '.dagwright', 'packs') }));
     const report = await checklist.run('validate', () => validateRender(result, config));

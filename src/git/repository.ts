@@ -126,11 +126,12 @@ export class Mirrors {
   }
 
   /**
-   * A workspace on the head of `branch` for one job; `done()` removes it. Only the repository's template
-   * packs are taken out of git at once; a job asks for the other files it reads with `checkOut`.
+   * A workspace on the head of `branch` (`head`, when the caller has looked it up) for one job; `done()`
+   * removes it. Only the repository's template packs are taken out of git at once; a job asks for the other
+   * files it reads with `checkOut`.
    */
-  async workspace(mirror: string, branch: string): Promise<Workspace> {
-    const base = await this.branchHead(mirror, branch);
+  async workspace(mirror: string, branch: string, head?: string): Promise<Workspace> {
+    const base = head ?? (await this.branchHead(mirror, branch));
     if (!base) throw new Error(`the repository has no branch ${branch}`);
     const dir = path.join(this.workspacesDir, `${process.pid}-${randomUUID()}`);
     fs.mkdirSync(dir, { recursive: true });
