@@ -54,7 +54,31 @@ const envSchema = z.object({
   WORKER_CONCURRENCY: positiveInt(4, 64),
   JOB_MAX_ATTEMPTS: positiveInt(5, 100),
   JOB_LEASE_SECONDS: positiveInt(60, 3600),
+  LLM_BASE_URL: z
+    .string()
+    .trim()
+    .optional()
+    .refine((value) => !value || (URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)), {
+      message: 'must be the http(s) URL of an OpenAI-compatible API, e.g. https://api.openai.com/v1 or http://localhost:11434/v1',
+    }),
+  LLM_API_KEY: z.string().optional(),
+  LLM_MODEL: z.string().trim().optional(),
+  LLM_TOKENS_PER_JOB: positiveInt(24_000, 10_000_000),
+  LLM_TOKENS_PER_ISSUE: positiveInt(200_000, 100_000_000),
+  LLM_TOOL_STEPS: positiveInt(5, 50),
 });
+
+export type LlmConfig = {
+  baseUrl: string;
+  /** Optional: local endpoints (Ollama, vLLM) often take none. */
+  apiKey: string | undefined;
+  model: string;
+  /** Input + output tokens one job may spend, and one issue over its life. */
+  tokensPerJob: number;
+  tokensPerIssue: number;
+  /** Tool calls the model may make in one request. */
+  toolSteps: number;
+};
 
 export type ServerConfig = {
   gitlabUrl: string;
@@ -70,6 +94,8 @@ export type ServerConfig = {
   workerConcurrency: number;
   jobMaxAttempts: number;
   jobLeaseMs: number;
+  /** The model, when one is configured (LLM_BASE_URL and LLM_MODEL). */
+  llm: LlmConfig | undefined;
 };
 
 /** A configuration for a bot run in-process against a local GitLab (the demo, the benchmarks). */
@@ -87,6 +113,7 @@ export function localServerConfig(input: { gitlabUrl: string; gitlabToken: strin
     workerConcurrency: 4,
     jobMaxAttempts: 5,
     jobLeaseMs: 60_000,
+    llm: undefined,
   };
 }
 
@@ -110,6 +137,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = { webhoo
     throw new ConfigError(problems);
   }
   const e = parsed.data;
+  if (!!e.LLM_BASE_URL !== !!e.LLM_MODEL) {
+    throw new ConfigError([
+      e.LLM_BASE_URL ? 'LLM_MODEL is missing: set it to the model to use at LLM_BASE_URL, e.g. gpt-4.1-mini or qwen2.5-coder' : 'LLM_BASE_URL is missing: set it to the URL of the OpenAI-compatible API serving LLM_MODEL',
+    ]);
+  }
   return {
     gitlabUrl: e.GITLAB_URL,
     gitlabToken: e.GITLAB_TOKEN,
@@ -126,5 +158,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = { webhoo
     workerConcurrency: e.WORKER_CONCURRENCY,
     jobMaxAttempts: e.JOB_MAX_ATTEMPTS,
     jobLeaseMs: e.JOB_LEASE_SECONDS * 1000,
+    llm:
+      e.LLM_BASE_URL && e.LLM_MODEL
+        ? {
+            baseUrl: e.LLM_BASE_URL.replace(/\/+$/, ''),
+            apiKey: e.LLM_API_KEY || undefined,
+            model: e.LLM_MODEL,
+            tokensPerJob: e.LLM_TOKENS_PER_JOB,
+            tokensPerIssue: e.LLM_TOKENS_PER_ISSUE,
+            toolSteps: e.LLM_TOOL_STEPS,
+          }
+        : undefined,
   };
 }

@@ -94,6 +94,8 @@ export const specEn = {
     dagwright: 'default',
     derived: 'derived',
     secret: 'proposed from the connection URL',
+    modelIssue: 'the issue, read by the model',
+    modelComment: (user: string) => `@${user}'s comment, read by the model`,
   },
 
   card: {

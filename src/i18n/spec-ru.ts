@@ -93,6 +93,8 @@ export const specRu: SpecMessages = {
     dagwright: 'по умолчанию',
     derived: 'выведено',
     secret: 'предложено по URL подключения',
+    modelIssue: 'задача, прочитано моделью',
+    modelComment: (user: string) => `комментарий @${user}, прочитано моделью`,
   },
 
   card: {

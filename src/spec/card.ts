@@ -37,6 +37,8 @@ function provenanceText(p: Provenance, m: Messages): string {
       return t[p.from];
     case 'secret':
       return t.secret;
+    case 'model':
+      return p.from === 'issue' ? t.modelIssue : t.modelComment(p.user);
   }
 }
 

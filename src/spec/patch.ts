@@ -8,7 +8,9 @@ export type Provenance =
   | { kind: 'comment'; user: string }
   | { kind: 'command'; user: string }
   | { kind: 'default'; from: 'repo-config' | 'dagwright' | 'derived' }
-  | { kind: 'secret'; user?: string };
+  | { kind: 'secret'; user?: string }
+  /** Prose read by the model: the text (user = its author) or a comment. */
+  | { kind: 'model'; user: string; from: 'issue' | 'comment' };
 
 export type Field = { value: unknown; provenance: Provenance };
 /** The spec in the making: dotted path → field. */

@@ -35,6 +35,7 @@ export function testConfig(gitlab: GitLabEndpoint, overrides: Partial<ServerConf
     workerConcurrency: 4,
     jobMaxAttempts: 5,
     jobLeaseMs: 10_000,
+    llm: undefined,
     ...overrides,
   };
 }

@@ -1,0 +1,55 @@
+// Prose → a spec patch: the model proposes field values (checked by the spec's own field schemas, like any
+// request form) and says whether the text asks it a question.
+import { stringify as toYaml } from 'yaml';
+import { z } from 'zod';
+import { describeProblem } from '../spec/card.ts';
+import { scalar } from '../spec/forms.ts';
+import { checkPatch, emptyPatch, type SpecPatch } from '../spec/patch.ts';
+import { FIELD_PATHS } from '../spec/schema.ts';
+import { messages } from '../i18n/index.ts';
+import type { ModelSession } from './llm.ts';
+import { prompt } from './prompts.ts';
+
+const fieldPath = z.enum(FIELD_PATHS as [string, ...string[]]);
+
+export const extractionSchema = z.object({
+  set: z.array(z.object({ path: fieldPath, value: z.string().describe('the value, written as YAML') })),
+  unset: z.array(fieldPath),
+  question: z.string().nullable().describe('the question the text asks, or null'),
+});
+export type ExtractionAnswer = z.infer<typeof extractionSchema>;
+
+export type Extraction = { patch: SpecPatch; question: string | undefined };
+
+function toPatch(answer: ExtractionAnswer): SpecPatch {
+  const patch = emptyPatch();
+  for (const { path, value } of answer.set) patch.set[path] = scalar(value);
+  patch.unset.push(...answer.unset);
+  return checkPatch(patch);
+}
+
+/**
+ * What a text (an issue's description or a comment) gives the spec, read by the model. Values the spec
+ * refuses are sent back once with the reasons; those still wrong are returned as the patch's problems.
+ */
+export async function extractSpecPatch(
+  session: ModelSession,
+  input: { text: string; kind: 'issue' | 'comment'; author: string; spec: Record<string, unknown> },
+): Promise<Extraction> {
+  const current = Object.keys(input.spec).length ? toYaml(input.spec, { lineWidth: 0 }).trim() : '(empty)';
+  const task = `The spec so far:\n${current}\n\nThe ${input.kind === 'issue' ? "issue's description" : 'comment'} by @${input.author}:\n<<<\n${input.text.trim()}\n>>>`;
+  const first = await session.object({ instructions: prompt('extract'), prompt: task, schema: extractionSchema });
+  let patch = toPatch(first);
+  let answer = first;
+  if (patch.problems.length) {
+    const en = messages('en');
+    const problems = patch.problems.map((p) => describeProblem(p, en).replace(/`/g, ''));
+    answer = await session.object({
+      instructions: prompt('extract'),
+      prompt: `${task}\n\nThese values of your previous answer were refused:\n${problems.map((p) => `- ${p}`).join('\n')}\nAnswer again with them corrected, or left out.`,
+      schema: extractionSchema,
+    });
+    patch = toPatch(answer);
+  }
+  return { patch, question: answer.question?.trim() || undefined };
+}

@@ -1,0 +1,101 @@
+// The model's uses with a scripted model: extraction (en, ru), the re-ask on invalid output, budgets.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { extractSpecPatch } from '../src/llm/extract.ts';
+import { BudgetExceeded, Llm, ModelOutputInvalid, noUsage } from '../src/llm/llm.ts';
+import { scriptedModel } from './support/scripted-model.ts';
+
+const limits = { tokensPerJob: 20_000, tokensPerIssue: 100_000, toolSteps: 3 };
+const json = (value: unknown) => JSON.stringify(value);
+
+describe('extraction', () => {
+  test('an English request in prose becomes checked spec fields, and a question is noticed', async () => {
+    const { model, calls } = scriptedModel(() =>
+      json({
+        set: [
+          { path: 'schedule', value: '0 6 * * *' },
+          { path: 'source.table', value: 'public.customers' },
+          { path: 'load.strategy', value: 'snapshot' },
+          { path: 'quality', value: '[{check: unique, columns: [customer_id]}]' },
+        ],
+        unset: [],
+        question: 'Which column should be the watermark?',
+      }),
+    );
+    const session = new Llm(model, 'scripted', limits).session(noUsage());
+    const { patch, question } = await extractSpecPatch(session, { text: 'Copy public.customers every morning at 6, a full copy each day. Which column should be the watermark?', kind: 'comment', author: 'alice', spec: {} });
+    assert.deepEqual(patch.set, { schedule: '0 6 * * *', 'source.table': 'public.customers', 'load.strategy': 'snapshot', quality: [{ check: 'unique', columns: ['customer_id'] }] });
+    assert.deepEqual(patch.problems, []);
+    assert.equal(question, 'Which column should be the watermark?');
+    assert.equal(calls.length, 1);
+    assert.match(calls[0]!.prompt, /comment by @alice/);
+    assert.ok(session.usage.input > 0 && session.usage.output > 0);
+  });
+
+  test('a Russian request in prose', async () => {
+    const { model, calls } = scriptedModel(() =>
+      json({ set: [{ path: 'schedule', value: '@hourly' }, { path: 'target.table', value: 'raw_orders.orders' }, { path: 'load.strategy', value: 'incremental' }, { path: 'load.watermark', value: 'updated_at' }], unset: [], question: null }),
+    );
+    const session = new Llm(model, 'scripted', limits).session(noUsage());
+    const text = 'Каждый час грузить новые заказы в raw_orders.orders по полю updated_at.';
+    const { patch, question } = await extractSpecPatch(session, { text, kind: 'issue', author: 'ivan', spec: {} });
+    assert.deepEqual(patch.set, { schedule: '@hourly', 'target.table': 'raw_orders.orders', 'load.strategy': 'incremental', 'load.watermark': 'updated_at' });
+    assert.equal(question, undefined);
+    assert.ok(calls[0]!.prompt.includes(text));
+  });
+
+  test('a value the spec refuses is sent back once with the reason; what is still wrong is reported, the rest applied', async () => {
+    const { model, calls } = scriptedModel((_call, i) =>
+      i === 0
+        ? json({ set: [{ path: 'schedule', value: 'every morning' }, { path: 'dag_id', value: 'orders_daily' }], unset: [], question: null })
+        : json({ set: [{ path: 'schedule', value: 'sometimes' }, { path: 'dag_id', value: 'orders_daily' }], unset: [], question: null }),
+    );
+    const session = new Llm(model, 'scripted', limits).session(noUsage());
+    const { patch } = await extractSpecPatch(session, { text: 'Load orders every morning as orders_daily', kind: 'comment', author: 'alice', spec: {} });
+    assert.equal(calls.length, 2);
+    assert.match(calls[1]!.prompt, /were refused:\n- schedule/);
+    assert.deepEqual(patch.set, { dag_id: 'orders_daily' });
+    assert.deepEqual(patch.problems.map((p) => p.path), ['schedule']);
+  });
+
+  test('an answer that is not the JSON asked for is asked for again once, then reported', async () => {
+    const { model, calls } = scriptedModel(() => 'Sure! The schedule is daily.');
+    const session = new Llm(model, 'scripted', limits).session(noUsage());
+    await assert.rejects(extractSpecPatch(session, { text: 'daily please', kind: 'comment', author: 'alice', spec: {} }), (err: Error) => err instanceof ModelOutputInvalid && /not the JSON asked for/.test(err.message));
+    assert.equal(calls.length, 2);
+    assert.match(calls[1]!.prompt, /Your previous answer could not be used/);
+  });
+});
+
+describe('budgets', () => {
+  test('a job that has spent its tokens makes no more calls', async () => {
+    const { model, calls } = scriptedModel(() => json({ set: [], unset: [], question: null }));
+    const session = new Llm(model, 'scripted', { ...limits, tokensPerJob: 50 }).session(noUsage());
+    await extractSpecPatch(session, { text: 'hello', kind: 'comment', author: 'alice', spec: {} });
+    await assert.rejects(extractSpecPatch(session, { text: 'hello again', kind: 'comment', author: 'alice', spec: {} }), (err: Error) => err instanceof BudgetExceeded && err.scope === 'job');
+    assert.equal(calls.length, 1);
+  });
+
+  test('an issue that has spent its tokens makes no call at all', async () => {
+    const { model, calls } = scriptedModel(() => json({ set: [], unset: [], question: null }));
+    const session = new Llm(model, 'scripted', limits).session({ input: 90_000, output: 10_000 });
+    await assert.rejects(extractSpecPatch(session, { text: 'hello', kind: 'comment', author: 'alice', spec: {} }), (err: Error) => err instanceof BudgetExceeded && err.scope === 'issue');
+    assert.equal(calls.length, 0);
+  });
+});
+
+describe('what reaches the model', () => {
+  test('credentials in the text and the bot\'s own secrets are masked before the prompt is sent', async () => {
+    const { registerSecret } = await import('../src/redact.ts');
+    const token = `glpat-${'x'.repeat(12)}Q9w8e7r6`;
+    registerSecret(token);
+    const { model, calls } = scriptedModel(() => json({ set: [], unset: [], question: null }));
+    const session = new Llm(model, 'scripted', limits).session(noUsage());
+    const password = 'Sup3r-s3cret!';
+    await extractSpecPatch(session, { text: `source: postgresql://etl:${password}@db.internal:5432/orders, and the token is ${token}; password=${password}`, kind: 'comment', author: 'alice', spec: {} });
+    const sent = calls[0]!.instructions + calls[0]!.prompt;
+    assert.equal(sent.includes(password), false);
+    assert.equal(sent.includes(token), false);
+    assert.match(sent, /postgresql:\/\/etl:\*\*\*\*@db\.internal/);
+  });
+});
