@@ -12,6 +12,22 @@ import { engage, engageWithIssue, loadConversation, showCard } from './spec-card
 import { runReviewCommand } from './review.ts';
 import { applyCommand, newConversation, readComment, readIssue, type ConversationState, type Turn } from '../src/spec/conversation.ts';
 import { evaluateSpec } from '../src/spec/evaluate.ts';
+import { readProseWithModel } from './model-turn.ts';
+import { createHash } from 'node:crypto';
+
+/** A text without its command lines (the commands answer for themselves); empty when nothing else is left. */
+function proseOf(text: string): string {
+  return text
+    .split('\n')
+    .filter((line) => !/^\s*\//.test(line))
+    .join('\n')
+    .trim();
+}
+
+function issueAuthor(ctx: Context): string {
+  const payload = ctx.payload as { user?: { username: string } | null; object_attributes?: { author_id?: number } };
+  return payload.user?.username ?? 'author';
+}
 
 function load(ctx: Context): ConversationState {
   return loadConversation(ctx, ctx.resourceKey);
@@ -53,6 +69,14 @@ export function registerIssueRequest(bot: Bot): void {
     state = await engage(ctx, turn.state);
     ctx.store.saveConversation(ctx.resourceKey, state);
     await showCard(ctx, state);
+    // A description in prose: the model reads it (when it is new or was edited).
+    const changes = ctx.payload.changes as { description?: unknown } | undefined;
+    const textChanged = ctx.name !== 'issue.update' || changes?.description !== undefined;
+    const prose = proseOf(issue.description ?? '');
+    if (ctx.llm && textChanged && prose && Object.keys(turn.state.fields).every((path) => turn.state.fields[path]!.provenance.kind !== 'issue')) {
+      const digest = createHash('sha256').update(prose).digest('hex').slice(0, 16);
+      await readProseWithModel(ctx, { text: prose, kind: 'issue', author: issueAuthor(ctx), replyKey: `issue-text:${digest}` });
+    }
   });
 
   bot.on('note.issue', async (ctx) => {
@@ -67,6 +91,12 @@ export function registerIssueRequest(bot: Bot): void {
     if (!turn.structured && turn.problems.length === 0 && addressed && parseCommands(note.note, ctx.botUser.username).length) return;
     state = turn.state;
     if (!wasEngaged) state = await engageWithIssue(ctx, state);
+    const prose = proseOf(note.note);
+    if (ctx.llm && !turn.structured && !turn.problems.length && prose) {
+      // The model reads what the request forms could not; the card's "needs a model" notice does not apply.
+      ctx.store.saveConversation(ctx.resourceKey, { ...state, lastTurn: { ...state.lastTurn, proseFrom: undefined } });
+      return readProseWithModel(ctx, { text: prose, kind: 'comment', author: ctx.actor!.username, replyKey: String(note.id), noteId: note.id });
+    }
     ctx.store.saveConversation(ctx.resourceKey, state);
     const m = await ctx.messages();
     await showCard(ctx, state);

@@ -9,6 +9,9 @@ import { createIntake, type Intake } from './bot/intake.ts';
 import { AccessLevels } from './bot/permissions.ts';
 import type { ServerConfig } from './config.ts';
 import { Mirrors } from './git/repository.ts';
+import { Llm } from './llm/llm.ts';
+import { createChatModel } from './llm/model.ts';
+import type { LanguageModel } from 'ai';
 import { createGitLabClient, type GitLabClient, type RetryPolicy } from './gitlab/client.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -27,6 +30,8 @@ export type DagwrightOptions = {
   register?: (bot: Bot) => void;
   worker?: { backoff?: { baseMs: number; maxMs: number }; pollMs?: number };
   gitlabRetry?: Partial<RetryPolicy>;
+  /** The language model to use instead of the one LLM_* configures (tests). */
+  model?: LanguageModel;
   /** How long finished deliveries are kept (and so how long duplicates are recognised). */
   retentionMs?: number;
 };
@@ -67,6 +72,8 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
   const gitlab = createGitLabClient({ url: config.gitlabUrl, token: config.gitlabToken, retry: options.gitlabRetry });
   const accessLevels = new AccessLevels(gitlab);
   const mirrors = new Mirrors(config.dataDir, { token: config.gitlabToken });
+  registerSecret(config.llm?.apiKey);
+  const llm = config.llm ? new Llm(options.model ?? createChatModel(config.llm), config.llm.model, config.llm) : undefined;
   const bot = new Bot();
   (options.register ?? registerHandlers)(bot);
 
@@ -76,7 +83,7 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
 
   const contextFor = (event: GitLabEvent, delivery: DeliveryRow) => {
     if (!botUser) throw new Error('the bot user is not known yet');
-    return new Context(event, delivery.idempotency_key, { gitlab, mirrors, store, log, botUser, accessLevels }, delivery.received_at);
+    return new Context(event, delivery.idempotency_key, { gitlab, llm, mirrors, store, log, botUser, accessLevels }, delivery.received_at);
   };
 
   const worker = new Worker({

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../log.ts';
 import type { Mirrors } from '../git/repository.ts';
+import type { Llm } from '../llm/llm.ts';
 import type { Store } from '../store/store.ts';
 import { isGitLabError, type GitLabClient } from '../gitlab/client.ts';
 import { notesOf, upsertBotComment, type Note } from '../gitlab/comments.ts';
@@ -14,6 +15,8 @@ export type BotUser = { id: number; username: string; name?: string; email?: str
 
 export type ContextDeps = {
   gitlab: GitLabClient;
+  /** The model, when one is configured. */
+  llm: Llm | undefined;
   mirrors: Mirrors;
   store: Store;
   log: Logger;
@@ -35,6 +38,7 @@ export class Context<P extends AnyPayload = AnyPayload> {
   readonly log: Logger;
   readonly botUser: BotUser;
   readonly mirrors: Mirrors;
+  readonly llm: Llm | undefined;
   /** When GitLab's delivery reached the bot (the job may have waited in the queue since). */
   readonly receivedAt: number;
   private readonly accessLevels: AccessLevels;
@@ -53,6 +57,7 @@ export class Context<P extends AnyPayload = AnyPayload> {
     this.store = deps.store;
     this.botUser = deps.botUser;
     this.mirrors = deps.mirrors;
+    this.llm = deps.llm;
     this.receivedAt = receivedAt;
     this.accessLevels = deps.accessLevels;
     this.log = deps.log.child({ delivery: deliveryId, event: this.name, resource: this.resourceKey });

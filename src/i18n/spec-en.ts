@@ -152,6 +152,14 @@ export const specEn = {
     mrValidation: 'Validation',
   },
 
+  model: {
+    read: 'Read by the model from the text above; the card shows each value and where it came from.',
+    budget: (scope: 'job' | 'issue') =>
+      `The model's token budget for this ${scope === 'job' ? 'request' : 'issue'} is spent, so I stopped here; what was done is kept. Fields can still be set with \`/set key=value\`.`,
+    unreadable: (problems: string[]) => `I could not read this with the model (${problems.join('; ')}). Write fields as \`key: value\` lines or \`/set key=value\`.`,
+    usage: (model: string, input: number, output: number) => `Model \`${model}\`: ${input.toLocaleString('en')} input and ${output.toLocaleString('en')} output tokens for this issue.`,
+  },
+
   review: {
     notOurs: 'This merge request was not opened by Dagwright, so its spec is not mine to change.',
     suggestSet: (command: string) => `To apply this, comment \`${command}\`: the spec changes and the branch is generated again.`,

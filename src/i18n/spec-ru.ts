@@ -151,6 +151,14 @@ export const specRu: SpecMessages = {
     mrValidation: 'Проверка',
   },
 
+  model: {
+    read: 'Прочитано моделью из текста выше; в карточке видно каждое значение и откуда оно.',
+    budget: (scope: 'job' | 'issue') =>
+      `Бюджет токенов модели на ${scope === 'job' ? 'этот запрос' : 'эту задачу'} исчерпан, поэтому я остановился; сделанное сохранено. Поля можно задать через \`/set ключ=значение\`.`,
+    unreadable: (problems: string[]) => `Не удалось прочитать это с помощью модели (${problems.join('; ')}). Пишите поля строками \`ключ: значение\` или \`/set ключ=значение\`.`,
+    usage: (model: string, input: number, output: number) => `Модель \`${model}\`: ${input.toLocaleString('ru')} входных и ${output.toLocaleString('ru')} выходных токенов по этой задаче.`,
+  },
+
   review: {
     notOurs: 'Этот merge request открыт не Dagwright, поэтому его спецификацию я не меняю.',
     suggestSet: (command: string) => `Чтобы применить это, напишите \`${command}\`: спецификация изменится, и ветка будет сгенерирована заново.`,

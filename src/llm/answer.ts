@@ -1,0 +1,33 @@
+// Answers to questions in an engaged issue, grounded in the spec, what the bot knows of the source, and the
+// template pack's documentation.
+import fs from 'node:fs';
+import path from 'node:path';
+import { stringify as toYaml } from 'yaml';
+import { BUILTIN_PACKS_DIR } from '../render/render.ts';
+import type { ModelSession } from './llm.ts';
+import { prompt } from './prompts.ts';
+
+/** A pack's README (the built-in packs have one; a repository's own pack may not). */
+export function packDocumentation(pack: string, repoPacksDir?: string): string | undefined {
+  for (const dir of [repoPacksDir && path.join(repoPacksDir, pack), path.join(BUILTIN_PACKS_DIR, pack)]) {
+    if (!dir) continue;
+    const file = path.join(dir, 'README.md');
+    if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  }
+  return undefined;
+}
+
+export async function answerQuestion(
+  session: ModelSession,
+  input: { question: string; asker: string; spec: Record<string, unknown>; missing: string[]; pack: string; sourceFacts?: string; language: 'en' | 'ru' },
+): Promise<string> {
+  const parts = [
+    `The spec so far:\n${Object.keys(input.spec).length ? toYaml(input.spec, { lineWidth: 0 }).trim() : '(empty)'}`,
+    `Still missing: ${input.missing.length ? input.missing.join(', ') : 'nothing'}`,
+    input.sourceFacts ? `About the source:\n${input.sourceFacts}` : 'About the source: nothing is known yet.',
+    `Documentation of the pack:\n${packDocumentation(input.pack) ?? '(none)'}`,
+    `The question, from @${input.asker}:\n<<<\n${input.question.trim()}\n>>>`,
+    `Answer in ${input.language === 'ru' ? 'Russian' : 'English'}.`,
+  ];
+  return session.text({ instructions: prompt('answer'), prompt: parts.join('\n\n') });
+}

@@ -1,0 +1,115 @@
+// The conversation with a model, end to end: the bot, the GitLab sandbox, and an OpenAI-compatible endpoint
+// (a local test server) reached by the real @ai-sdk/openai client over HTTP.
+import assert from 'node:assert/strict';
+import { afterEach, describe, test } from 'node:test';
+import { registerHandlers } from '../handlers/index.ts';
+import type { LlmConfig } from '../src/config.ts';
+import { startStack, type Stack } from './support/harness.ts';
+import { startOpenAIServer, textOf, type ChatReply, type ChatRequest, type OpenAIServer } from './support/openai-server.ts';
+
+const partialRequest = ['Orders into the lake.', '', '```yaml', 'dag_id: orders_customers_daily', 'source: {type: postgres, conn_id: orders_pg, table: public.customers}', 'target: {conn_id: lake, table: raw_orders.customers}', '```'].join('\n');
+
+const llmConfig = (server: OpenAIServer, overrides: Partial<LlmConfig> = {}): LlmConfig => ({
+  baseUrl: server.url,
+  apiKey: 'sk-test-key-for-the-local-endpoint',
+  model: 'test-model',
+  tokensPerJob: 24_000,
+  tokensPerIssue: 200_000,
+  toolSteps: 5,
+  ...overrides,
+});
+
+const isExtraction = (request: ChatRequest) => request.messages.some((m) => textOf(m).includes('into spec fields'));
+const lastUserText = (request: ChatRequest) => textOf(request.messages.filter((m) => m.role === 'user').at(-1)!);
+
+describe('the conversation with a model', () => {
+  let stack: Stack | undefined;
+  let server: OpenAIServer | undefined;
+  afterEach(async () => {
+    await stack?.stop();
+    await server?.close();
+    stack = server = undefined;
+  });
+
+  async function start(respond: (request: ChatRequest) => ChatReply, options: { structuredOutputs?: boolean; llm?: Partial<LlmConfig> } = {}) {
+    server = await startOpenAIServer({ respond, structuredOutputs: options.structuredOutputs, apiKey: 'sk-test-key-for-the-local-endpoint' });
+    stack = await startStack({ register: registerHandlers, config: { llm: llmConfig(server, options.llm) } });
+    return { s: stack, server };
+  }
+
+  const card = (s: Stack, iid: number) => s.botComments(iid).find((n) => n.body.includes('dagwright:card'))?.body ?? '';
+
+  test('a comment in prose fills the spec, with its provenance on the card, and its question is answered', async () => {
+    const { s, server } = await start((request) =>
+      isExtraction(request)
+        ? { content: JSON.stringify({ set: [{ path: 'schedule', value: '0 6 * * *' }, { path: 'load.strategy', value: 'snapshot' }], unset: [], question: 'What is the difference between snapshot and incremental?' }) }
+        : { content: 'A snapshot copies the whole table into a new `load_date` partition each run; incremental loads only rows whose watermark falls in the run\'s interval.' },
+    );
+    const issue = s.openIssue('Load customers', partialRequest);
+    await s.settle();
+    await s.comment(issue, 'Every morning at 6, a full copy each day please. What is the difference between snapshot and incremental?');
+    await s.settle();
+    assert.match(card(s, issue.iid), /`schedule` \| `0 6 \* \* \*` \| @alice's comment, read by the model/);
+    assert.match(card(s, issue.iid), /`load\.strategy` \| `snapshot` \| @alice's comment, read by the model/);
+    const reply = s.botComments(issue).at(-1)!.body;
+    assert.match(reply, /Updated `schedule`, `load\.strategy`/);
+    assert.match(reply, /new `load_date` partition each run/);
+    // Extraction with a JSON schema; the answer as text, grounded in the spec and the pack's documentation.
+    assert.equal(server.requests[0]!.response_format?.type, 'json_schema');
+    const answerPrompt = lastUserText(server.requests[1]!);
+    assert.match(answerPrompt, /dag_id: orders_customers_daily/);
+    assert.match(answerPrompt, /Pack `airflow-sql`/);
+    assert.ok(server.authorizations.every((a) => a === 'Bearer sk-test-key-for-the-local-endpoint'));
+  });
+
+  test('an endpoint without structured outputs: the bot falls back to JSON mode and goes on', async () => {
+    const { s, server } = await start(
+      (request) => (isExtraction(request) ? { content: JSON.stringify({ set: [{ path: 'schedule', value: '@hourly' }], unset: [], question: null }) } : { content: 'n/a' }),
+      { structuredOutputs: false },
+    );
+    const issue = s.openIssue('Load customers', partialRequest);
+    await s.settle();
+    await s.comment(issue, 'Run it hourly.');
+    await s.settle();
+    assert.match(card(s, issue.iid), /`schedule` \| `@hourly`/);
+    assert.deepEqual(server.requests.map((r) => r.response_format?.type), ['json_schema', 'json_object']);
+    await s.comment(issue, 'Actually every two hours would be fine too.');
+    await s.settle();
+    assert.equal(server.requests.at(-1)!.response_format?.type, 'json_object', 'the endpoint is remembered');
+  });
+
+  test('an issue opened in prose with the trigger label is read by the model', async () => {
+    const { s } = await start((request) =>
+      isExtraction(request)
+        ? { content: JSON.stringify({ set: [{ path: 'dag_id', value: 'crm_contacts_hourly' }, { path: 'schedule', value: '@hourly' }, { path: 'source.table', value: 'crm.contacts' }], unset: [], question: null }) }
+        : { content: 'n/a' },
+    );
+    const issue = s.sandbox.openIssue(s.project, s.alice, { title: 'CRM contacts', description: 'Every hour, copy crm.contacts into the warehouse.', labels: ['dagwright'] });
+    await s.settle();
+    assert.match(card(s, issue.iid), /`dag_id` \| `crm_contacts_hourly` \| the issue, read by the model/);
+  });
+
+  test('a token budget that is spent ends the turn with a message and keeps what was done', async () => {
+    const { s, server } = await start(() => ({ content: JSON.stringify({ set: [{ path: 'schedule', value: '@daily' }], unset: [], question: null }) }), { llm: { tokensPerIssue: 1_000 } });
+    const issue = s.openIssue('Load customers', partialRequest);
+    await s.settle();
+    await s.comment(issue, 'daily');
+    await s.settle();
+    assert.match(card(s, issue.iid), /`schedule` \| `@daily`/);
+    const calls = server.requests.length;
+    await s.comment(issue, 'make it hourly');
+    await s.settle();
+    assert.match(s.botComments(issue).at(-1)!.body, /token budget for this issue is spent/);
+    assert.equal(server.requests.length, calls, 'no call once the budget is spent');
+  });
+
+  test('a comment the endpoint cannot read twice gets one line saying so and pointing to /set', async () => {
+    const { s, server } = await start(() => ({ content: 'I think you want a daily schedule.' }));
+    const issue = s.openIssue('Load customers', partialRequest);
+    await s.settle();
+    await s.comment(issue, 'daily');
+    await s.settle();
+    assert.equal(server.requests.length, 2);
+    assert.match(s.botComments(issue).at(-1)!.body, /could not read this with the model .* `\/set key=value`/);
+  });
+});
