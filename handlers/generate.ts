@@ -13,6 +13,7 @@ import { RenderError } from '../src/render/render.ts';
 import type { PipelineSpec } from '../src/spec/schema.ts';
 import type { Messages } from '../src/i18n/index.ts';
 import { reportMarkdown } from '../src/validate/validate.ts';
+import { fenced } from '../src/gitlab/markdown.ts';
 
 type State = ConversationState & { generation?: Generation };
 
@@ -146,8 +147,7 @@ export function registerGenerate(bot: Bot): void {
           '',
           ...result.files.map((f) => {
             const language = f.path.endsWith('.py') ? 'python' : f.path.endsWith('.sql') ? 'sql' : f.path.endsWith('.md') ? 'markdown' : '';
-            const fence = f.content.includes('```') ? '````' : '```';
-            return `<details><summary><code>${f.path}</code></summary>\n\n${fence}${language}\n${f.content}${fence}\n\n</details>\n`;
+            return `<details><summary><code>${f.path}</code></summary>\n\n${fenced(language, f.content)}\n\n</details>\n`;
           }),
           reportMarkdown(report),
         ].join('\n');

@@ -4,12 +4,13 @@ import { resourceKeyOf } from '../src/bot/events.ts';
 import { parseCommands } from '../src/bot/commands.ts';
 import { issueOfBranch } from '../src/generate/generate.ts';
 import { answerReviewComment } from './review.ts';
+import { reviseWithModel } from './revision.ts';
 
 export function registerMergeRequestEvents(bot: Bot): void {
   bot.on('note.merge_request', async (ctx) => {
     const note = ctx.payload.object_attributes;
     if (note.action !== 'create' || parseCommands(note.note, ctx.botUser.username).length) return;
-    await answerReviewComment(ctx);
+    await (ctx.llm ? reviseWithModel(ctx) : answerReviewComment(ctx));
   });
 
   bot.on(['merge_request.merge', 'merge_request.close'], async (ctx) => {

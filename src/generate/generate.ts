@@ -121,7 +121,8 @@ export type GenerateResult =
   | { kind: 'conflict'; files: Array<{ path: string; lines: number[] }> }
   | { kind: 'done'; generation: Generation; mergeRequest: { iid: number; web_url: string }; commit: string | undefined; diffStat: string | undefined; created: boolean };
 
-function identityOf(ctx: Context): { name: string; email: string } {
+/** The bot as a commit's author and committer. */
+export function identityOf(ctx: Context): { name: string; email: string } {
   const user = ctx.botUser as { username: string; name?: string; email?: string };
   const host = new URL((ctx.payload as { project: { web_url?: string } }).project.web_url ?? 'http://gitlab.invalid').hostname;
   return { name: user.name ?? user.username, email: user.email ?? `${user.username}@users.noreply.${host}` };
@@ -228,7 +229,7 @@ export async function generate(input: GenerateInput, checklist: Checklist): Prom
 }
 
 /** The commit a branch points at in GitLab, or undefined when there is no such branch. */
-async function remoteHead(ctx: Context, branch: string): Promise<string | undefined> {
+export async function remoteHead(ctx: Context, branch: string): Promise<string | undefined> {
   try {
     return ((await ctx.gitlab.Branches.show(ctx.projectId, branch)) as { commit: { id: string } }).commit.id;
   } catch (err) {

@@ -253,6 +253,12 @@ export class Workspace {
     return commit;
   }
 
+  /** A short unified diff (one line of context), cut after `maxLines`. */
+  async diff(from: string, to: string, maxLines = 40): Promise<string> {
+    const lines = (await git(this.mirror, ['diff', '--unified=1', '--no-color', from, to])).trimEnd().split('\n');
+    return lines.length > maxLines ? [...lines.slice(0, maxLines), `… (${lines.length - maxLines} more lines)`].join('\n') : lines.join('\n');
+  }
+
   async diffStat(from: string, to: string): Promise<string> {
     return (await git(this.mirror, ['diff', '--stat', from, to])).trim();
   }

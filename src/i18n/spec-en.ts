@@ -1,5 +1,7 @@
 // The spec conversation's sentences in English: field errors, questions, the spec card.
 
+import { fenced } from '../gitlab/markdown.ts';
+
 type P = Record<string, unknown>;
 const list = (v: unknown) => String(v ?? '');
 
@@ -161,6 +163,12 @@ export const specEn = {
   },
 
   review: {
+    revised: (sha: string, explanation: string, diff: string) => `${explanation}\n\nDone in ${sha.slice(0, 8)}:\n\n${fenced('diff', diff)}`,
+    declined: (explanation: string) => `Not done: ${explanation}`,
+    outside: (paths: string[]) => `Not done: only this pipeline's own files can be changed here, not ${paths.map((p) => `\`${p}\``).join(', ')}.`,
+    stillInvalid: (report: string) => `Not done: the edited files still did not pass validation, so nothing was committed.\n\n${report}`,
+    mayNotRevise: (required: string, actual: string) => `Sorry, changes to this merge request's files need at least the ${required} role on this project; you have ${actual}.`,
+    noGeneration: (iid: number) => `I have no generation of this pipeline to revise yet: run \`/generate\` in #${iid} first.`,
     notOurs: 'This merge request was not opened by Dagwright, so its spec is not mine to change.',
     suggestSet: (command: string) => `To apply this, comment \`${command}\`: the spec changes and the branch is generated again.`,
     needsModel: 'Without a model I cannot act on a line comment written in words. Change the spec with `/set key=value` (the card in the issue lists the fields).',

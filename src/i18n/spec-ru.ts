@@ -1,6 +1,8 @@
 // The spec conversation's sentences in Russian: field errors, questions, the spec card.
 import type { SpecMessages } from './spec-en.ts';
 
+import { fenced } from '../gitlab/markdown.ts';
+
 type P = Record<string, unknown>;
 const list = (v: unknown) => String(v ?? '');
 
@@ -160,6 +162,12 @@ export const specRu: SpecMessages = {
   },
 
   review: {
+    revised: (sha: string, explanation: string, diff: string) => `${explanation}\n\nСделано в ${sha.slice(0, 8)}:\n\n${fenced('diff', diff)}`,
+    declined: (explanation: string) => `Не сделано: ${explanation}`,
+    outside: (paths: string[]) => `Не сделано: здесь можно менять только файлы этого пайплайна, а не ${paths.map((p) => `\`${p}\``).join(', ')}.`,
+    stillInvalid: (report: string) => `Не сделано: исправленные файлы так и не прошли проверку, поэтому ничего не закоммичено.\n\n${report}`,
+    mayNotRevise: (required: string, actual: string) => `Извините, для изменения файлов этого merge request нужна роль не ниже ${required}; у вас ${actual}.`,
+    noGeneration: (iid: number) => `Этот пайплайн ещё не сгенерирован: сначала выполните \`/generate\` в #${iid}.`,
     notOurs: 'Этот merge request открыт не Dagwright, поэтому его спецификацию я не меняю.',
     suggestSet: (command: string) => `Чтобы применить это, напишите \`${command}\`: спецификация изменится, и ветка будет сгенерирована заново.`,
     needsModel: 'Без модели я не могу выполнить построчный комментарий, написанный словами. Меняйте спецификацию через `/set ключ=значение` (поля — в карточке задачи).',

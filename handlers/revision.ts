@@ -1,0 +1,134 @@
+// Prose and line comments on the bot's merge request, with a model: the model proposes a spec change (the
+// branch is generated again), edits to the pipeline's own files (applied, validated, at most two rounds of
+// corrections, one commit), or declines. The reply goes into the comment's thread.
+import type { Context } from '../src/bot/context.ts';
+import type { NotePayload } from '../src/bot/events.ts';
+import { resourceKeyOf } from '../src/bot/events.ts';
+import { roleName } from '../src/bot/permissions.ts';
+import { minAccessLevelOf } from '../src/bot/repo-config.ts';
+import { identityOf, issueOfBranch, remoteHead, type Generation } from '../src/generate/generate.ts';
+import { applyEdits, proposeRevision, type RevisionAnswer, type RevisionInput } from '../src/llm/revise.ts';
+import { sanitizeModelComment } from '../src/llm/sanitize.ts';
+import { scalar } from '../src/spec/forms.ts';
+import { applyPatch, checkPatch, emptyPatch } from '../src/spec/patch.ts';
+import { pipelineFolder } from '../src/spec/card.ts';
+import { evaluateSpec } from '../src/spec/evaluate.ts';
+import type { PipelineSpec } from '../src/spec/schema.ts';
+import { reportMarkdown, validateFiles } from '../src/validate/validate.ts';
+import { runGeneration } from './generate.ts';
+import { givenSpec, replyModelFailure, withModel, type WithModelUsage } from './model-turn.ts';
+import { loadConversation, showCard } from './spec-card.ts';
+
+type State = WithModelUsage & { generation?: Generation; revisions?: Record<string, string> };
+
+const MAX_CORRECTIONS = 2;
+
+export async function reviseWithModel(ctx: Context<NotePayload>): Promise<void> {
+  const note = ctx.payload.object_attributes;
+  const mr = ctx.payload.merge_request!;
+  const config = await ctx.config();
+  const branch = mr.source_branch ?? '';
+  const iid = issueOfBranch(branch, config.branch_prefix);
+  if (iid === undefined) return;
+  const m = await ctx.messages();
+  const r = m.spec.review;
+  const key = String(note.id);
+  const required = minAccessLevelOf(config);
+  const actual = await ctx.actorAccessLevel();
+  if (actual < required) return void (await ctx.replyOnce(key, r.mayNotRevise(roleName(required) ?? String(required), roleName(actual) ?? m.noAccess)));
+
+  const issue = { key: resourceKeyOf(ctx.projectId, { type: 'issue', iid }), iid };
+  const state = loadConversation<State>(ctx, issue.key);
+  if (!state.generation) return void (await ctx.replyOnce(key, r.noGeneration(iid)));
+  const evaluation = evaluateSpec(state.fields, config);
+  const spec = evaluation.spec as unknown as PipelineSpec;
+  const folder = pipelineFolder(spec, config);
+  const allowed = Object.keys(state.generation.files).filter((p) => p.startsWith(`${folder}/`));
+
+  const project = ctx.payload.project as { git_http_url?: string };
+  const mirror = await ctx.mirrors.fetch(ctx.projectId, project.git_http_url!);
+  const head = await ctx.mirrors.branchHead(mirror, branch);
+  if (!head) return void (await ctx.replyOnce(key, r.noGeneration(iid)));
+  // A retried job whose commit is on the branch already: only the reply was missing.
+  const done = state.revisions?.[key];
+  if (done && done === head) return void (await ctx.replyOnce(key, r.committed(done, '')));
+
+  const work = await ctx.mirrors.workspace(mirror, branch, head);
+  try {
+    await work.checkOut(allowed);
+    const files = Object.fromEntries(allowed.map((p) => [p, work.read(p) ?? '']));
+    const position = (note as { position?: { new_path?: string; new_line?: number | null; old_line?: number | null } | null }).position;
+    const input: RevisionInput = {
+      comment: note.note,
+      author: ctx.actor!.username,
+      spec: givenSpec(state),
+      files,
+      line: position?.new_path ? { path: position.new_path, line: position.new_line ?? position.old_line ?? 1 } : undefined,
+    };
+    await withModel(ctx, issue.key, async (session) => {
+      let answer = await proposeRevision(session, input);
+      for (let round = 0; ; round++) {
+        if (answer.action === 'none') return;
+        if (answer.action === 'decline') return void (await ctx.replyOnce(key, sanitizeModelComment(r.declined(answer.explanation), [input.author])));
+        if (answer.action === 'spec') return void (await reviseSpec(ctx, issue, answer, key));
+        const outside = answer.edits.map((e) => e.path).filter((p) => !allowed.includes(p));
+        if (outside.length) return void (await ctx.replyOnce(key, r.outside([...new Set(outside)])));
+        const applied = applyEdits(files, answer.edits);
+        let problems: string | undefined;
+        if ('problems' in applied) problems = applied.problems.map((p) => `- ${p}`).join('\n');
+        else {
+          const report = await validateFiles(
+            Object.entries(applied.files).map(([path, content]) => ({ path, content })),
+            { airflowVersion: spec.airflow_version === 2 ? 2 : 3, roots: [config.dags_root, 'tests'] },
+          );
+          if (!report.findings.length) {
+            if (!applied.changed.length) return void (await ctx.replyOnce(key, r.unchanged));
+            for (const path of applied.changed) work.write(path, applied.files[path]!);
+            const message = `Revise pipeline ${spec.dag_id}\n\n${answer.explanation.split('\n')[0]}\n\nDagwright-Issue: ${(ctx.payload.project as { path_with_namespace: string }).path_with_namespace}#${iid}`;
+            const commit = await work.commit(message, identityOf(ctx));
+            if (!commit) return void (await ctx.replyOnce(key, r.unchanged));
+            ctx.store.saveConversation(issue.key, { ...loadConversation<State>(ctx, issue.key), revisions: { ...state.revisions, [key]: commit } });
+            await work.push(branch, (name) => remoteHead(ctx, name));
+            const diff = await work.diff(head, commit);
+            return void (await ctx.replyOnce(key, r.revised(commit, sanitizeModelComment(answer.explanation, [input.author]), diff)));
+          }
+          problems = reportMarkdown(report);
+          if (round >= MAX_CORRECTIONS) return void (await ctx.replyOnce(key, r.stillInvalid(problems)));
+        }
+        if (round >= MAX_CORRECTIONS) return void (await ctx.replyOnce(key, r.stillInvalid(problems)));
+        answer = await proposeRevision(session, input, { answer, problems });
+      }
+    });
+  } catch (err) {
+    if (!(await replyModelFailure(ctx, key, err))) throw err;
+  } finally {
+    await work.done();
+  }
+}
+
+/** A revision that is a spec change: the issue's spec changes, the card shows it, the branch is generated again. */
+async function reviseSpec(ctx: Context<NotePayload>, issue: { key: string; iid: number }, answer: RevisionAnswer, key: string): Promise<void> {
+  const m = await ctx.messages();
+  const patch = emptyPatch();
+  for (const { path, value } of answer.set) patch.set[path] = scalar(value);
+  patch.unset.push(...answer.unset);
+  const checked = checkPatch(patch);
+  const state = loadConversation<State>(ctx, issue.key);
+  const applied = applyPatch(state.fields, checked, { kind: 'model', user: ctx.actor!.username, from: 'comment' });
+  const next = { ...state, fields: applied.fields };
+  ctx.store.saveConversation(issue.key, next);
+  await showCard(ctx, next, issue);
+  const refused = checked.problems.length ? `\n\n${m.spec.replies.notApplied(checked.problems.map((p) => p.path ?? p.key))}` : '';
+  if (!applied.changed.length) return void (await ctx.replyOnce(key, `${m.spec.review.unchanged}${refused}`));
+  const outcome = await runGeneration(ctx, issue);
+  const g = m.spec.review;
+  const result =
+    outcome.kind === 'incomplete'
+      ? m.spec.generate.incomplete(outcome.missing)
+      : outcome.kind === 'failed'
+        ? g.failed(issue.iid)
+        : outcome.commit
+          ? g.committed(outcome.commit, outcome.diffStat ?? '')
+          : g.unchanged;
+  await ctx.replyOnce(key, sanitizeModelComment(`${answer.explanation}\n\n${result}${refused}`, [ctx.actor!.username]));
+}
