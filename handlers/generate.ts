@@ -7,7 +7,7 @@ import type { Context } from '../src/bot/context.ts';
 import { Checklist, generate, renderAndValidate, type Generation } from '../src/generate/generate.ts';
 import { engageWithIssue, loadConversation, showCard } from './spec-card.ts';
 import { describeProblem } from '../src/spec/card.ts';
-import type { ConversationState } from '../src/spec/conversation.ts';
+import type { WithModelUsage } from './model-turn.ts';
 import { evaluateSpec } from '../src/spec/evaluate.ts';
 import { RenderError } from '../src/render/render.ts';
 import type { PipelineSpec } from '../src/spec/schema.ts';
@@ -15,7 +15,7 @@ import type { Messages } from '../src/i18n/index.ts';
 import { reportMarkdown } from '../src/validate/validate.ts';
 import { fenced } from '../src/gitlab/markdown.ts';
 
-type State = ConversationState & { generation?: Generation };
+type State = WithModelUsage & { generation?: Generation };
 
 const today = () => new Date().toISOString().slice(0, 10);
 
@@ -50,10 +50,12 @@ export async function runGeneration(ctx: Context, issue: { key: string; iid: num
   if ('missing' in ready) return { kind: 'incomplete', missing: ready.missing };
   const config = await ctx.config();
   const publish = (body: string) => ctx.upsertComment('status', body, { issue });
+  const usage = ready.state.model;
+  const modelUsage = usage ? m.spec.model.usage(usage.model, usage.input, usage.output) : undefined;
   const checklist = new Checklist(m, m.spec.generate.title(ready.spec.dag_id), publish);
   try {
     const result = await generate(
-      { ctx, m, config, spec: ready.spec, mirrors: ctx.mirrors, previous: ready.state.generation, issueIid: issue.iid, queuedMs: Math.max(0, Date.now() - ctx.receivedAt), today: today() },
+      { ctx, m, config, spec: ready.spec, mirrors: ctx.mirrors, previous: ready.state.generation, issueIid: issue.iid, queuedMs: Math.max(0, Date.now() - ctx.receivedAt), today: today(), modelUsage },
       checklist,
     );
     if (result.kind === 'invalid') {
@@ -75,7 +77,7 @@ export async function runGeneration(ctx: Context, issue: { key: string; iid: num
       : result.commit
         ? g.updated(result.mergeRequest.iid, result.mergeRequest.web_url, result.commit)
         : `${g.noChanges} ${result.mergeRequest.web_url}`;
-    await checklist.finish(`✅ ${outcome}`);
+    await checklist.finish(modelUsage ? `✅ ${outcome}\n\n${modelUsage}` : `✅ ${outcome}`);
     saveGeneration(true);
     return { kind: 'done', commit: result.commit, diffStat: result.diffStat, mergeRequestIid: result.mergeRequest.iid, url: result.mergeRequest.web_url };
   } catch (err) {

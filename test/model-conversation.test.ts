@@ -60,6 +60,13 @@ describe('the conversation with a model', () => {
     assert.match(answerPrompt, /dag_id: orders_customers_daily/);
     assert.match(answerPrompt, /Pack `airflow-sql`/);
     assert.ok(server.authorizations.every((a) => a === 'Bearer sk-test-key-for-the-local-endpoint'));
+
+    // The tokens spent on the issue are shown in the status comment and the merge request.
+    await s.comment(issue, '/generate');
+    await s.settle();
+    const usage = /Model `test-model`: [\d,]+ input and [\d,]+ output tokens for this issue\./;
+    assert.match(s.botComments(issue).find((n) => n.body.includes('dagwright:status'))!.body, usage);
+    assert.match(s.project.mergeRequests[0]!.description, usage);
   });
 
   test('an endpoint without structured outputs: the bot falls back to JSON mode and goes on', async () => {

@@ -114,6 +114,8 @@ export type GenerateInput = {
   issueIid: number;
   queuedMs: number;
   today: string;
+  /** The model's tokens spent on this issue, as a sentence, when a model took part. */
+  modelUsage?: string;
 };
 
 export type GenerateResult =
@@ -128,7 +130,7 @@ export function identityOf(ctx: Context): { name: string; email: string } {
   return { name: user.name ?? user.username, email: user.email ?? `${user.username}@users.noreply.${host}` };
 }
 
-export function mergeRequestDescription(m: Messages, result: RenderResult, report: string, issueIid: number): string {
+export function mergeRequestDescription(m: Messages, result: RenderResult, report: string, issueIid: number, modelUsage?: string): string {
   const s = result.plan.spec;
   const g = m.spec.generate;
   return [
@@ -159,6 +161,7 @@ export function mergeRequestDescription(m: Messages, result: RenderResult, repor
     '',
     report,
     '',
+    ...(modelUsage ? [modelUsage, ''] : []),
     `Closes #${issueIid}`,
   ].join('\n');
 }
@@ -219,7 +222,7 @@ export async function generate(input: GenerateInput, checklist: Checklist): Prom
     });
     const diffStat = commit && branchExists ? await work.diffStat(`${commit}~1`, commit) : undefined;
 
-    const description = mergeRequestDescription(m, result, markdown, input.issueIid);
+    const description = mergeRequestDescription(m, result, markdown, input.issueIid, input.modelUsage);
     const { mergeRequest, created } = await checklist.run('mr', () => upsertMergeRequest(ctx, { branch, target, title: `Add pipeline ${spec.dag_id}`, description, labels: config.labels }));
     const generation: Generation = { files: Object.fromEntries(result.files.map((f) => [f.path, f.content])) };
     return { kind: 'done', generation, mergeRequest, commit, diffStat, created };
