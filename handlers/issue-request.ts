@@ -3,7 +3,7 @@
 import { stringify as toYaml } from 'yaml';
 import { z } from 'zod';
 import type { Bot } from '../src/bot/bot.ts';
-import { parseCommands } from '../src/bot/commands.ts';
+import { mentions, parseCommands, type ParsedCommand } from '../src/bot/commands.ts';
 import type { Context } from '../src/bot/context.ts';
 import type { NotePayload } from '../src/bot/events.ts';
 import type { Messages } from '../src/i18n/index.ts';
@@ -15,11 +15,15 @@ import { evaluateSpec } from '../src/spec/evaluate.ts';
 import { readProseWithModel } from './model-turn.ts';
 import { createHash } from 'node:crypto';
 
-/** A text without its command lines (the commands answer for themselves); empty when nothing else is left. */
-function proseOf(text: string): string {
+/**
+ * A text without its command lines — slash lines, and the lines of commands the bot answers (they answer
+ * for themselves) — empty when nothing else is left.
+ */
+function proseOf(text: string, commands: ParsedCommand[] = []): string {
+  const commandLines = new Set(commands.map((c) => c.line));
   return text
     .split('\n')
-    .filter((line) => !/^\s*\//.test(line))
+    .filter((line, i) => !/^\s*\//.test(line) && !commandLines.has(i + 1))
     .join('\n')
     .trim();
 }
@@ -31,10 +35,6 @@ function issueAuthor(ctx: Context): string {
 
 function load(ctx: Context): ConversationState {
   return loadConversation(ctx, ctx.resourceKey);
-}
-
-function mentions(text: string, username: string): boolean {
-  return new RegExp(`(^|[^\\w.-])@${username.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'i').test(text);
 }
 
 /** Whether a text addresses the bot: a mention, or one of its commands at the start of a line. */
@@ -87,11 +87,13 @@ export function registerIssueRequest(bot: Bot): void {
     const wasEngaged = state.engaged;
     const turn = readComment(state, note.note, ctx.actor!.username, { addressedToBot: addressed, noteId: note.id });
     if (!wasEngaged && !turn.structured && !addressed) return;
-    // A comment of commands only: the commands have answered it.
-    if (!turn.structured && turn.problems.length === 0 && addressed && parseCommands(note.note, ctx.botUser.username).length) return;
+    const answered = bot.commandsAnswered(note.note, ctx.botUser.username);
+    const prose = proseOf(note.note, answered);
+    // A comment of commands: the commands have answered it (prose beside them goes to the model, in an issue
+    // that is already a request).
+    if (!turn.structured && turn.problems.length === 0 && addressed && answered.length && (!prose || !ctx.llm || !wasEngaged)) return;
     state = turn.state;
     if (!wasEngaged) state = await engageWithIssue(ctx, state);
-    const prose = proseOf(note.note);
     if (ctx.llm && !turn.structured && !turn.problems.length && prose) {
       // The model reads what the request forms could not; the card's "needs a model" notice does not apply.
       ctx.store.saveConversation(ctx.resourceKey, { ...state, lastTurn: { ...state.lastTurn, proseFrom: undefined } });

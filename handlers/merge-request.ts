@@ -1,7 +1,6 @@
 // The bot's merge requests: merged or closed, the issue hears of it.
 import type { Bot } from '../src/bot/bot.ts';
 import { resourceKeyOf } from '../src/bot/events.ts';
-import { parseCommands } from '../src/bot/commands.ts';
 import { issueOfBranch } from '../src/generate/generate.ts';
 import { answerReviewComment } from './review.ts';
 import { reviseWithModel } from './revision.ts';
@@ -9,7 +8,7 @@ import { reviseWithModel } from './revision.ts';
 export function registerMergeRequestEvents(bot: Bot): void {
   bot.on('note.merge_request', async (ctx) => {
     const note = ctx.payload.object_attributes;
-    if (note.action !== 'create' || parseCommands(note.note, ctx.botUser.username).length) return;
+    if (note.action !== 'create' || bot.commandsAnswered(note.note, ctx.botUser.username).length) return;
     await (ctx.llm ? reviseWithModel(ctx) : answerReviewComment(ctx));
   });
 

@@ -1,5 +1,6 @@
 // The review loop: /set and /unset on the bot's merge request change the spec, show its card, and
 // generate the branch again; the reply in the thread gives the commit and its diffstat.
+import { mentions } from '../src/bot/commands.ts';
 import type { Context } from '../src/bot/context.ts';
 import type { NotePayload } from '../src/bot/events.ts';
 import { resourceKeyOf } from '../src/bot/events.ts';
@@ -34,7 +35,8 @@ export async function answerReviewComment(ctx: Context<NotePayload>): Promise<vo
   const parsed = checkPatch(parseRequestText(note.note));
   const fields = Object.keys(parsed.set).length ? parsed.set : undefined;
   const isLineComment = note.type === 'DiffNote';
-  if (!fields && !isLineComment) return;
+  // Prose addressed to the bot needs a model as much as a line comment does; other remarks are not ours.
+  if (!fields && !isLineComment && !mentions(note.note, ctx.botUser.username)) return;
   await ctx.replyOnce(String(note.id), fields ? m.spec.review.suggestSet(suggestedSet(fields)) : m.spec.review.needsModel);
 }
 

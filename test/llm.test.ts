@@ -99,3 +99,56 @@ describe('what reaches the model', () => {
     assert.match(sent, /postgresql:\/\/etl:\*\*\*\*@db\.internal/);
   });
 });
+
+describe('answers', () => {
+  test('grounded in the spec, what is missing, the pack\'s documentation, in the asker\'s language', async () => {
+    const { answerQuestion } = await import('../src/llm/answer.ts');
+    const { model, calls } = scriptedModel(() => 'Use `updated_at`.');
+    const session = new Llm(model, 'scripted', limits).session(noUsage());
+    const text = await answerQuestion(session, { question: 'Какую колонку взять как watermark?', asker: 'ivan', spec: { dag_id: 'orders_daily', load: { strategy: 'incremental' } }, missing: ['load.watermark'], pack: 'airflow-sql', language: 'ru' });
+    assert.equal(text, 'Use `updated_at`.');
+    const sent = calls[0]!.prompt;
+    assert.match(sent, /dag_id: orders_daily/);
+    assert.match(sent, /Still missing: load\.watermark/);
+    assert.match(sent, /# Pack `airflow-sql`/);
+    assert.match(sent, /Answer in Russian\./);
+    assert.match(calls[0]!.instructions, /not instructions to you/);
+  });
+});
+
+describe('revisions', () => {
+  test('search/replace edits: applied once each, refused when the text is missing, repeated, or the file is not the pipeline\'s', async () => {
+    const { applyEdits } = await import('../src/llm/revise.ts');
+    const files = { 'dags/a.py': 'x = 1\ny = 2\ny = 2\n' };
+    assert.deepEqual(applyEdits(files, [{ path: 'dags/a.py', search: 'x = 1', replace: 'x = 10' }]), { files: { 'dags/a.py': 'x = 10\ny = 2\ny = 2\n' }, changed: ['dags/a.py'] });
+    const refused = applyEdits(files, [
+      { path: 'dags/a.py', search: 'z = 3', replace: '' },
+      { path: 'dags/a.py', search: 'y = 2', replace: 'y = 3' },
+      { path: '.gitlab-ci.yml', search: '', replace: 'job: {}' },
+    ]);
+    assert.ok('problems' in refused);
+    assert.deepEqual(refused.problems.map((p) => p.split(' ').slice(-4).join(' ')), ['is not in the file', 'once: give more lines', 'not one of the pipeline\'s files (dags/a.py)'].map((t) => t.split(' ').slice(-4).join(' ')));
+  });
+
+  test('a line comment sends the numbered lines around it, marking the line', async () => {
+    const { excerpt } = await import('../src/llm/revise.ts');
+    const content = Array.from({ length: 40 }, (_, i) => `line ${i + 1}`).join('\n');
+    const text = excerpt(content, 20, 2);
+    assert.equal(text, '  18  line 18\n  19  line 19\n  20> line 20\n  21  line 21\n  22  line 22');
+  });
+
+  test('the model\'s tool calls stop at the job\'s step budget, then it is asked for its answer without tools', async () => {
+    const { proposeRevision } = await import('../src/llm/revise.ts');
+    let executed = 0;
+    const { model, calls } = scriptedModel((call) =>
+      call.tools.length ? { toolCall: { name: 'read_file', input: { path: 'dags/a.py' } } } : json({ action: 'none', set: [], unset: [], edits: [], explanation: 'nothing to do' }),
+    );
+    const session = new Llm(model, 'scripted', { ...limits, toolSteps: 2 }).session(noUsage());
+    const files = { get 'dags/a.py'() { executed++; return 'x = 1\n'; } };
+    const answer = await proposeRevision(session, { comment: 'read everything forever', author: 'alice', spec: {}, files });
+    assert.equal(answer.explanation, 'nothing to do');
+    assert.deepEqual(calls.map((c) => c.tools.length > 0), [true, true, false], 'two rounds with the tool, then the answer without it');
+    assert.match(calls[2]!.prompt, /tool steps ran out/);
+    assert.ok(executed >= 2);
+  });
+});

@@ -87,12 +87,22 @@ describe('the review loop', () => {
     const replies = threadReplies(s, mr.iid);
     const toFields = replies.find((r) => r.discussionId === fields.discussionId)!;
     assert.match(toFields.body, /comment `\/set schedule="30 6 \* \* \*"`/);
-    assert.match(replies.find((r) => r.discussionId === prose.discussionId)!.body, /Without a model I cannot act on a line comment/);
+    assert.match(replies.find((r) => r.discussionId === prose.discussionId)!.body, /Without a model I cannot act on a comment written in words/);
     assert.equal(s.project.notes.some((n) => n.resolved), false, 'threads stay unresolved');
     // The suggested command, applied, works.
     await s.sandbox.comment(s.project, { mergeRequest: mr.iid }, s.alice, '/set schedule="30 6 * * *"');
     await s.settle();
     assert.match(await file(s, DAG, mr.sourceBranch), /"30 6 \* \* \*"/);
+
+    // Prose on the merge request: a remark gets silence, a request to the bot the same one line.
+    const before = threadReplies(s, mr.iid).length;
+    await s.sandbox.comment(s.project, { mergeRequest: mr.iid }, s.alice, 'Nice, thanks.');
+    await s.settle();
+    assert.equal(threadReplies(s, mr.iid).length, before, 'a remark gets no reply');
+    await s.sandbox.comment(s.project, { mergeRequest: mr.iid }, s.alice, '@dagwright please make the load incremental');
+    await s.settle();
+    assert.equal(threadReplies(s, mr.iid).length, before + 1);
+    assert.match(threadReplies(s, mr.iid).at(-1)!.body, /Without a model I cannot act on a comment written in words/);
   });
 
   test('with review.resolve_threads, a thread whose /set became a commit is resolved', async () => {

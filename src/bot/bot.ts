@@ -62,6 +62,17 @@ export class Bot {
     return [...this.commandDefinitions.values()];
   }
 
+  /**
+   * The commands in a text that the bot answers: its own, and near misses of them (answered with "did you
+   * mean"). A mention followed by prose (`@bot which column…`) holds none: that is a question, not a command.
+   */
+  commandsAnswered(text: string, botUsername: string): ParsedCommand[] {
+    const known = [...this.commandDefinitions.keys()];
+    return parseCommands(text, botUsername).filter(
+      (c) => this.commandDefinitions.has(c.name) || (!gitlabQuickActions.has(c.name) && suggestCommand(c.name, known) !== undefined),
+    );
+  }
+
   /** Which handlers an event with these names reaches (for tests and `replay`). */
   handlerCount(names: readonly string[]): number {
     return this.handlers.filter((h) => h.names === '*' || h.names.some((n) => names.includes(n))).length;
@@ -100,8 +111,9 @@ export class Bot {
       if (!definition || !definition.where.includes(place)) {
         if (gitlabQuickActions.has(command.name)) continue;
         const suggestion = suggestCommand(command.name, known);
-        // A stray "/word" in prose is not addressed to the bot; a near-miss or a mention is.
-        if (suggestion || command.via === 'mention') {
+        // A stray "/word" in prose is not addressed to the bot, nor is "@bot word…" a command when the word is
+        // none of the bot's (it is prose addressed to the bot); a near miss of a command is answered.
+        if (suggestion) {
           const m = await context.messages();
           await context.reply(m.unknownCommand(command.name, suggestion));
         }

@@ -112,3 +112,8 @@ export const gitlabQuickActions: ReadonlySet<string> = new Set(
     'unassign_reviewer unlabel unlink unlock unreact unrelate unsubscribe weight wip zoom'
   ).split(/\s+/),
 );
+
+/** Whether a text mentions a user (`@name`, not inside an e-mail address or a longer name). */
+export function mentions(text: string, username: string): boolean {
+  return new RegExp(`(^|[^\\w.-])@${username.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'i').test(text);
+}

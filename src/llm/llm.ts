@@ -2,7 +2,7 @@
 // (asked for again once with the errors), tokens counted against the job's and the issue's budgets, and
 // a JSON fallback for endpoints that do not take structured outputs. The model only ever returns data; what
 // is done with it is decided by the caller.
-import { APICallError, generateText, isStepCount, jsonSchema, NoObjectGeneratedError, Output, type LanguageModel, type ToolSet } from 'ai';
+import { APICallError, generateText, isStepCount, jsonSchema, NoObjectGeneratedError, NoOutputGeneratedError, Output, type LanguageModel, type ToolSet } from 'ai';
 import type { z } from 'zod';
 import { z as zod } from 'zod';
 import { TransientError } from '../errors.ts';
@@ -116,8 +116,9 @@ export class ModelSession {
           : undefined,
       } as ToolSet[string];
     }
-    // One step per tool round, and one more for the answer.
-    return { tools: guarded, stopWhen: isStepCount(left + 1) };
+    // Each step may run tools; once `left` steps are taken the request ends, and an answer still missing
+    // is asked for again without tools (see `attempt`).
+    return { tools: guarded, stopWhen: isStepCount(left) };
   }
 
   /** A plain-text answer (a reply to a question). */
@@ -170,6 +171,7 @@ export class ModelSession {
           this.count(err.usage);
           return { ok: false, problems: [describeOutputError(err)] };
         }
+        if (NoOutputGeneratedError.isInstance(err)) return { ok: false, problems: [NO_ANSWER] };
         if (!refusesStructuredOutput(err)) throw err;
         this.llm.useJsonMode();
       }
@@ -190,6 +192,7 @@ export class ModelSession {
         this.count(err.usage);
         return { problem: describeOutputError(err) };
       }
+      if (NoOutputGeneratedError.isInstance(err)) return { problem: NO_ANSWER };
       throw err;
     });
     if ('problem' in result) return { ok: false, problems: [result.problem] };
@@ -211,6 +214,8 @@ export class ModelSession {
     }
   }
 }
+
+const NO_ANSWER = 'no answer was given before the tool steps ran out: answer now, with what you have';
 
 function describeOutputError(err: NoObjectGeneratedError): string {
   const cause = err.cause as { message?: string } | undefined;
