@@ -69,6 +69,20 @@ describe('the conversation with a model', () => {
     assert.match(s.project.mergeRequests[0]!.description, usage);
   });
 
+  test('"@bot" followed by a question is a question for the model, not an unknown command', async () => {
+    const { s, server } = await start((request) =>
+      isExtraction(request) ? { content: JSON.stringify({ set: [], unset: [], question: 'Which column should be the watermark?' }) } : { content: 'Take `updated_at` if it changes on every update.' },
+    );
+    const issue = s.openIssue('Load customers', partialRequest);
+    await s.settle();
+    await s.comment(issue, '@dagwright which column should be the watermark?');
+    await s.settle();
+    const reply = s.botComments(issue).at(-1)!.body;
+    assert.match(reply, /Take `updated_at`/);
+    assert.doesNotMatch(reply, /don't know the command/);
+    assert.equal(server.requests.length, 2);
+  });
+
   test('an endpoint without structured outputs: the bot falls back to JSON mode and goes on', async () => {
     const { s, server } = await start(
       (request) => (isExtraction(request) ? { content: JSON.stringify({ set: [{ path: 'schedule', value: '@hourly' }], unset: [], question: null }) } : { content: 'n/a' }),
