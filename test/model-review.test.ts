@@ -81,6 +81,20 @@ describe('revisions on the bot\'s merge request, with a model', () => {
     assert.equal(server.requests.filter(isRevision).length, 1);
   });
 
+  test('a reply that fails after the push (GitLab 500): the retried job commits nothing more and replies once', async () => {
+    const { s, mr, server } = await generated((r) =>
+      isRevision(r) ? revision({ action: 'edit', edits: [{ path: DAG, search: '"retries": 2,', replace: '"retries": 6,' }], explanation: 'Six retries.' }) : { content: 'n/a' },
+    );
+    s.sandbox.injectFault({ method: 'POST', path: /\/merge_requests\/\d+\/discussions\/[^/]+\/notes$/, effect: { status: 500 }, times: 1 });
+    await s.sandbox.commentOnLine(s.project, mr.iid, s.alice, { path: DAG, line: 3, body: 'Six retries.' });
+    await s.settle();
+    assert.equal(s.sandbox.requests.filter((r) => r.status === 500).length, 1, 'the first reply failed');
+    assert.equal(commits(s, mr.sourceBranch).length, 2, 'one revision commit');
+    assert.equal(server.requests.filter(isRevision).length, 1, 'the model was not asked again');
+    const replies = s.project.notes.filter((n) => n.noteableType === 'MergeRequest' && n.authorId === s.botUser.id && n.body.includes('Done in'));
+    assert.equal(replies.length, 1);
+  });
+
   test('the model reads a file through its tool before it edits it', async () => {
     const { s, mr, server } = await generated((r) => {
       if (!isRevision(r)) return { content: 'n/a' };
