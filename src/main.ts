@@ -22,7 +22,14 @@ const environmentHelp = `Environment:
   ALLOWED_PROJECTS         comma-separated project ids or paths; others are ignored
   WORKER_CONCURRENCY       jobs run at once (4)
   JOB_MAX_ATTEMPTS         attempts before a job fails for good (5)
-  JOB_LEASE_SECONDS        how long a crashed job's lease holds it before it runs again (60)`;
+  JOB_LEASE_SECONDS        how long a crashed job's lease holds it before it runs again (60)
+  LLM_BASE_URL, LLM_MODEL  an OpenAI-compatible API and its model (both, or no model)
+  LLM_API_KEY              the API's key, when it takes one
+  LLM_TOKENS_PER_JOB       tokens one job may spend (24000); LLM_TOKENS_PER_ISSUE per issue (200000)
+  LLM_TOOL_STEPS           tool calls the model may make in one job (5)
+  AIRFLOW_CONN_<ID>        source connections the bot may inspect, read-only (Airflow URI or JSON)
+  MCP_TOKEN                serves the bot's tools at /mcp to clients sending it as a bearer token
+  MCP_SERVERS              a JSON file of external MCP servers whose tools the model may call`;
 
 const usage = {
   main: `Usage: dagwright <command> [options]
@@ -36,6 +43,7 @@ Commands:
   validate PATH  check pipeline files (.py, .sql) as Dagwright checks what it writes
   sandbox        run the built-in GitLab stand-in, for trying Dagwright without a GitLab
   demo           the whole flow against the sandbox, printed: request, conversation, MR, review, merge
+  mcp            the bot's tools (source introspection, render, validate) as an MCP server on stdio
 
 Options:
   -h, --help     show help (also after a command: dagwright serve --help)
@@ -47,6 +55,13 @@ GET /healthz, GET /readyz and GET /metrics (Prometheus). SIGTERM or SIGINT stop
 taking deliveries and let running jobs finish (up to 25 s).
 
 ${environmentHelp}`,
+  mcp: `Usage: dagwright mcp
+
+Serves Dagwright's tools over MCP on standard input and output, for any MCP client:
+test_connection, list_tables, describe_table, sample_rows, estimate_rows,
+watermark_candidates, propose_target_ddl (read-only, on the sources given as
+AIRFLOW_CONN_<ID> environment variables), render_pipeline and validate_pipeline.
+Nothing but the protocol is written to standard output.`,
   replay: `Usage: dagwright replay FILE
 
 Runs one recorded delivery through the same path as a webhook (parse, dedupe, store,
@@ -235,10 +250,14 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'help') return void console.log(usage[rest[0] as keyof typeof usage] ?? usage.main);
   if (!(command in usage) || command === 'main') fail(`dagwright: unknown command "${command}".\n\n${usage.main}`);
   if (values.help) return void console.log(usage[command as keyof typeof usage]);
-  const allowed: Record<string, string[]> = { serve: [], replay: [], sandbox: ['port', 'seed'], render: ['out', 'pack', 'airflow'], validate: ['airflow'], demo: ['out'] };
+  const allowed: Record<string, string[]> = { serve: [], replay: [], mcp: [], sandbox: ['port', 'seed'], render: ['out', 'pack', 'airflow'], validate: ['airflow'], demo: ['out'] };
   const unknown = Object.keys(values).filter((k) => !['help', 'version', ...(allowed[command] ?? [])].includes(k));
   if (unknown.length) fail(`dagwright ${command}: unknown option --${unknown[0]}. See: dagwright ${command} --help`);
   if (command === 'serve') return serveCommand();
+  if (command === 'mcp') {
+    const { serveMcpOnStdio } = await import('./mcp/stdio.ts');
+    return serveMcpOnStdio();
+  }
   if (command === 'replay') return replayCommand(rest[0]);
   if (command === 'sandbox') return sandboxCommand(values.port as string | undefined, values.seed as string | undefined);
   const out = { log: (line: string) => console.log(line), error: (line: string) => console.error(line) };

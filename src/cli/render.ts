@@ -3,16 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { defaultRepoConfig, parseRepoConfig, REPO_CONFIG_PATH } from '../bot/repo-config.ts';
-import { messages } from '../i18n/index.ts';
 import { renderPipeline, RenderError } from '../render/render.ts';
-import { describeProblem } from '../spec/card.ts';
-import { evaluateSpec } from '../spec/evaluate.ts';
-import { applyPatch, checkPatch, patchFromObject } from '../spec/patch.ts';
-import type { PipelineSpec } from '../spec/schema.ts';
+import { specFromObject } from '../spec/standalone.ts';
 import { reportText, validateFiles, type SourceFile } from '../validate/validate.ts';
 
 type Out = { log: (line: string) => void; error: (line: string) => void };
-const m = messages('en');
 
 export async function renderCommand(file: string | undefined, options: { out?: string; pack?: string; airflow?: string }, out: Out): Promise<number> {
   if (!file) {
@@ -34,23 +29,20 @@ export async function renderCommand(file: string | undefined, options: { out?: s
   const configFile = path.join(outDir, REPO_CONFIG_PATH);
   const config = fs.existsSync(configFile) ? parseRepoConfig(fs.readFileSync(configFile, 'utf8')).config : defaultRepoConfig;
 
-  const patch = checkPatch(patchFromObject(raw));
-  if (options.pack) patch.set.pack = options.pack;
-  if (options.airflow) patch.set.airflow_version = Number(options.airflow);
-  const evaluation = evaluateSpec(applyPatch({}, patch, { kind: 'issue' }).fields, config);
-  const problems = [...patch.problems, ...evaluation.errors].map((p) => describeProblem(p, m));
-  const refused = new Set(patch.problems.map((p) => p.path));
-  problems.push(...evaluation.missing.filter((p) => !refused.has(p)).map((p) => `\`${p}\`: is needed`));
-  if (problems.length) {
+  const overrides: Record<string, unknown> = {};
+  if (options.pack) overrides.pack = options.pack;
+  if (options.airflow) overrides.airflow_version = Number(options.airflow);
+  const checked = specFromObject(raw, config, overrides);
+  if ('problems' in checked) {
     out.error(`dagwright render: ${file} is not a complete, valid spec; nothing was written:`);
-    for (const problem of problems) out.error(`  - ${problem.replace(/`/g, '')}`);
+    for (const problem of checked.problems) out.error(`  - ${problem}`);
     return 1;
   }
 
   const today = new Date().toISOString().slice(0, 10);
   let result;
   try {
-    result = renderPipeline(evaluation.spec as unknown as PipelineSpec, config, { today, repoPacksDir: path.join(outDir, '.dagwright', 'packs') });
+    result = renderPipeline(checked.spec, config, { today, repoPacksDir: path.join(outDir, '.dagwright', 'packs') });
   } catch (err) {
     if (err instanceof RenderError) {
       out.error(`dagwright render: ${err.message}; nothing was written`);
@@ -64,7 +56,7 @@ export async function renderCommand(file: string | undefined, options: { out?: s
     fs.writeFileSync(target, rendered.content);
     out.log(rendered.path);
   }
-  if (!(evaluation.spec as { start_date?: string }).start_date) {
+  if (!checked.spec.start_date) {
     out.log(`start_date: ${today} (not in the spec: add \`start_date: ${today}\` to it so that renders stay identical)`);
   }
   const report = await validateFiles(result.files, { airflowVersion: result.plan.airflow, roots: [config.dags_root, 'tests'] });

@@ -4,9 +4,7 @@
 import { defaultRepoConfig, type RepoConfig } from '../bot/repo-config.ts';
 import { redact } from '../redact.ts';
 import { renderPipeline } from '../render/render.ts';
-import { evaluateSpec } from '../spec/evaluate.ts';
-import { patchFromObject } from '../spec/patch.ts';
-import type { PipelineSpec } from '../spec/schema.ts';
+import { specFromObject } from '../spec/standalone.ts';
 import { ConnectionError, connectionFor, connectionVariable, type SourceConnection } from './connections.ts';
 import { openClickhouse } from './sources/clickhouse.ts';
 import { openMysql } from './sources/mysql.ts';
@@ -204,10 +202,9 @@ export function targetDdl(
     target: { conn_id: 'target', table: input.table, ...(input.pack === 'spark-docker' ? { location: 's3a://lake/proposal' } : {}) },
     load: { strategy: input.strategy ?? 'overwrite', ...(info.primaryKey.length ? { keys: info.primaryKey } : {}) },
   };
-  const fields = Object.fromEntries(Object.entries(patchFromObject(object).set).map(([k, v]) => [k, { value: v, provenance: { kind: 'issue' as const } }]));
-  const evaluation = evaluateSpec(fields, config);
-  if (!evaluation.complete) throw new SourceError(`no DDL can be proposed: ${evaluation.errors.map((e) => e.path ?? e.key).join(', ')}`);
-  const rendered = renderPipeline(evaluation.spec as unknown as PipelineSpec, config, { today: '2026-01-01' });
+  const checked = specFromObject(object, config);
+  if ('problems' in checked) throw new SourceError(`no DDL can be proposed: ${checked.problems.join('; ')}`);
+  const rendered = renderPipeline(checked.spec, config, { today: '2026-01-01' });
   const ddl = rendered.files.find((f) => /(^|\/)ddl\.sql$/.test(f.path));
   if (!ddl) throw new SourceError(`the pack ${object.pack} writes no DDL file`);
   return ddl.content;

@@ -25,7 +25,7 @@ class RuffProcess {
     const env = { ...process.env };
     // Not a test of its own when the bot runs under `node --test`.
     delete env.NODE_TEST_CONTEXT;
-    const child = fork(childScript, [], { execArgv: [], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+    const child = fork(childScript, [], { execArgv: [], env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced' });
     child.on('message', (reply: RuffReply) => {
       const waiting = this.pending.get(reply.id);
       if (!waiting) return;
