@@ -10,6 +10,7 @@ import type { ConversationState } from '../src/spec/conversation.ts';
 import { evaluateSpec } from '../src/spec/evaluate.ts';
 import { applyPatch, toObject, valuesOf } from '../src/spec/patch.ts';
 import { loadConversation, showCard } from './spec-card.ts';
+import { describeSourceFacts } from '../src/spec/source-facts.ts';
 
 export type ModelUsage = { input: number; output: number; model: string };
 export type WithModelUsage = ConversationState & { model?: ModelUsage };
@@ -57,7 +58,11 @@ export async function readProseWithModel(ctx: Context, input: { text: string; ki
       const config = await ctx.config();
       const m = await ctx.messages();
       const before = loadConversation(ctx, issueKey);
-      const { patch, question } = await extractSpecPatch(session, { text: input.text, kind: input.kind, author: input.author, spec: givenSpec(before) });
+      const { patch, question } = await extractSpecPatch(
+        session,
+        { text: input.text, kind: input.kind, author: input.author, spec: givenSpec(before), sourceFacts: describeSourceFacts(before.source) },
+        await ctx.modelTools(),
+      );
       const applied = applyPatch(before.fields, patch, { kind: 'model', user: input.author, from: input.kind });
       const state: ConversationState = {
         ...before,
@@ -77,6 +82,7 @@ export async function readProseWithModel(ctx: Context, input: { text: string; ki
           spec: givenSpec(state),
           missing: evaluation.missing,
           pack: String((evaluation.spec as { pack?: string }).pack ?? config.pack),
+          sourceFacts: describeSourceFacts(state.source),
           language: await ctx.language(),
         });
         parts.push(sanitizeModelComment(answer, [input.author]));

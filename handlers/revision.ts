@@ -65,8 +65,9 @@ export async function reviseWithModel(ctx: Context<NotePayload>): Promise<void> 
       files,
       line: position?.new_path ? { path: position.new_path, line: position.new_line ?? position.old_line ?? 1 } : undefined,
     };
+    const sourceTools = await ctx.modelTools();
     await withModel(ctx, issue.key, async (session) => {
-      let answer = await proposeRevision(session, input);
+      let answer = await proposeRevision(session, input, undefined, sourceTools);
       for (let round = 0; ; round++) {
         if (answer.action === 'none') return;
         if (answer.action === 'decline') return void (await ctx.replyOnce(key, sanitizeModelComment(r.declined(answer.explanation), [input.author])));
@@ -96,7 +97,7 @@ export async function reviseWithModel(ctx: Context<NotePayload>): Promise<void> 
           if (round >= MAX_CORRECTIONS) return void (await ctx.replyOnce(key, r.stillInvalid(problems)));
         }
         if (round >= MAX_CORRECTIONS) return void (await ctx.replyOnce(key, r.stillInvalid(problems)));
-        answer = await proposeRevision(session, input, { answer, problems });
+        answer = await proposeRevision(session, input, { answer, problems }, sourceTools);
       }
     });
   } catch (err) {

@@ -5,6 +5,8 @@ import type { NotePayload } from '../src/bot/events.ts';
 import { renderCard } from '../src/spec/card.ts';
 import { newConversation, readIssue, type ConversationState } from '../src/spec/conversation.ts';
 import { evaluateSpec } from '../src/spec/evaluate.ts';
+import { inspectForCard } from '../src/mcp/introspect.ts';
+import { applyPatch, checkPatch, emptyPatch } from '../src/spec/patch.ts';
 
 const CARD = 'card';
 
@@ -31,12 +33,39 @@ export async function engageWithIssue(ctx: Context<NotePayload>, state: Conversa
 }
 
 
+const RETRY_FAILED_INSPECTION_MS = 5 * 60_000;
+
+/**
+ * When the spec names a source table, what inspecting it finds (read-only, on a connection the bot was given)
+ * goes with the state: the columns, and for an incremental load the best watermark, fill the fields that
+ * nobody gave (provenance "introspected"). Inspected again when the connection or the table changes, and a
+ * failed inspection after a while.
+ */
+async function withSourceFacts(state: ConversationState): Promise<ConversationState> {
+  const connId = state.fields['source.conn_id']?.value;
+  const table = state.fields['source.table']?.value;
+  if (typeof connId !== 'string' || typeof table !== 'string') return state.source ? { ...state, source: undefined } : state;
+  const known = state.source;
+  if (known && known.connId === connId && known.table === table && (!known.error || Date.now() - known.at < RETRY_FAILED_INSPECTION_MS)) return state;
+  const facts = await inspectForCard(connId, table);
+  if (facts.error) return { ...state, source: facts };
+  const open = (path: string) => !(path in state.fields) || state.fields[path]!.provenance.kind === 'introspected';
+  const patch = emptyPatch();
+  if (open('source.columns') && facts.columns?.length) patch.set['source.columns'] = facts.columns;
+  if (open('load.watermark') && state.fields['load.strategy']?.value === 'incremental' && facts.watermarks?.length) patch.set['load.watermark'] = facts.watermarks[0]!.column;
+  // Values the spec would refuse (a column name it cannot use) are left out, not shown as the user's errors.
+  const checked = checkPatch(patch);
+  return { ...state, fields: applyPatch(state.fields, { ...checked, problems: [], notes: [] }, { kind: 'introspected' }).fields, source: facts };
+}
+
 export function loadConversation<T extends ConversationState = ConversationState>(ctx: Context, issueKey: string): T {
   return (ctx.store.conversation<T>(issueKey) ?? newConversation()) as T;
 }
 
 /** Shows the card; returns the state with the digest of what is shown (an unchanged card is not edited). */
-export async function showCard(ctx: Context, state: ConversationState, issue = { key: ctx.resourceKey, iid: ctx.resource!.iid }): Promise<ConversationState> {
+export async function showCard(ctx: Context, given: ConversationState, issue = { key: ctx.resourceKey, iid: ctx.resource!.iid }): Promise<ConversationState> {
+  const state = await withSourceFacts(given);
+  if (state !== given) ctx.store.saveConversation(issue.key, state);
   const config = await ctx.config();
   const m = await ctx.messages();
   const evaluation = evaluateSpec(state.fields, config);
@@ -48,6 +77,7 @@ export async function showCard(ctx: Context, state: ConversationState, issue = {
       problems: [...state.issueProblems, ...state.lastTurn.problems],
       notes: [...state.issueNotes, ...state.lastTurn.notes],
       proseFrom: state.lastTurn.proseFrom,
+      source: state.source,
     },
     m,
   );

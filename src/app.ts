@@ -7,10 +7,13 @@ import { Context, type BotUser } from './bot/context.ts';
 import { kindOfHeader, parseEvent, isFromBotOrSystem, type GitLabEvent } from './bot/events.ts';
 import { createIntake, type Intake } from './bot/intake.ts';
 import { AccessLevels } from './bot/permissions.ts';
-import type { ServerConfig } from './config.ts';
+import { ConfigError, type ServerConfig } from './config.ts';
 import { Mirrors } from './git/repository.ts';
 import { Llm } from './llm/llm.ts';
 import { createChatModel } from './llm/model.ts';
+import { registerConnectionSecrets } from './mcp/connections.ts';
+import { createMcpServer } from './mcp/server.ts';
+import { MODEL_TOOLS, readMcpServers, ToolHub, type ExternalServer } from './mcp/client.ts';
 import type { LanguageModel } from 'ai';
 import { createGitLabClient, type GitLabClient, type RetryPolicy } from './gitlab/client.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -73,7 +76,17 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
   const accessLevels = new AccessLevels(gitlab);
   const mirrors = new Mirrors(config.dataDir, { token: config.gitlabToken });
   registerSecret(config.llm?.apiKey);
+  registerSecret(config.mcpToken);
+  const connections = registerConnectionSecrets();
+  let externalServers: ExternalServer[] = [];
+  try {
+    externalServers = config.mcpServersFile ? readMcpServers(config.mcpServersFile) : [];
+  } catch (err) {
+    throw new ConfigError([(err as Error).message]);
+  }
   const llm = config.llm ? new Llm(options.model ?? createChatModel(config.llm), config.llm.model, config.llm) : undefined;
+  // The model reads sources through the bot's own MCP server (when it was given any) and external ones.
+  const tools = llm ? new ToolHub({ builtin: () => createMcpServer(), builtinTools: connections.length ? MODEL_TOOLS : [], external: externalServers, log }) : undefined;
   const bot = new Bot();
   (options.register ?? registerHandlers)(bot);
 
@@ -83,7 +96,7 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
 
   const contextFor = (event: GitLabEvent, delivery: DeliveryRow) => {
     if (!botUser) throw new Error('the bot user is not known yet');
-    return new Context(event, delivery.idempotency_key, { gitlab, llm, mirrors, store, log, botUser, accessLevels }, delivery.received_at);
+    return new Context(event, delivery.idempotency_key, { gitlab, llm, tools, mirrors, store, log, botUser, accessLevels }, delivery.received_at);
   };
 
   const worker = new Worker({
@@ -149,6 +162,7 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
     metrics,
     log,
     readiness: () => ({ database: store.isHealthy(), gitlab: botUser !== undefined }),
+    mcp: config.mcpToken ? { token: config.mcpToken, createServer: () => createMcpServer() } : undefined,
   });
 
   const retentionMs = options.retentionMs ?? 30 * 24 * 3600_000;
@@ -201,6 +215,7 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
       await closing;
     }
     await worker.drain(graceMs);
+    await tools?.close();
     store.close();
     log.info('stopped');
     await new Promise<void>((resolve) => log.flush(() => resolve()));

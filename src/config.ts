@@ -66,6 +66,8 @@ const envSchema = z.object({
   LLM_TOKENS_PER_JOB: positiveInt(24_000, 10_000_000),
   LLM_TOKENS_PER_ISSUE: positiveInt(200_000, 100_000_000),
   LLM_TOOL_STEPS: positiveInt(5, 50),
+  MCP_TOKEN: z.string().optional().refine((v) => !v || v.length >= 16, { message: 'must be at least 16 characters (it guards the /mcp endpoint)' }),
+  MCP_SERVERS: z.string().optional(),
 });
 
 export type LlmConfig = {
@@ -96,6 +98,10 @@ export type ServerConfig = {
   jobLeaseMs: number;
   /** The model, when one is configured (LLM_BASE_URL and LLM_MODEL). */
   llm: LlmConfig | undefined;
+  /** When set, the bot's tools are served at /mcp to clients sending it as a bearer token. */
+  mcpToken?: string;
+  /** A JSON file naming external MCP servers whose tools the model may call. */
+  mcpServersFile?: string;
 };
 
 /** A configuration for a bot run in-process against a local GitLab (the demo, the benchmarks). */
@@ -158,6 +164,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = { webhoo
     workerConcurrency: e.WORKER_CONCURRENCY,
     jobMaxAttempts: e.JOB_MAX_ATTEMPTS,
     jobLeaseMs: e.JOB_LEASE_SECONDS * 1000,
+    mcpToken: e.MCP_TOKEN || undefined,
+    mcpServersFile: e.MCP_SERVERS || undefined,
     llm:
       e.LLM_BASE_URL && e.LLM_MODEL
         ? {

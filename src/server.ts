@@ -3,7 +3,10 @@
 import http from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { HeaderSource, Intake } from './bot/intake.ts';
+import { tokenChecker } from './bot/verify.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -13,7 +16,14 @@ export const WEBHOOK_PATH = '/webhooks/gitlab';
 
 export type Readiness = () => Record<string, boolean>;
 
-export type ServerDeps = { intake: Intake; metrics: Metrics; log: Logger; readiness: Readiness };
+export type ServerDeps = {
+  intake: Intake;
+  metrics: Metrics;
+  log: Logger;
+  readiness: Readiness;
+  /** The bot's tools over MCP (Streamable HTTP) at /mcp, for clients that send this bearer token. */
+  mcp?: { token: string; createServer: () => McpServer };
+};
 
 export function createOperationsApp(deps: ServerDeps): Hono {
   const app = new Hono();
@@ -27,6 +37,23 @@ export function createOperationsApp(deps: ServerDeps): Hono {
     c.header('content-type', deps.metrics.registry.contentType);
     return c.body(await deps.metrics.registry.metrics());
   });
+  if (deps.mcp) {
+    const { createServer } = deps.mcp;
+    const tokenOk = tokenChecker([deps.mcp.token]);
+    app.all('/mcp', async (c) => {
+      const bearer = c.req.header('authorization')?.match(/^Bearer\s+(.+)$/i)?.[1];
+      if (!tokenOk(bearer)) return c.json({ error: 'send the MCP token as Authorization: Bearer <token>' }, 401, { 'www-authenticate': 'Bearer' });
+      // Stateless: one server and transport per request; the tools keep no session state.
+      const server = createServer();
+      const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+      await server.connect(transport);
+      try {
+        return await transport.handleRequest(c.req.raw);
+      } finally {
+        void server.close();
+      }
+    });
+  }
   app.onError((err, c) => {
     deps.log.error({ err, path: c.req.path }, 'request failed');
     return c.json({ error: 'internal error' }, 500);

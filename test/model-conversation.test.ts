@@ -83,6 +83,34 @@ describe('the conversation with a model', () => {
     assert.equal(server.requests.length, 2);
   });
 
+  test('the model reads the source through the bot\'s own MCP tools before it proposes fields', async () => {
+    const dir = (await import('./support/harness.ts')).tempDir();
+    const file = (await import('node:path')).join(dir, 'crm.db');
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(file);
+    db.exec('CREATE TABLE contacts (contact_id INTEGER PRIMARY KEY, changed_at TIMESTAMP NOT NULL); CREATE INDEX contacts_changed ON contacts (changed_at);');
+    db.close();
+    process.env.AIRFLOW_CONN_CRM_LITE = `sqlite:///${file}`;
+    try {
+      const { s, server } = await start((request) => {
+        if (!isExtraction(request)) return { content: 'n/a' };
+        const result = request.messages.find((m) => m.role === 'tool');
+        if (!result) return { toolCalls: [{ name: 'watermark_candidates', arguments: { conn_id: 'crm_lite', table: 'contacts' } }] };
+        const column = JSON.parse(textOf(result))[0].column as string;
+        return { content: JSON.stringify({ set: [{ path: 'load.strategy', value: 'incremental' }, { path: 'load.watermark', value: column }], unset: [], question: null }) };
+      });
+      const issue = s.openIssue('Load contacts', partialRequest.replace('orders_pg, table: public.customers', 'crm_lite, table: contacts'));
+      await s.settle();
+      await s.comment(issue, 'Load only what changed since the last run.');
+      await s.settle();
+      const offered = server.requests[0]!.tools?.map((t) => t.function.name).sort();
+      assert.deepEqual(offered, ['describe_table', 'estimate_rows', 'list_tables', 'sample_rows', 'watermark_candidates']);
+      assert.match(card(s, issue.iid), /`load\.watermark` \| `changed_at` \| @alice's comment, read by the model/);
+    } finally {
+      delete process.env.AIRFLOW_CONN_CRM_LITE;
+    }
+  });
+
   test('an endpoint without structured outputs: the bot falls back to JSON mode and goes on', async () => {
     const { s, server } = await start(
       (request) => (isExtraction(request) ? { content: JSON.stringify({ set: [{ path: 'schedule', value: '@hourly' }], unset: [], question: null }) } : { content: 'n/a' }),

@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 import type { Logger } from '../log.ts';
 import type { Mirrors } from '../git/repository.ts';
 import type { Llm } from '../llm/llm.ts';
+import type { ToolHub } from '../mcp/client.ts';
+import type { ToolSet } from 'ai';
 import type { Store } from '../store/store.ts';
 import { isGitLabError, type GitLabClient } from '../gitlab/client.ts';
 import { notesOf, upsertBotComment, type Note } from '../gitlab/comments.ts';
@@ -17,6 +19,8 @@ export type ContextDeps = {
   gitlab: GitLabClient;
   /** The model, when one is configured. */
   llm: Llm | undefined;
+  /** The tools the model may call (with the model). */
+  tools: ToolHub | undefined;
   mirrors: Mirrors;
   store: Store;
   log: Logger;
@@ -39,6 +43,7 @@ export class Context<P extends AnyPayload = AnyPayload> {
   readonly botUser: BotUser;
   readonly mirrors: Mirrors;
   readonly llm: Llm | undefined;
+  private readonly toolHub: ToolHub | undefined;
   /** When GitLab's delivery reached the bot (the job may have waited in the queue since). */
   readonly receivedAt: number;
   private readonly accessLevels: AccessLevels;
@@ -58,9 +63,15 @@ export class Context<P extends AnyPayload = AnyPayload> {
     this.botUser = deps.botUser;
     this.mirrors = deps.mirrors;
     this.llm = deps.llm;
+    this.toolHub = deps.tools;
     this.receivedAt = receivedAt;
     this.accessLevels = deps.accessLevels;
     this.log = deps.log.child({ delivery: deliveryId, event: this.name, resource: this.resourceKey });
+  }
+
+  /** The tools the model may call in this job (none without a model). */
+  async modelTools(): Promise<ToolSet> {
+    return this.toolHub ? this.toolHub.tools() : {};
   }
 
   /** The user whose action fired the event. */

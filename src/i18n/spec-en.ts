@@ -96,6 +96,7 @@ export const specEn = {
     dagwright: 'default',
     derived: 'derived',
     secret: 'proposed from the connection URL',
+    introspected: 'introspected',
     modelIssue: 'the issue, read by the model',
     modelComment: (user: string) => `@${user}'s comment, read by the model`,
   },
@@ -152,6 +153,17 @@ export const specEn = {
     mrGraph: 'Tasks',
     mrFiles: 'Files',
     mrValidation: 'Validation',
+  },
+
+  source: {
+    title: (connId: string, table: string) => `Source \`${connId}\` \`${table}\``,
+    rows: (n: number) => `about ${n.toLocaleString('en')} rows`,
+    primaryKey: (columns: string[]) => `primary key: ${columns.map((c) => `\`${c}\``).join(', ')}`,
+    noPrimaryKey: 'no primary key',
+    watermarks: (items: string[]) => `watermark candidates (indexed): ${items.join(', ')}`,
+    noWatermark: 'no indexed timestamp or serial column: an incremental load would scan the table',
+    unreachable: (reason: string) => `could not be inspected: ${reason}`,
+    notGiven: (reason: string) => `not inspected: ${reason} (the bot inspects only the sources it is given, read-only)`,
   },
 
   model: {

@@ -95,6 +95,7 @@ export const specRu: SpecMessages = {
     dagwright: 'по умолчанию',
     derived: 'выведено',
     secret: 'предложено по URL подключения',
+    introspected: 'из источника',
     modelIssue: 'задача, прочитано моделью',
     modelComment: (user: string) => `комментарий @${user}, прочитано моделью`,
   },
@@ -151,6 +152,17 @@ export const specRu: SpecMessages = {
     mrGraph: 'Задачи',
     mrFiles: 'Файлы',
     mrValidation: 'Проверка',
+  },
+
+  source: {
+    title: (connId: string, table: string) => `Источник \`${connId}\` \`${table}\``,
+    rows: (n: number) => `около ${n.toLocaleString('ru')} строк`,
+    primaryKey: (columns: string[]) => `первичный ключ: ${columns.map((c) => `\`${c}\``).join(', ')}`,
+    noPrimaryKey: 'первичного ключа нет',
+    watermarks: (items: string[]) => `кандидаты в watermark (с индексом): ${items.join(', ')}`,
+    noWatermark: 'нет индексированной колонки времени или счётчика: инкрементальная загрузка будет читать всю таблицу',
+    unreachable: (reason: string) => `не удалось проверить: ${reason}`,
+    notGiven: (reason: string) => `не проверялся: ${reason} (бот смотрит только переданные ему источники, только на чтение)`,
   },
 
   model: {

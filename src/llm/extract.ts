@@ -1,6 +1,7 @@
 // Prose → a spec patch: the model proposes field values (checked by the spec's own field schemas, like any
 // request form) and says whether the text asks it a question.
 import { stringify as toYaml } from 'yaml';
+import type { ToolSet } from 'ai';
 import { z } from 'zod';
 import { describeProblem } from '../spec/card.ts';
 import { scalar } from '../spec/forms.ts';
@@ -34,11 +35,13 @@ function toPatch(answer: ExtractionAnswer): SpecPatch {
  */
 export async function extractSpecPatch(
   session: ModelSession,
-  input: { text: string; kind: 'issue' | 'comment'; author: string; spec: Record<string, unknown> },
+  input: { text: string; kind: 'issue' | 'comment'; author: string; spec: Record<string, unknown>; sourceFacts?: string },
+  tools?: ToolSet,
 ): Promise<Extraction> {
   const current = Object.keys(input.spec).length ? toYaml(input.spec, { lineWidth: 0 }).trim() : '(empty)';
-  const task = `The spec so far:\n${current}\n\nThe ${input.kind === 'issue' ? "issue's description" : 'comment'} by @${input.author}:\n<<<\n${input.text.trim()}\n>>>`;
-  const first = await session.object({ instructions: prompt('extract'), prompt: task, schema: extractionSchema });
+  const facts = input.sourceFacts ? `\n\nWhat the bot found in the source:\n${input.sourceFacts}` : '';
+  const task = `The spec so far:\n${current}${facts}\n\nThe ${input.kind === 'issue' ? "issue's description" : 'comment'} by @${input.author}:\n<<<\n${input.text.trim()}\n>>>`;
+  const first = await session.object({ instructions: prompt('extract'), prompt: task, schema: extractionSchema, tools });
   let patch = toPatch(first);
   let answer = first;
   if (patch.problems.length) {
@@ -48,6 +51,7 @@ export async function extractSpecPatch(
       instructions: prompt('extract'),
       prompt: `${task}\n\nThese values of your previous answer were refused:\n${problems.map((p) => `- ${p}`).join('\n')}\nAnswer again with them corrected, or left out.`,
       schema: extractionSchema,
+      tools,
     });
     patch = toPatch(answer);
   }

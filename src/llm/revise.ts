@@ -1,7 +1,7 @@
 // A reviewer's comment on the bot's merge request → a spec patch, search/replace edits to the pipeline's
 // own files, or a reasoned decline. The edits are applied here, to the allowed files only; the caller
 // validates the result and sends the report back (see `reviseFiles`).
-import { tool } from 'ai';
+import { tool, type ToolSet } from 'ai';
 import { stringify as toYaml } from 'yaml';
 import { z } from 'zod';
 import { FIELD_PATHS } from '../spec/schema.ts';
@@ -79,7 +79,7 @@ function task(input: RevisionInput): string {
  * Asks the model for a revision. `feedback` (problems applying its edits, or the validation report of the
  * result) goes back with the same request for another round.
  */
-export function proposeRevision(session: ModelSession, input: RevisionInput, feedback?: { answer: RevisionAnswer; problems: string }): Promise<RevisionAnswer> {
+export function proposeRevision(session: ModelSession, input: RevisionInput, feedback?: { answer: RevisionAnswer; problems: string }, sourceTools: ToolSet = {}): Promise<RevisionAnswer> {
   const readFile = tool({
     description: "Returns the current content of one of the pipeline's files (only the allowed files).",
     inputSchema: z.object({ path: z.string().describe('one of the allowed files') }),
@@ -89,5 +89,5 @@ export function proposeRevision(session: ModelSession, input: RevisionInput, fee
   if (feedback) {
     text += `\n\nYour previous answer:\n${JSON.stringify(feedback.answer)}\n\nIt could not be used:\n${feedback.problems}\nAnswer again with this corrected.`;
   }
-  return session.object({ instructions: prompt('revise'), prompt: text, schema: revisionSchema, tools: { read_file: readFile } });
+  return session.object({ instructions: prompt('revise'), prompt: text, schema: revisionSchema, tools: { ...sourceTools, read_file: readFile } });
 }

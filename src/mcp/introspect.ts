@@ -4,6 +4,7 @@
 import { defaultRepoConfig, type RepoConfig } from '../bot/repo-config.ts';
 import { redact } from '../redact.ts';
 import { renderPipeline } from '../render/render.ts';
+import type { SourceFacts } from '../spec/source-facts.ts';
 import { specFromObject } from '../spec/standalone.ts';
 import { ConnectionError, connectionFor, connectionVariable, type SourceConnection } from './connections.ts';
 import { openClickhouse } from './sources/clickhouse.ts';
@@ -167,6 +168,35 @@ export const operations = {
     return targetDdl(info, { connId, sourceType: connection.kind, sourceTable: table, ...target });
   },
 };
+
+/** What the card shows of a source table: its columns and key, its size, its watermark candidates. */
+export async function inspectForCard(connId: string, table: string, env: NodeJS.ProcessEnv = process.env): Promise<SourceFacts> {
+  const at = Date.now();
+  let connection;
+  try {
+    connection = connectionFor(connId, env);
+  } catch (err) {
+    return { connId, table, at, error: redact((err as Error).message) };
+  }
+  if (!connection) return { connId, table, at, notGiven: true, error: `the bot was given no ${connectionVariable(connId)}` };
+  try {
+    return await withSource(connId, async (source) => {
+      const info = await describeOrFail(source, connId, table);
+      const [estimate, watermarks] = [await source.estimateRows(info), await findWatermarkCandidates(source, info)];
+      return {
+        connId,
+        table,
+        at,
+        columns: info.columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable, ...(info.primaryKey.includes(c.name) ? { key: true } : {}), ...(c.comment ? { comment: c.comment } : {}) })),
+        primaryKey: info.primaryKey,
+        rows: estimate.rows,
+        watermarks: watermarks.map((w) => ({ column: w.column, kind: w.kind, min: w.min, max: w.max })),
+      };
+    }, env);
+  } catch (err) {
+    return { connId, table, at, error: err instanceof SourceError ? err.message : redact(describeSourceError(err)) };
+  }
+}
 
 export async function findWatermarkCandidates(source: SourceInspector, info: TableInfo): Promise<WatermarkCandidate[]> {
   const leading = new Set(info.indexes.map((i) => i.columns[0]).filter((c): c is string => !!c));

@@ -4,6 +4,7 @@ import type { Messages } from '../i18n/index.ts';
 import type { RepoConfig } from '../bot/repo-config.ts';
 import type { SpecEvaluation } from './evaluate.ts';
 import type { Field, Problem, Provenance } from './patch.ts';
+import type { SourceFacts } from './source-facts.ts';
 import type { SecretFinding } from './secrets.ts';
 
 export type CardInput = {
@@ -16,6 +17,7 @@ export type CardInput = {
   notes: Problem[];
   /** The author of the last comment that held nothing readable, if it was the last turn. */
   proseFrom?: string;
+  source?: SourceFacts;
 };
 
 export function describeProblem(problem: Problem, m: Messages, kind: 'problems' | 'notes' = 'problems'): string {
@@ -37,6 +39,8 @@ function provenanceText(p: Provenance, m: Messages): string {
       return t[p.from];
     case 'secret':
       return t.secret;
+    case 'introspected':
+      return t.introspected;
     case 'model':
       return p.from === 'issue' ? t.modelIssue : t.modelComment(p.user);
   }
@@ -96,6 +100,7 @@ export function renderCard(input: CardInput, m: Messages): string {
   const notes = input.notes.map((n) => describeProblem(n, m, 'notes'));
   if (input.proseFrom) notes.push(c.proseNotice(input.proseFrom));
   if (notes.length) out.push('', `**${c.notesTitle}**`, ...notes.map((n) => `- ${n}`));
+  if (input.source) out.push('', ...sourceSection(input.source, m));
 
   if (spec.dag_id) {
     const folder = pipelineFolder(spec, config);
@@ -110,6 +115,16 @@ export function renderCard(input: CardInput, m: Messages): string {
   }
   out.push('', evaluation.complete ? `✅ ${c.ready}` : c.howToAnswer);
   return out.join('\n');
+}
+
+/** What inspecting the source found, or why it could not be inspected. */
+function sourceSection(facts: SourceFacts, m: Messages): string[] {
+  const s = m.spec.source;
+  const title = `**${s.title(facts.connId, facts.table)}**`;
+  if (facts.error) return [title, `- ${facts.notGiven ? s.notGiven(facts.error) : s.unreachable(facts.error)}`];
+  const lines = [title, `- ${s.rows(facts.rows ?? 0)}`, `- ${facts.primaryKey?.length ? s.primaryKey(facts.primaryKey) : s.noPrimaryKey}`];
+  lines.push(`- ${facts.watermarks?.length ? s.watermarks(facts.watermarks.map((w) => `\`${w.column}\` (${w.min ?? '—'} … ${w.max ?? '—'})`)) : s.noWatermark}`);
+  return lines;
 }
 
 function dedupe(secrets: SecretFinding[]): SecretFinding[] {

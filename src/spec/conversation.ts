@@ -4,6 +4,7 @@ import type { Language } from '../i18n/index.ts';
 import { parseRequestText, scalar, type ParsedRequest } from './forms.ts';
 import { applyPatch, checkPatch, emptyPatch, replaceIssueFields, type Problem, type SpecFields, type SpecPatch } from './patch.ts';
 import type { SecretFinding } from './secrets.ts';
+import type { SourceFacts } from './source-facts.ts';
 
 export type ConversationState = {
   engaged: boolean;
@@ -17,6 +18,8 @@ export type ConversationState = {
   issueNotes: Problem[];
   /** A digest of the card as last shown, so an unchanged card is not edited again. */
   cardDigest?: string;
+  /** What the bot found by inspecting the source table (re-inspected when the connection or table changes). */
+  source?: SourceFacts;
   /** What the last comment (its lines and its commands) could not give. */
   lastTurn: { noteId?: number; problems: Problem[]; notes: Problem[]; proseFrom?: string };
 };

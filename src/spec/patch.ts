@@ -9,6 +9,8 @@ export type Provenance =
   | { kind: 'command'; user: string }
   | { kind: 'default'; from: 'repo-config' | 'dagwright' | 'derived' }
   | { kind: 'secret'; user?: string }
+  /** Found by inspecting the source table. */
+  | { kind: 'introspected' }
   /** Prose read by the model: the text (user = its author) or a comment. */
   | { kind: 'model'; user: string; from: 'issue' | 'comment' };
 

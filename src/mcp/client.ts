@@ -1,0 +1,122 @@
+// The model's tools, all reached through MCP clients: the bot's own server in memory, and the external
+// servers named in MCP_SERVERS (a stdio command or a Streamable HTTP URL), each through its allowlist. An
+// external server that fails is left out of the job; it never breaks one.
+import fs from 'node:fs';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { jsonSchema, tool, type ToolSet } from 'ai';
+import { z } from 'zod';
+import type { Logger } from '../log.ts';
+import { redact } from '../redact.ts';
+
+const serverEntry = z.union([
+  z.strictObject({ command: z.string().min(1), args: z.array(z.string()).default([]), env: z.record(z.string(), z.string()).default({}), allow: z.array(z.string().min(1)).min(1) }),
+  z.strictObject({ url: z.url(), headers: z.record(z.string(), z.string()).default({}), allow: z.array(z.string().min(1)).min(1) }),
+]);
+const serversFile = z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,30}$/, 'server names are short lowercase words'), serverEntry);
+
+export type ExternalServer = { name: string } & z.infer<typeof serverEntry>;
+
+/** Reads MCP_SERVERS; every problem is named (the file's path, the server, the field). */
+export function readMcpServers(file: string): ExternalServer[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`MCP_SERVERS: cannot read ${file}: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const parsed = serversFile.safeParse(raw);
+  if (!parsed.success) {
+    throw new Error(`MCP_SERVERS: ${file} is not a valid list of servers:\n${parsed.error.issues.map((i) => `  - ${i.path.join('.') || '(the file)'}: ${i.message}`).join('\n')}`);
+  }
+  return Object.entries(parsed.data).map(([name, entry]) => ({ name, ...entry }));
+}
+
+const CALL_TIMEOUT_MS = 30_000;
+
+type Connected = { name: string; client: Client; allow?: string[]; prefix: string };
+
+export class ToolHub {
+  private readonly builtin: () => McpServer;
+  private readonly builtinTools: readonly string[];
+  private readonly external: ExternalServer[];
+  private readonly log: Logger;
+  private connected: Promise<Connected[]> | undefined;
+
+  /** `builtinTools`: which of the bot's own tools the model is offered. */
+  constructor(options: { builtin: () => McpServer; builtinTools: readonly string[]; external?: ExternalServer[]; log: Logger }) {
+    this.builtin = options.builtin;
+    this.builtinTools = options.builtinTools;
+    this.external = options.external ?? [];
+    this.log = options.log;
+  }
+
+  private async connect(): Promise<Connected[]> {
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await this.builtin().connect(serverSide);
+    const own = new Client({ name: 'dagwright-model', version: '0.1.0' });
+    await own.connect(clientSide);
+    const all: Connected[] = [{ name: 'dagwright', client: own, allow: [...this.builtinTools], prefix: '' }];
+    for (const server of this.external) {
+      try {
+        const client = new Client({ name: 'dagwright-model', version: '0.1.0' });
+        const transport =
+          'command' in server
+            ? new StdioClientTransport({ command: server.command, args: server.args, env: { PATH: process.env.PATH ?? '', ...server.env }, stderr: 'ignore' })
+            : new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: server.headers } });
+        await client.connect(transport, { timeout: CALL_TIMEOUT_MS });
+        all.push({ name: server.name, client, allow: server.allow, prefix: `${server.name}__` });
+      } catch (err) {
+        this.log.warn({ server: server.name, err: redact((err as Error).message) }, 'an MCP server could not be reached: its tools are left out');
+      }
+    }
+    return all;
+  }
+
+  /** The tools the model may call, as the AI SDK takes them. */
+  async tools(): Promise<ToolSet> {
+    this.connected ??= this.connect();
+    const tools: ToolSet = {};
+    for (const server of await this.connected) {
+      let listed;
+      try {
+        listed = (await server.client.listTools(undefined, { timeout: CALL_TIMEOUT_MS })).tools;
+      } catch (err) {
+        this.log.warn({ server: server.name, err: redact((err as Error).message) }, 'an MCP server did not list its tools: they are left out');
+        continue;
+      }
+      for (const listedTool of listed) {
+        if (server.allow && !server.allow.includes(listedTool.name)) continue;
+        tools[`${server.prefix}${listedTool.name}`] = tool({
+          description: listedTool.description ?? listedTool.name,
+          inputSchema: jsonSchema(listedTool.inputSchema as Parameters<typeof jsonSchema>[0]),
+          execute: async (input) => {
+            try {
+              const result = (await server.client.callTool({ name: listedTool.name, arguments: input as Record<string, unknown> }, undefined, { timeout: CALL_TIMEOUT_MS })) as {
+                content?: Array<{ type: string; text?: string }>;
+                isError?: boolean;
+              };
+              const text = (result.content ?? []).map((c) => c.text ?? `[${c.type}]`).join('\n');
+              return result.isError ? `error: ${text}` : text;
+            } catch (err) {
+              // A failing tool is an answer the model can read, not the job's end.
+              return `error: the tool ${listedTool.name} failed: ${redact((err as Error).message)}`;
+            }
+          },
+        });
+      }
+    }
+    return tools;
+  }
+
+  async close(): Promise<void> {
+    const connected = await this.connected?.catch(() => []);
+    for (const server of connected ?? []) await server.client.close().catch(() => undefined);
+  }
+}
+
+/** The bot's own tools the model is offered: reading sources. Render and validate are the bot's own job. */
+export const MODEL_TOOLS = ['list_tables', 'describe_table', 'sample_rows', 'estimate_rows', 'watermark_candidates'] as const;
