@@ -21,6 +21,7 @@ describe('introspection of SQLite', () => {
       CREATE TABLE customers (customer_id INTEGER PRIMARY KEY, email TEXT NOT NULL, country TEXT, updated_at TEXT NOT NULL);
       CREATE INDEX customers_updated_at ON customers (updated_at);
       CREATE VIEW german AS SELECT * FROM customers WHERE country = 'DE';
+      CREATE VIEW slow AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 10000000000) SELECT max(x) AS x FROM c;
     `);
     const insert = db.prepare('INSERT INTO customers (email, country, updated_at) VALUES (?, ?, ?)');
     for (let i = 1; i <= 30; i++) insert.run(`u${i}@example.com`, 'DE', `2026-02-${String(i).padStart(2, '0')} 10:00:00`);
@@ -30,7 +31,7 @@ describe('introspection of SQLite', () => {
   test('every operation, from a read-only file', async () => {
     const before = digest();
     assert.match((await operations.testConnection('shop_lite', env)).version, /^SQLite 3\./);
-    assert.deepEqual((await operations.listTables('shop_lite', undefined, env)).map((t) => `${t.name}:${t.kind}`), ['customers:table', 'german:view']);
+    assert.deepEqual((await operations.listTables('shop_lite', undefined, env)).map((t) => `${t.name}:${t.kind}`), ['customers:table', 'german:view', 'slow:view']);
     const info = await operations.describeTable('shop_lite', 'customers', env);
     assert.deepEqual(info.primaryKey, ['customer_id']);
     assert.equal(info.columns.find((c) => c.name === 'email')!.nullable, false);
@@ -46,6 +47,14 @@ describe('introspection of SQLite', () => {
   test('SQL in a table name names no table', async () => {
     await assert.rejects(operations.sampleRows('shop_lite', 'customers; DROP TABLE customers', 5, env), (err: Error) => err instanceof SourceError && /has no table or view/.test(err.message));
     await assert.rejects(operations.sampleRows('shop_lite', 'customers" ; DROP TABLE customers; --', 5, env), /has no table or view/);
+  });
+
+  test('a statement that runs longer than 10 s is stopped', { timeout: 30_000 }, async () => {
+    const started = Date.now();
+    await assert.rejects(operations.sampleRows('shop_lite', 'slow', 1, env), (err: Error) => err instanceof SourceError && /longer than 10 s/.test(err.message));
+    assert.ok(Date.now() - started < 12_000, `stopped after ${Date.now() - started} ms`);
+    // The next operation opens a new session as usual.
+    assert.equal((await operations.estimateRows('shop_lite', 'customers', env)).rows, 30);
   });
 
   test('a file that is not there is not created', async () => {
