@@ -58,6 +58,11 @@ describe('the model\'s tools through MCP', () => {
     const result = (await client.callTool({ name: 'validate_pipeline', arguments: { files: [{ path: 'dags/y.py', content: 'x = 1\n' }] } })) as { content: Array<{ text: string }> };
     assert.match(result.content[0]!.text, /no findings/);
     await client.close();
+    // The same endpoint as an external server of another bot's model (MCP_SERVERS with a URL).
+    hub = new ToolHub({ builtin: () => createMcpServer(), builtinTools: [], external: [{ name: 'remote', url: url.href, headers: { Authorization: `Bearer ${token}` }, allow: ['validate_pipeline'] }], log: createLogger('silent') });
+    const remote = await hub.tools();
+    assert.deepEqual(Object.keys(remote), ['remote__validate_pipeline']);
+    assert.match(String(await remote.remote__validate_pipeline!.execute!({ files: [{ path: 'dags/z.py', content: 'import sys\n' }] }, { toolCallId: '3', messages: [] } as never)), /F401/);
     const refused = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer wrong' }, body: '{}' });
     assert.equal(refused.status, 401);
     const anonymous = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
