@@ -1,6 +1,7 @@
 // Tokens the model spends on one pipeline: the demo's conversation written as a person would write it in
 // prose (the request, an answer with a question, /generate, one revision on the merge request), replayed
-// against the GitLab sandbox with a recording fake model behind an OpenAI-compatible endpoint. Prompt and
+// against the GitLab sandbox with a recording fake model behind an OpenAI-compatible endpoint — once
+// without a source connection and once with one (its facts and tools then travel too). Prompt and
 // completion tokens are counted with a real tokenizer (o200k, gpt-tokenizer). Goal: <= 8k per pipeline.
 //
 //   npm run bench:tokens
@@ -8,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { createDagwright } from '../src/app.ts';
 import { localServerConfig } from '../src/config.ts';
 import { createLogger } from '../src/log.ts';
@@ -56,7 +58,17 @@ function answer(request: ChatRequest): ChatReply {
   return { status: 400, message: 'unexpected request' };
 }
 
+async function replay(withSource: boolean): Promise<void> {
 const server = await startOpenAIServer({ respond: answer });
+if (withSource) {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dagwright-bench-source-')), 'orders.db');
+  const db = new Database(file);
+  db.exec('CREATE TABLE customers (customer_id TEXT PRIMARY KEY, email TEXT, country TEXT, updated_at TIMESTAMP NOT NULL); CREATE INDEX customers_updated_at ON customers (updated_at);');
+  db.close();
+  process.env.AIRFLOW_CONN_ORDERS_PG = `sqlite:///${file}`;
+} else {
+  delete process.env.AIRFLOW_CONN_ORDERS_PG;
+}
 const sandbox = await startSandbox();
 const { alice, root, bot: botUser, project } = await seedSandbox(sandbox, seedDir);
 const bot = createDagwright({
@@ -92,6 +104,7 @@ const step = (r: ChatRequest) => {
 };
 let prompt = 0;
 let completion = 0;
+console.log(withSource ? '\nWith the source given to the bot (AIRFLOW_CONN_ORDERS_PG): its facts in the prompts, its tools offered' : 'Without a source connection');
 console.log('call        prompt  completion');
 for (const r of server.requests) {
   const p = countTokens(r.messages.map(textOf).join('\n')) + (r.response_format?.json_schema ? countTokens(JSON.stringify(r.response_format.json_schema.schema)) : 0) + (r.tools ?? []).reduce((n, t) => n + countTokens(JSON.stringify(t.function)), 0);
@@ -102,3 +115,7 @@ for (const r of server.requests) {
   console.log(`${step(r).padEnd(10)} ${String(p).padStart(7)} ${String(c).padStart(11)}`);
 }
 console.log(`total      ${String(prompt).padStart(7)} ${String(completion).padStart(11)}   = ${prompt + completion} tokens for one pipeline with one revision (${server.requests.length} calls; goal <= 8,000)`);
+}
+
+await replay(false);
+await replay(true);
