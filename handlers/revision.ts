@@ -57,13 +57,17 @@ export async function reviseWithModel(ctx: Context<NotePayload>): Promise<void> 
   try {
     await work.checkOut(allowed);
     const files = Object.fromEntries(allowed.map((p) => [p, work.read(p) ?? '']));
-    const position = (note as { position?: { new_path?: string; new_line?: number | null; old_line?: number | null } | null }).position;
+    type Position = { new_path?: string; new_line?: number | null; old_line?: number | null; line_range?: { start?: { new_line?: number | null }; end?: { new_line?: number | null } } | null };
+    const position = (note as { position?: Position | null }).position;
+    const range = position?.line_range;
     const input: RevisionInput = {
       comment: note.note,
       author: ctx.actor!.username,
       spec: givenSpec(state),
       files,
-      line: position?.new_path ? { path: position.new_path, line: position.new_line ?? position.old_line ?? 1 } : undefined,
+      line: position?.new_path
+        ? { path: position.new_path, line: range?.start?.new_line ?? position.new_line ?? position.old_line ?? 1, to: range?.end?.new_line ?? undefined }
+        : undefined,
     };
     const sourceTools = await ctx.modelTools();
     await withModel(ctx, issue.key, async (session) => {

@@ -135,6 +135,7 @@ describe('revisions', () => {
     const content = Array.from({ length: 40 }, (_, i) => `line ${i + 1}`).join('\n');
     const text = excerpt(content, 20, 2);
     assert.equal(text, '  18  line 18\n  19  line 19\n  20> line 20\n  21  line 21\n  22  line 22');
+    assert.equal(excerpt(content, 20, 1, 22), '  19  line 19\n  20> line 20\n  21> line 21\n  22> line 22\n  23  line 23', 'a comment on several lines marks them all');
   });
 
   test('the model\'s tool calls stop at the job\'s step budget, then it is asked for its answer without tools', async () => {

@@ -25,17 +25,17 @@ export type RevisionInput = {
   spec: Record<string, unknown>;
   /** The pipeline's files on the branch, by path: the only files an edit may touch. */
   files: Record<string, string>;
-  /** For a line comment: where it sits. */
-  line?: { path: string; line: number };
+  /** For a line comment: where it sits (a range for a comment on several lines). */
+  line?: { path: string; line: number; to?: number };
 };
 
-/** The lines around a line comment, numbered, for the prompt. */
-export function excerpt(content: string, line: number, around = 12): string {
+/** The lines around a line comment (`line` to `last`, marked with >), numbered, for the prompt. */
+export function excerpt(content: string, line: number, around = 12, last = line): string {
   const lines = content.split('\n');
   const from = Math.max(1, line - around);
-  const to = Math.min(lines.length, line + around);
+  const to = Math.min(lines.length, last + around);
   const out: string[] = [];
-  for (let n = from; n <= to; n++) out.push(`${String(n).padStart(4)}${n === line ? '>' : ' '} ${lines[n - 1]}`);
+  for (let n = from; n <= to; n++) out.push(`${String(n).padStart(4)}${n >= line && n <= last ? '>' : ' '} ${lines[n - 1]}`);
   return out.join('\n');
 }
 
@@ -67,7 +67,9 @@ function task(input: RevisionInput): string {
     `Allowed files: ${Object.keys(input.files).join(', ')}`,
   ];
   if (input.line && input.files[input.line.path] !== undefined) {
-    parts.push(`The comment is on line ${input.line.line} of ${input.line.path}:\n${excerpt(input.files[input.line.path]!, input.line.line)}`);
+    const { line, to } = input.line;
+    const where = to && to > line ? `lines ${line}-${to}` : `line ${line}`;
+    parts.push(`The comment is on ${where} of ${input.line.path}:\n${excerpt(input.files[input.line.path]!, line, 12, to && to > line ? to : line)}`);
   } else if (input.line) {
     parts.push(`The comment is on line ${input.line.line} of ${input.line.path}, which is not one of the allowed files.`);
   }
