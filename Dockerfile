@@ -5,6 +5,11 @@ ENV NODE_ENV=production \
     DATA_DIR=/data \
     PORT=3000
 
+# git (the project mirrors, commits and pushes) and python3 (the DAG structure check) are run by the bot.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends git python3 ca-certificates \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
