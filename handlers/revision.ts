@@ -7,7 +7,7 @@ import { resourceKeyOf } from '../src/bot/events.ts';
 import { roleName } from '../src/bot/permissions.ts';
 import { minAccessLevelOf } from '../src/bot/repo-config.ts';
 import { identityOf, issueOfBranch, remoteHead, type Generation } from '../src/generate/generate.ts';
-import { applyEdits, proposeRevision, type RevisionAnswer, type RevisionInput } from '../src/llm/revise.ts';
+import { reviseFiles, type RevisionAnswer, type RevisionInput } from '../src/llm/revise.ts';
 import { sanitizeModelComment } from '../src/llm/sanitize.ts';
 import { scalar } from '../src/spec/forms.ts';
 import { applyPatch, checkPatch, emptyPatch } from '../src/spec/patch.ts';
@@ -69,39 +69,35 @@ export async function reviseWithModel(ctx: Context<NotePayload>): Promise<void> 
         ? { path: position.new_path, line: range?.start?.new_line ?? position.new_line ?? position.old_line ?? 1, to: range?.end?.new_line ?? undefined }
         : undefined,
     };
-    const sourceTools = await ctx.modelTools();
+    const tools = await ctx.modelTools();
+    const validate = async (edited: Record<string, string>) => {
+      const report = await validateFiles(Object.entries(edited).map(([path, content]) => ({ path, content })), { airflowVersion: spec.airflow_version === 2 ? 2 : 3, roots: [config.dags_root, 'tests'] });
+      return report.findings.length ? reportMarkdown(report) : undefined;
+    };
     await withModel(ctx, issue.key, async (session) => {
-      let answer = await proposeRevision(session, input, undefined, sourceTools);
-      for (let round = 0; ; round++) {
-        if (answer.action === 'none') return;
-        if (answer.action === 'decline') return void (await ctx.replyOnce(key, sanitizeModelComment(r.declined(answer.explanation), [input.author])));
-        if (answer.action === 'spec') return void (await reviseSpec(ctx, issue, answer, key));
-        const outside = answer.edits.map((e) => e.path).filter((p) => !allowed.includes(p));
-        if (outside.length) return void (await ctx.replyOnce(key, r.outside([...new Set(outside)])));
-        const applied = applyEdits(files, answer.edits);
-        let problems: string | undefined;
-        if ('problems' in applied) problems = applied.problems.map((p) => `- ${p}`).join('\n');
-        else {
-          const report = await validateFiles(
-            Object.entries(applied.files).map(([path, content]) => ({ path, content })),
-            { airflowVersion: spec.airflow_version === 2 ? 2 : 3, roots: [config.dags_root, 'tests'] },
-          );
-          if (!report.findings.length) {
-            if (!applied.changed.length) return void (await ctx.replyOnce(key, r.unchanged));
-            for (const path of applied.changed) work.write(path, applied.files[path]!);
-            const message = `Revise pipeline ${spec.dag_id}\n\n${answer.explanation.split('\n')[0]}\n\nDagwright-Issue: ${(ctx.payload.project as { path_with_namespace: string }).path_with_namespace}#${iid}`;
-            const commit = await work.commit(message, identityOf(ctx));
-            if (!commit) return void (await ctx.replyOnce(key, r.unchanged));
-            ctx.store.saveConversation(issue.key, { ...loadConversation<State>(ctx, issue.key), revisions: { ...state.revisions, [key]: commit } });
-            await work.push(branch, (name) => remoteHead(ctx, name));
-            const diff = await work.diff(head, commit);
-            return void (await ctx.replyOnce(key, r.revised(commit, sanitizeModelComment(answer.explanation, [input.author]), diff)));
-          }
-          problems = reportMarkdown(report);
-          if (round >= MAX_CORRECTIONS) return void (await ctx.replyOnce(key, r.stillInvalid(problems)));
+      const outcome = await reviseFiles(session, input, { validate, maxCorrections: MAX_CORRECTIONS, tools });
+      switch (outcome.kind) {
+        case 'none':
+          return;
+        case 'decline':
+          return void (await ctx.replyOnce(key, sanitizeModelComment(r.declined(outcome.explanation), [input.author])));
+        case 'spec':
+          return reviseSpec(ctx, issue, outcome.answer, key);
+        case 'outside':
+          return void (await ctx.replyOnce(key, r.outside(outcome.paths)));
+        case 'invalid':
+          return void (await ctx.replyOnce(key, r.stillInvalid(outcome.report)));
+        case 'edits': {
+          for (const path of outcome.changed) work.write(path, outcome.files[path]!);
+          const message = `Revise pipeline ${spec.dag_id}\n\n${outcome.explanation.split('\n')[0]}\n\nDagwright-Issue: ${(ctx.payload.project as { path_with_namespace: string }).path_with_namespace}#${iid}`;
+          const commit = await work.commit(message, identityOf(ctx));
+          if (!commit) return void (await ctx.replyOnce(key, r.unchanged));
+          // Recorded before the push: a retry after a crash finds the commit on the branch and only replies.
+          ctx.store.saveConversation(issue.key, { ...loadConversation<State>(ctx, issue.key), revisions: { ...state.revisions, [key]: commit } });
+          await work.push(branch, (name) => remoteHead(ctx, name));
+          const diff = await work.diff(head, commit);
+          return void (await ctx.replyOnce(key, r.revised(commit, sanitizeModelComment(outcome.explanation, [input.author]), diff)));
         }
-        if (round >= MAX_CORRECTIONS) return void (await ctx.replyOnce(key, r.stillInvalid(problems)));
-        answer = await proposeRevision(session, input, { answer, problems }, sourceTools);
       }
     });
   } catch (err) {

@@ -153,3 +153,34 @@ describe('revisions', () => {
     assert.ok(executed >= 2);
   });
 });
+
+describe('a revision, whole', () => {
+  const files = { 'dags/raw/x/x.py': 'retries = 2\n' };
+  const edit = (replace: string) => json({ action: 'edit', set: [], unset: [], edits: [{ path: 'dags/raw/x/x.py', search: 'retries = 2', replace }], explanation: 'changed' });
+
+  test('edits the validator refuses go back with its report; corrected ones come out, nothing else is touched', async () => {
+    const { reviseFiles } = await import('../src/llm/revise.ts');
+    const { model, calls } = scriptedModel((_c, i) => edit(i === 0 ? 'retries = bad(' : 'retries = 4'));
+    const session = new Llm(model, 'scripted', limits).session(noUsage());
+    const seen: string[] = [];
+    const outcome = await reviseFiles(session, { comment: 'four retries', author: 'alice', spec: {}, files }, {
+      maxCorrections: 2,
+      validate: async (edited) => (seen.push(edited['dags/raw/x/x.py']!), edited['dags/raw/x/x.py']!.includes('(') ? 'E999 syntax error' : undefined),
+    });
+    assert.deepEqual(outcome, { kind: 'edits', files: { 'dags/raw/x/x.py': 'retries = 4\n' }, changed: ['dags/raw/x/x.py'], explanation: 'changed' });
+    assert.equal(calls.length, 2);
+    assert.match(calls[1]!.prompt, /E999 syntax error/);
+    assert.deepEqual(files, { 'dags/raw/x/x.py': 'retries = 2\n' }, 'the input files are not changed');
+  });
+
+  test('after the last correction round the report is the outcome; a path outside the files ends it at once', async () => {
+    const { reviseFiles } = await import('../src/llm/revise.ts');
+    const bad = scriptedModel(() => edit('retries = bad('));
+    const outcome = await reviseFiles(new Llm(bad.model, 'scripted', limits).session(noUsage()), { comment: 'x', author: 'a', spec: {}, files }, { maxCorrections: 2, validate: async () => 'E999' });
+    assert.deepEqual(outcome, { kind: 'invalid', report: 'E999' });
+    assert.equal(bad.calls.length, 3);
+    const outside = scriptedModel(() => json({ action: 'edit', set: [], unset: [], edits: [{ path: '.gitlab-ci.yml', search: '', replace: 'x' }], explanation: '' }));
+    assert.deepEqual(await reviseFiles(new Llm(outside.model, 'scripted', limits).session(noUsage()), { comment: 'x', author: 'a', spec: {}, files }, { maxCorrections: 2, validate: async () => undefined }), { kind: 'outside', paths: ['.gitlab-ci.yml'] });
+    assert.equal(outside.calls.length, 1);
+  });
+});

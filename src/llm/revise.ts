@@ -93,3 +93,36 @@ export function proposeRevision(session: ModelSession, input: RevisionInput, fee
   }
   return session.object({ instructions: prompt('revise'), prompt: text, schema: revisionSchema, tools: { ...sourceTools, read_file: readFile } });
 }
+
+export type RevisionOutcome =
+  | { kind: 'none' }
+  | { kind: 'decline'; explanation: string }
+  | { kind: 'spec'; answer: RevisionAnswer }
+  | { kind: 'outside'; paths: string[] }
+  | { kind: 'invalid'; report: string }
+  | { kind: 'edits'; files: Record<string, string>; changed: string[]; explanation: string };
+
+/**
+ * The whole revision: the model's proposal, and for edits their application to the allowed files and their
+ * validation, with what went wrong sent back for at most `maxCorrections` more rounds. Touches nothing: the
+ * caller commits the edited files or replies.
+ */
+export async function reviseFiles(
+  session: ModelSession,
+  input: RevisionInput,
+  options: { validate: (files: Record<string, string>) => Promise<string | undefined>; maxCorrections: number; tools?: ToolSet },
+): Promise<RevisionOutcome> {
+  let answer = await proposeRevision(session, input, undefined, options.tools);
+  for (let round = 0; ; round++) {
+    if (answer.action === 'none') return { kind: 'none' };
+    if (answer.action === 'decline') return { kind: 'decline', explanation: answer.explanation };
+    if (answer.action === 'spec') return { kind: 'spec', answer };
+    const outside = [...new Set(answer.edits.map((e) => e.path).filter((p) => input.files[p] === undefined))];
+    if (outside.length) return { kind: 'outside', paths: outside };
+    const applied = applyEdits(input.files, answer.edits);
+    const problems = 'problems' in applied ? applied.problems.map((p) => `- ${p}`).join('\n') : await options.validate(applied.files);
+    if (!problems && !('problems' in applied)) return { kind: 'edits', files: applied.files, changed: applied.changed, explanation: answer.explanation };
+    if (round >= options.maxCorrections) return { kind: 'invalid', report: problems! };
+    answer = await proposeRevision(session, input, { answer, problems: problems! }, options.tools);
+  }
+}
