@@ -11,7 +11,7 @@ import { reviseFiles, type RevisionAnswer, type RevisionInput } from '../src/llm
 import { sanitizeModelComment } from '../src/llm/sanitize.ts';
 import { scalar } from '../src/spec/forms.ts';
 import { applyPatch, checkPatch, emptyPatch } from '../src/spec/patch.ts';
-import { pipelineFolder } from '../src/spec/card.ts';
+import { describeProblem, pipelineFolder } from '../src/spec/card.ts';
 import { evaluateSpec } from '../src/spec/evaluate.ts';
 import type { PipelineSpec } from '../src/spec/schema.ts';
 import { reportMarkdown, validateFiles } from '../src/validate/validate.ts';
@@ -119,7 +119,7 @@ async function reviseSpec(ctx: Context<NotePayload>, issue: { key: string; iid: 
   const next = { ...state, fields: applied.fields };
   ctx.store.saveConversation(issue.key, next);
   await showCard(ctx, next, issue);
-  const refused = checked.problems.length ? `\n\n${m.spec.replies.notApplied(checked.problems.map((p) => p.path ?? p.key))}` : '';
+  const refused = checked.problems.length ? `\n\n${m.spec.replies.notApplied(checked.problems.map((p) => describeProblem(p, m)))}` : '';
   if (!applied.changed.length) return void (await ctx.replyOnce(key, `${m.spec.review.unchanged}${refused}`));
   const outcome = await runGeneration(ctx, issue);
   const g = m.spec.review;
