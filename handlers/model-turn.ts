@@ -15,22 +15,18 @@ import { describeSourceFacts } from '../src/spec/source-facts.ts';
 export type ModelUsage = { input: number; output: number; model: string };
 export type WithModelUsage = ConversationState & { model?: ModelUsage };
 
-/** Runs `work` with a model session for an issue; what it spends is added to the issue's count, even on failure. */
+/** Runs `work` with a model session for an issue; each call's tokens are added to the issue's count at once. */
 export async function withModel<T>(ctx: Context, issueKey: string, work: (session: ModelSession) => Promise<T>): Promise<T> {
   const llm = ctx.llm!;
   const spent = loadConversation<WithModelUsage>(ctx, issueKey).model;
-  const session = llm.session({ input: spent?.input ?? 0, output: spent?.output ?? 0 });
-  try {
-    return await work(session);
-  } finally {
-    if (session.usage.input || session.usage.output) {
-      const state = loadConversation<WithModelUsage>(ctx, issueKey);
-      ctx.store.saveConversation(issueKey, {
-        ...state,
-        model: { input: (state.model?.input ?? 0) + session.usage.input, output: (state.model?.output ?? 0) + session.usage.output, model: llm.modelName },
-      });
-    }
-  }
+  const session = llm.session({ input: spent?.input ?? 0, output: spent?.output ?? 0 }, (call) => {
+    const state = loadConversation<WithModelUsage>(ctx, issueKey);
+    ctx.store.saveConversation(issueKey, {
+      ...state,
+      model: { input: (state.model?.input ?? 0) + call.input, output: (state.model?.output ?? 0) + call.output, model: llm.modelName },
+    });
+  });
+  return work(session);
 }
 
 /** The one-line answer when the model could not be used: its budget is spent, or it answered nonsense twice. */
@@ -63,9 +59,11 @@ export async function readProseWithModel(ctx: Context, input: { text: string; ki
         { text: input.text, kind: input.kind, author: input.author, spec: givenSpec(before), sourceFacts: describeSourceFacts(before.source) },
         await ctx.modelTools(),
       );
-      const applied = applyPatch(before.fields, patch, { kind: 'model', user: input.author, from: input.kind });
+      // Read again: the model's calls have added their tokens to the stored state meanwhile.
+      const now = loadConversation(ctx, issueKey);
+      const applied = applyPatch(now.fields, patch, { kind: 'model', user: input.author, from: input.kind });
       const state: ConversationState = {
-        ...before,
+        ...now,
         fields: applied.fields,
         lastTurn: { noteId: input.noteId, problems: patch.problems, notes: patch.notes },
       };

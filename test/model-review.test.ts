@@ -59,6 +59,8 @@ describe('revisions on the bot\'s merge request, with a model', () => {
     assert.match(reply, /The schedule is now hourly\./);
     assert.match(reply, /Done in [0-9a-f]{8}/);
     assert.match(s.botComments(issue).find((n) => n.body.includes('dagwright:card'))!.body, /`schedule` \| `@hourly` \| @alice's comment, read by the model/);
+    // The revision's own tokens are counted before the branch is generated again.
+    assert.match(s.project.mergeRequests[0]!.description, /Model `test-model`: [\d,]+ input and [\d,]+ output tokens for this issue\./);
   });
 
   test('a line comment becomes an edit of that file: the lines around it reach the model, one commit, the diff in the thread', async () => {

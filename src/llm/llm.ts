@@ -57,9 +57,12 @@ export class Llm {
     this.limits = limits;
   }
 
-  /** One job's use of the model; `issueUsage` is what the issue has spent before. */
-  session(issueUsage: Usage): ModelSession {
-    return new ModelSession(this, issueUsage);
+  /**
+   * One job's use of the model; `issueUsage` is what the issue has spent before, `onSpend` hears of every
+   * call's tokens as they are counted (so they are kept even if the job stops half-way).
+   */
+  session(issueUsage: Usage, onSpend?: (spent: Usage) => void): ModelSession {
+    return new ModelSession(this, issueUsage, onSpend);
   }
 
   get jsonMode(): boolean {
@@ -76,10 +79,12 @@ export class ModelSession {
   private toolStepsUsed = 0;
   private readonly llm: Llm;
   private readonly issueUsage: Usage;
+  private readonly onSpend: ((spent: Usage) => void) | undefined;
 
-  constructor(llm: Llm, issueUsage: Usage) {
+  constructor(llm: Llm, issueUsage: Usage, onSpend?: (spent: Usage) => void) {
     this.llm = llm;
     this.issueUsage = issueUsage;
+    this.onSpend = onSpend;
   }
 
   get modelName(): string {
@@ -94,8 +99,10 @@ export class ModelSession {
   }
 
   private count(usage: { inputTokens: number | undefined; outputTokens: number | undefined } | undefined): void {
-    this.usage.input += usage?.inputTokens ?? 0;
-    this.usage.output += usage?.outputTokens ?? 0;
+    const spent = { input: usage?.inputTokens ?? 0, output: usage?.outputTokens ?? 0 };
+    this.usage.input += spent.input;
+    this.usage.output += spent.output;
+    if (spent.input || spent.output) this.onSpend?.(spent);
   }
 
   /** Read-only tools whose results are redacted before the model sees them, within the job's step budget. */
