@@ -7,7 +7,7 @@ import type { Sandbox } from '../src/sandbox/index.ts';
 import type { Project, User } from '../src/sandbox/model.ts';
 import { tempDir, waitFor, WEBHOOK_SECRET } from './support/harness.ts';
 import { seededSandbox } from './support/record-deliveries.ts';
-import { startServe, type Server } from './support/serve.ts';
+import { startServe } from './support/serve.ts';
 
 const requestFor = (dagId: string) =>
   ['```yaml', `dag_id: ${dagId}`, 'schedule: "0 6 * * *"', 'start_date: 2026-01-01', 'source: {type: postgres, conn_id: orders_pg, table: public.customers}', 'target: {conn_id: lake, table: raw_orders.customers}', 'load: {strategy: snapshot}', '```'].join('\n');

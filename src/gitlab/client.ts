@@ -7,7 +7,7 @@
 import { Gitlab } from '@gitbeaker/rest';
 import { createRequesterFn } from '@gitbeaker/requester-utils';
 import pRetry, { AbortError } from 'p-retry';
-import { TransientError, isNetworkError } from '../errors.ts';
+import { TransientError } from '../errors.ts';
 
 export type GitLabClient = InstanceType<typeof Gitlab<false>>;
 
