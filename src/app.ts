@@ -7,13 +7,13 @@ import { Context, type BotUser } from './bot/context.ts';
 import { kindOfHeader, parseEvent, isFromBotOrSystem, type GitLabEvent } from './bot/events.ts';
 import { createIntake, type Intake } from './bot/intake.ts';
 import { AccessLevels } from './bot/permissions.ts';
-import { ConfigError, type ServerConfig } from './config.ts';
+import type { ServerConfig } from './config.ts';
 import { Mirrors } from './git/repository.ts';
 import { Llm } from './llm/llm.ts';
 import { createChatModel } from './llm/model.ts';
 import { registerConnectionSecrets } from './mcp/connections.ts';
 import { createMcpServer } from './mcp/server.ts';
-import { MODEL_TOOLS, readMcpServers, ToolHub, type ExternalServer } from './mcp/client.ts';
+import { MODEL_TOOLS, ToolHub } from './mcp/client.ts';
 import type { LanguageModel } from 'ai';
 import { createGitLabClient, type GitLabClient, type RetryPolicy } from './gitlab/client.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -78,15 +78,9 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
   registerSecret(config.llm?.apiKey);
   registerSecret(config.mcpToken);
   const connections = registerConnectionSecrets();
-  let externalServers: ExternalServer[] = [];
-  try {
-    externalServers = config.mcpServersFile ? readMcpServers(config.mcpServersFile) : [];
-  } catch (err) {
-    throw new ConfigError([(err as Error).message]);
-  }
   const llm = config.llm ? new Llm(options.model ?? createChatModel(config.llm), config.llm.model, config.llm) : undefined;
   // The model reads sources through the bot's own MCP server (when it was given any) and external ones.
-  const tools = llm ? new ToolHub({ builtin: () => createMcpServer(), builtinTools: connections.length ? MODEL_TOOLS : [], external: externalServers, log }) : undefined;
+  const tools = llm ? new ToolHub({ builtin: () => createMcpServer(), builtinTools: connections.length ? MODEL_TOOLS : [], external: config.mcpServers ?? [], log }) : undefined;
   const bot = new Bot();
   (options.register ?? registerHandlers)(bot);
 
@@ -189,7 +183,7 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
         await new Promise((resolve) => setTimeout(resolve, waitMs));
       }
     }
-    log.info({ bot: botUser.username }, 'GitLab answered; the worker starts');
+    log.info({ bot: botUser.username, model: config.llm?.model ?? null, sources: connections }, 'GitLab answered; the worker starts');
     worker.start();
     return botUser;
   }

@@ -1,6 +1,7 @@
 // Environment → typed server configuration, with messages a human can act on.
 import path from 'node:path';
 import { z } from 'zod';
+import { readMcpServers, type ExternalServer } from './mcp/servers-file.ts';
 
 const positiveInt = (fallback: number, max: number) =>
   z
@@ -100,8 +101,8 @@ export type ServerConfig = {
   llm: LlmConfig | undefined;
   /** When set, the bot's tools are served at /mcp to clients sending it as a bearer token. */
   mcpToken?: string;
-  /** A JSON file naming external MCP servers whose tools the model may call. */
-  mcpServersFile?: string;
+  /** External MCP servers whose tools the model may call (from the MCP_SERVERS file). */
+  mcpServers?: ExternalServer[];
 };
 
 /** A configuration for a bot run in-process against a local GitLab (the demo, the benchmarks). */
@@ -143,6 +144,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = { webhoo
     throw new ConfigError(problems);
   }
   const e = parsed.data;
+  let mcpServers: ExternalServer[] = [];
+  try {
+    mcpServers = e.MCP_SERVERS ? readMcpServers(e.MCP_SERVERS) : [];
+  } catch (err) {
+    throw new ConfigError([(err as Error).message]);
+  }
   if (!!e.LLM_BASE_URL !== !!e.LLM_MODEL) {
     throw new ConfigError([
       e.LLM_BASE_URL ? 'LLM_MODEL is missing: set it to the model to use at LLM_BASE_URL, e.g. gpt-4.1-mini or qwen2.5-coder' : 'LLM_BASE_URL is missing: set it to the URL of the OpenAI-compatible API serving LLM_MODEL',
@@ -165,7 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = { webhoo
     jobMaxAttempts: e.JOB_MAX_ATTEMPTS,
     jobLeaseMs: e.JOB_LEASE_SECONDS * 1000,
     mcpToken: e.MCP_TOKEN || undefined,
-    mcpServersFile: e.MCP_SERVERS || undefined,
+    mcpServers,
     llm:
       e.LLM_BASE_URL && e.LLM_MODEL
         ? {

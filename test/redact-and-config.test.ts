@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import path from 'node:path';
+import os from 'node:os';
+import fs from 'node:fs';
 import { describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../src/config.ts';
 import { parseRepoConfig, defaultRepoConfig } from '../src/bot/repo-config.ts';
@@ -76,6 +79,26 @@ describe('server configuration', () => {
     const config = loadConfig({ ...base, WEBHOOK_SECRET_PREVIOUS: 'old', ALLOWED_PROJECTS: '12, data/warehouse ,' });
     assert.deepEqual(config.webhookSecrets, ['s', 'old']);
     assert.deepEqual(config.allowedProjects, ['12', 'data/warehouse']);
+  });
+
+  test('the model: both of LLM_BASE_URL and LLM_MODEL or neither; budgets; a bad URL named', () => {
+    assert.equal(loadConfig(base).llm, undefined);
+    const config = loadConfig({ ...base, LLM_BASE_URL: 'http://localhost:11434/v1/', LLM_MODEL: 'qwen2.5-coder', LLM_TOKENS_PER_JOB: '5000' });
+    assert.deepEqual(config.llm, { baseUrl: 'http://localhost:11434/v1', apiKey: undefined, model: 'qwen2.5-coder', tokensPerJob: 5000, tokensPerIssue: 200_000, toolSteps: 5 });
+    assert.throws(() => loadConfig({ ...base, LLM_BASE_URL: 'http://localhost:11434/v1' }), /LLM_MODEL is missing/);
+    assert.throws(() => loadConfig({ ...base, LLM_MODEL: 'gpt-4.1-mini' }), /LLM_BASE_URL is missing/);
+    assert.throws(() => loadConfig({ ...base, LLM_BASE_URL: 'ftp://x', LLM_MODEL: 'm' }), (err: unknown) => err instanceof ConfigError && /^LLM_BASE_URL must be the http\(s\) URL/m.test(err.problems.join('\n')));
+  });
+
+  test('MCP: a short token and an unreadable or invalid MCP_SERVERS file stop the start, naming the problem', () => {
+    assert.throws(() => loadConfig({ ...base, MCP_TOKEN: 'short' }), (err: unknown) => err instanceof ConfigError && /^MCP_TOKEN must be at least 16 characters/m.test(err.problems.join('\n')));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dagwright-config-'));
+    const file = path.join(dir, 'servers.json');
+    fs.writeFileSync(file, JSON.stringify({ catalog: { command: 'catalog-mcp' } }));
+    assert.throws(() => loadConfig({ ...base, MCP_SERVERS: file }), (err: unknown) => err instanceof ConfigError && /catalog\.allow|catalog/.test(err.problems.join('\n')));
+    assert.throws(() => loadConfig({ ...base, MCP_SERVERS: path.join(dir, 'missing.json') }), /MCP_SERVERS: cannot read/);
+    fs.writeFileSync(file, JSON.stringify({ catalog: { command: 'catalog-mcp', allow: ['search_tables'] } }));
+    assert.deepEqual(loadConfig({ ...base, MCP_SERVERS: file }).mcpServers, [{ name: 'catalog', command: 'catalog-mcp', args: [], env: {}, allow: ['search_tables'] }]);
   });
 });
 
