@@ -67,7 +67,7 @@ export async function runReviewCommand(ctx: Context<NotePayload>, command: { set
 }
 
 /** With `review.resolve_threads`, a thread whose request became a commit is resolved; others stay open. */
-async function resolveThread(ctx: Context<NotePayload>): Promise<void> {
+export async function resolveThread(ctx: Context<NotePayload>): Promise<void> {
   const note = ctx.payload.object_attributes;
   const mr = ctx.payload.merge_request;
   if (!mr || !note.discussion_id || (note.type !== 'DiffNote' && note.type !== 'DiscussionNote')) return;

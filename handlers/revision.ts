@@ -16,6 +16,7 @@ import { evaluateSpec } from '../src/spec/evaluate.ts';
 import type { PipelineSpec } from '../src/spec/schema.ts';
 import { reportMarkdown, validateFiles } from '../src/validate/validate.ts';
 import { runGeneration } from './generate.ts';
+import { resolveThread } from './review.ts';
 import { givenSpec, replyModelFailure, withModel, type WithModelUsage } from './model-turn.ts';
 import { loadConversation, showCard } from './spec-card.ts';
 
@@ -96,7 +97,9 @@ export async function reviseWithModel(ctx: Context<NotePayload>): Promise<void> 
           ctx.store.saveConversation(issue.key, { ...loadConversation<State>(ctx, issue.key), revisions: { ...state.revisions, [key]: commit } });
           await work.push(branch, (name) => remoteHead(ctx, name));
           const diff = await work.diff(head, commit);
-          return void (await ctx.replyOnce(key, r.revised(commit, sanitizeModelComment(outcome.explanation, [input.author]), diff)));
+          await ctx.replyOnce(key, r.revised(commit, sanitizeModelComment(outcome.explanation, [input.author]), diff));
+          if (config.review.resolve_threads) await resolveThread(ctx);
+          return;
         }
       }
     });
@@ -132,4 +135,5 @@ async function reviseSpec(ctx: Context<NotePayload>, issue: { key: string; iid: 
           ? g.committed(outcome.commit, outcome.diffStat ?? '')
           : g.unchanged;
   await ctx.replyOnce(key, sanitizeModelComment(`${answer.explanation}\n\n${result}${refused}`, [ctx.actor!.username]));
+  if (outcome.kind === 'done' && outcome.commit && (await ctx.config()).review.resolve_threads) await resolveThread(ctx);
 }

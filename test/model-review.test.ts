@@ -97,6 +97,22 @@ describe('revisions on the bot\'s merge request, with a model', () => {
     assert.equal(replies.length, 1);
   });
 
+  test('with review.resolve_threads, a line comment that became a commit is resolved; a declined one stays open', async () => {
+    const { s, mr } = await generated((r) => {
+      if (!isRevision(r)) return { content: 'n/a' };
+      return textOf(r.messages.at(-1)!).includes('five retries')
+        ? revision({ action: 'edit', edits: [{ path: DAG, search: '"retries": 2,', replace: '"retries": 5,' }], explanation: 'Five.' })
+        : revision({ action: 'decline', explanation: 'That is not this pipeline.' });
+    });
+    await s.sandbox.pushCommit(s.project, s.root, { branch: 'main', files: { '.gitlab/dagwright.yml': 'review:\n  resolve_threads: true\n' }, message: 'Resolve threads' });
+    const done = (await s.sandbox.commentOnLine(s.project, mr.iid, s.alice, { path: DAG, line: 3, body: 'five retries' }))!;
+    await s.settle();
+    const declined = (await s.sandbox.commentOnLine(s.project, mr.iid, s.alice, { path: DAG, line: 5, body: 'rewrite the CI' }))!;
+    await s.settle();
+    assert.equal(s.project.notes.find((n) => n.id === done.id)!.resolved, true);
+    assert.equal(s.project.notes.find((n) => n.id === declined.id)!.resolved, false);
+  });
+
   test('the model reads a file through its tool before it edits it', async () => {
     const { s, mr, server } = await generated((r) => {
       if (!isRevision(r)) return { content: 'n/a' };
