@@ -144,10 +144,11 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
     signingSecret: config.webhookSigningSecret,
     allowedProjects: config.allowedProjects,
     botUserId: () => botUser?.id,
-    onEnqueued: (resourceKey, jobId) => {
-      worker.notify(resourceKey);
-      // After the worker's look at the queue (also on the next turn): a job it did not take must wait.
-      setImmediate(() => void announceIfWaiting(jobId));
+    onEnqueued: (event, jobId) => {
+      worker.notify(event.resourceKey);
+      // After the worker's look at the queue (also on the next turn): a job it did not take must wait. Only
+      // deliveries that may hold such a command are looked at again (intake stays cheap under a backlog).
+      if (botUser && bot.mayAnnounceQueued(event, botUser.username)) setImmediate(() => void announceIfWaiting(jobId));
     },
   });
 

@@ -3,8 +3,23 @@ import { afterEach, describe, test } from 'node:test';
 import { z } from 'zod';
 import { parseCommands, suggestCommand } from '../src/bot/commands.ts';
 import { registerHandlers } from '../handlers/index.ts';
+import { Bot } from '../src/bot/bot.ts';
 import type { User } from '../src/sandbox/model.ts';
 import { startStack, type Stack } from './support/harness.ts';
+
+describe('which deliveries are looked at again to say they wait', () => {
+  // Intake stays cheap under a backlog: only a note holding a command that announces its place is.
+  test('a note with /generate or @bot generate, not other notes or events', () => {
+    const bot = new Bot();
+    registerHandlers(bot);
+    const note = (text: string) => ({ names: ['note', 'note.issue'], payload: { object_attributes: { note: text } } });
+    assert.equal(bot.mayAnnounceQueued(note('/generate'), 'dagwright'), true);
+    assert.equal(bot.mayAnnounceQueued(note('please\n@dagwright retry'), 'dagwright'), true);
+    assert.equal(bot.mayAnnounceQueued(note('/set schedule=@daily'), 'dagwright'), false);
+    assert.equal(bot.mayAnnounceQueued(note('looks good'), 'dagwright'), false);
+    assert.equal(bot.mayAnnounceQueued({ names: ['issue', 'issue.open'], payload: { object_attributes: { description: '/generate' } } }, 'dagwright'), false);
+  });
+});
 
 describe('the command parser', () => {
   const cases: Array<[string, string, Array<{ name: string; args: string[]; via?: string; error?: boolean }>]> = [

@@ -134,6 +134,14 @@ export class Bot {
     }
   }
 
+  /** Whether an event may hold a command that says it waits (a cheap look, before the job is known to wait). */
+  mayAnnounceQueued(event: { names: readonly string[]; payload: unknown }, botUsername: string): boolean {
+    if (event.names[0] !== 'note') return false;
+    const text = (event.payload as { object_attributes?: { note?: string } }).object_attributes?.note ?? '';
+    if (!text.includes('/') && !text.includes('@')) return false;
+    return parseCommands(text, botUsername).some((c) => this.commandDefinitions.get(c.name)?.whileQueued !== undefined);
+  }
+
   /**
    * A job that cannot start at once: the first command of its comment that tells its users it waits, and that
    * the author may run, does so. Nothing is said to an author who may not run it (the job will explain).

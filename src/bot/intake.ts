@@ -32,7 +32,7 @@ export type IntakeDeps = {
   /** The bot's own user id, once known. */
   botUserId: () => number | undefined;
   /** Told after a job was stored, so the worker can pick it up at once. */
-  onEnqueued: (resourceKey: string, jobId: number) => void;
+  onEnqueued: (event: GitLabEvent, jobId: number) => void;
 };
 
 export type ReceiveOptions = { trusted?: boolean; tokenVerified?: boolean };
@@ -124,7 +124,7 @@ export function createIntake(deps: IntakeDeps): Intake {
       log.debug({ delivery: deliveryKey, event: event.names.at(-1) }, 'duplicate delivery');
       return outcome('duplicate', 200, 'this event was received before', { event, deliveryKey });
     }
-    deps.onEnqueued(event.resourceKey, stored.jobId);
+    deps.onEnqueued(event, stored.jobId);
     log.debug({ delivery: deliveryKey, event: event.names.at(-1), resource: event.resourceKey, job: stored.jobId }, 'delivery queued');
     return outcome('accepted', 200, undefined, { event, deliveryKey, jobId: stored.jobId });
   }
