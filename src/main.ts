@@ -44,6 +44,8 @@ Commands:
   sandbox        run the built-in GitLab stand-in, for trying Dagwright without a GitLab
   demo           the whole flow against the sandbox, printed: request, conversation, MR, review, merge
   mcp            the bot's tools (source introspection, render, validate) as an MCP server on stdio
+  doctor         check the token, the projects' webhooks and roles, the model and the sources
+  hook install PROJECT URL   register a project's webhook to the bot, with a generated secret
 
 Options:
   -h, --help     show help (also after a command: dagwright serve --help)
@@ -55,6 +57,21 @@ GET /healthz, GET /readyz and GET /metrics (Prometheus). SIGTERM or SIGINT stop
 taking deliveries and let running jobs finish (up to 25 s).
 
 ${environmentHelp}`,
+  doctor: `Usage: dagwright doctor
+
+Checks what the bot needs and says what to fix, one line each: GitLab answers the token
+and its scope is api; in each project of ALLOWED_PROJECTS the bot is at least Developer
+and a webhook goes to …/webhooks/gitlab with issue, comment and merge request events; the
+model answers (when LLM_* is set); every AIRFLOW_CONN_<ID> source accepts a read-only
+connection. Exit code 0 when nothing is wrong, 1 otherwise, 2 for a bad configuration.
+Needs GITLAB_URL and GITLAB_TOKEN (not WEBHOOK_SECRET).`,
+  hook: `Usage: dagwright hook install PROJECT URL
+
+Registers PROJECT's webhook (an id or group/name) to the bot at URL (a bare base URL gets
+/webhooks/gitlab) for issues, comments, merge requests, pipelines and emoji, with a
+generated secret printed once as WEBHOOK_SECRET=… for the bot's environment. A webhook to
+URL that exists already is left as it is. Needs GITLAB_URL and a GITLAB_TOKEN of a
+Maintainer of the project.`,
   mcp: `Usage: dagwright mcp
 
 Serves Dagwright's tools over MCP on standard input and output, for any MCP client:
@@ -250,10 +267,20 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'help') return void console.log(usage[rest[0] as keyof typeof usage] ?? usage.main);
   if (!(command in usage) || command === 'main') fail(`dagwright: unknown command "${command}".\n\n${usage.main}`);
   if (values.help) return void console.log(usage[command as keyof typeof usage]);
-  const allowed: Record<string, string[]> = { serve: [], replay: [], mcp: [], sandbox: ['port', 'seed'], render: ['out', 'pack', 'airflow'], validate: ['airflow'], demo: ['out'] };
+  const allowed: Record<string, string[]> = { serve: [], replay: [], mcp: [], doctor: [], hook: [], sandbox: ['port', 'seed'], render: ['out', 'pack', 'airflow'], validate: ['airflow'], demo: ['out'] };
   const unknown = Object.keys(values).filter((k) => !['help', 'version', ...(allowed[command] ?? [])].includes(k));
   if (unknown.length) fail(`dagwright ${command}: unknown option --${unknown[0]}. See: dagwright ${command} --help`);
   if (command === 'serve') return serveCommand();
+  if (command === 'doctor') {
+    const { doctorCommand } = await import('./cli/doctor.ts');
+    process.exitCode = await doctorCommand(readConfig('doctor', { webhookSecret: false }), { log: (line) => console.log(line) });
+    return;
+  }
+  if (command === 'hook') {
+    const { hookInstallCommand } = await import('./cli/hook.ts');
+    process.exitCode = await hookInstallCommand(rest, readConfig('hook', { webhookSecret: false }), { log: (line) => console.log(line), error: (line) => console.error(line) });
+    return;
+  }
   if (command === 'mcp') {
     const { serveMcpOnStdio } = await import('./mcp/stdio.ts');
     return serveMcpOnStdio();

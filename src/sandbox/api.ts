@@ -124,6 +124,11 @@ export function createApi(gitlab: SandboxGitLab): Hono<Env> {
     const bearer = c.req.header('authorization')?.match(/^Bearer\s+(.+)$/i)?.[1];
     const user = model.userByToken(c.req.header('private-token') ?? bearer);
     if (!user) return c.json({ message: '401 Unauthorized' }, 401);
+    // A token without the api scope reads (read_api) or nothing, as GitLab enforces it.
+    const scopes = user.tokenScopes;
+    if (!scopes.includes('api') && !(c.req.method === 'GET' && scopes.includes('read_api'))) {
+      return c.json({ error: 'insufficient_scope', error_description: 'The request requires higher privileges than provided by the access token.', scope: 'api read_api' }, 403);
+    }
     c.set('user', user);
     c.set('params', await readParams(c));
     await next();
@@ -141,6 +146,11 @@ export function createApi(gitlab: SandboxGitLab): Hono<Env> {
   const userOf = (c: Context<Env>) => c.get('user');
 
   api.get('/user', (c) => c.json(entities.currentUser(userOf(c), urls())));
+  // GitLab 15.5+: the token the request was made with.
+  api.get('/personal_access_tokens/self', (c) => {
+    const user = userOf(c);
+    return c.json({ id: user.id, name: `${user.username}-token`, revoked: false, created_at: user.createdAt, scopes: user.tokenScopes, user_id: user.id, last_used_at: new Date().toISOString(), active: true, expires_at: null });
+  });
   const metadata = { version: GITLAB_VERSION, revision: 'sandbox', kas: { enabled: false, externalUrl: null, version: null }, enterprise: false };
   api.get('/version', (c) => c.json(metadata));
   api.get('/metadata', (c) => c.json(metadata));

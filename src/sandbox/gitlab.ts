@@ -62,7 +62,7 @@ export class SandboxGitLab {
 
   // ---- users, projects, members, hooks
 
-  createUser(username: string, options: { name?: string; admin?: boolean; bot?: boolean } = {}): User {
+  createUser(username: string, options: { name?: string; admin?: boolean; bot?: boolean; tokenScopes?: string[] } = {}): User {
     if (this.model.userByUsername(username)) throw new ApiError(409, 'Username has already been taken');
     const user: User = {
       id: this.model.nextId(),
@@ -70,6 +70,7 @@ export class SandboxGitLab {
       name: options.name ?? username,
       email: `${username}@sandbox.test`,
       token: `glpat-${randomBytes(15).toString('base64url')}`,
+      tokenScopes: options.tokenScopes ?? ['api'],
       admin: options.admin ?? false,
       bot: options.bot ?? false,
       createdAt: now(),

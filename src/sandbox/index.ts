@@ -147,7 +147,7 @@ export class Sandbox {
 
   // ---- the scripting interface
 
-  createUser(username: string, options?: { name?: string; admin?: boolean; bot?: boolean }): User {
+  createUser(username: string, options?: { name?: string; admin?: boolean; bot?: boolean; tokenScopes?: string[] }): User {
     return this.gitlab.createUser(username, options);
   }
 

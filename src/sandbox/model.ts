@@ -9,6 +9,8 @@ export type User = {
   name: string;
   email: string;
   token: string;
+  /** The scopes of the user's token (GitLab: api, read_api, read_repository, write_repository …). */
+  tokenScopes: string[];
   admin: boolean;
   bot: boolean;
   createdAt: string;

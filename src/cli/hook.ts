@@ -1,0 +1,70 @@
+// `dagwright hook install PROJECT URL`: registers the project's webhook to the bot with a generated secret,
+// for the events the bot handles, and prints the secret once for the bot's WEBHOOK_SECRET.
+import { randomBytes } from 'node:crypto';
+import type { ServerConfig } from '../config.ts';
+import { createGitLabClient, isGitLabError } from '../gitlab/client.ts';
+import { WEBHOOK_PATH } from '../server.ts';
+
+type Out = { log: (line: string) => void; error: (line: string) => void };
+
+/** The bot's webhook address: a bare base URL gets the webhook path. */
+export function webhookUrl(given: string): string | undefined {
+  if (!URL.canParse(given)) return undefined;
+  const url = new URL(given);
+  if (!/^https?:$/.test(url.protocol)) return undefined;
+  if (url.pathname === '/' || url.pathname === '') url.pathname = WEBHOOK_PATH;
+  return url.href;
+}
+
+export async function hookInstallCommand(args: string[], config: Pick<ServerConfig, 'gitlabUrl' | 'gitlabToken'>, out: Out): Promise<number> {
+  const [action, project, given] = args;
+  if (action !== 'install' || !project || !given) {
+    out.error('Usage: dagwright hook install PROJECT URL   (PROJECT: an id or group/name; URL: where the bot listens)');
+    return 2;
+  }
+  const url = webhookUrl(given);
+  if (!url) {
+    out.error(`dagwright hook: "${given}" is not an http(s) URL`);
+    return 2;
+  }
+  const gitlab = createGitLabClient({ url: config.gitlabUrl, token: config.gitlabToken, retry: { retries: 2 } });
+  try {
+    const hooks = (await gitlab.ProjectHooks.all(project)) as Array<{ id: number; url: string }>;
+    const existing = hooks.find((h) => h.url === url);
+    if (existing) {
+      out.log(`${project} already sends its webhooks to ${url} (hook #${existing.id}); its secret is unchanged.`);
+      out.log('To make a new secret, delete that hook in the project\'s Settings → Webhooks and run this again.');
+      return 0;
+    }
+    const secret = randomBytes(32).toString('base64url');
+    const hook = (await gitlab.ProjectHooks.add(project, url, {
+      token: secret,
+      issuesEvents: true,
+      confidentialIssuesEvents: true,
+      noteEvents: true,
+      confidentialNoteEvents: true,
+      mergeRequestsEvents: true,
+      pipelineEvents: true,
+      emojiEvents: true,
+      pushEvents: false,
+      enableSslVerification: url.startsWith('https:'),
+    } as Parameters<typeof gitlab.ProjectHooks.add>[2])) as { id: number };
+    out.log(`Registered hook #${hook.id} on ${project}: issues, comments, merge requests, pipelines and emoji go to ${url}.`);
+    out.log('Give the bot this secret (it is shown only now):');
+    out.log(`WEBHOOK_SECRET=${secret}`);
+    return 0;
+  } catch (err) {
+    out.error(`dagwright hook: ${describeGitLabFailure(err, project)}`);
+    return 1;
+  }
+}
+
+export function describeGitLabFailure(err: unknown, project?: string): string {
+  if (isGitLabError(err)) {
+    if (err.status === 401) return 'GitLab refused the token (GITLAB_TOKEN): it is wrong, expired or revoked';
+    if (err.status === 403) return `the token's user may not do this${project ? ` on ${project}` : ''}: webhooks need the Maintainer role, and the token the api scope`;
+    if (err.status === 404) return `${project ? `no project ${project}` : 'not found'}, or the token's user cannot see it`;
+    return `GitLab answered ${err.status}: ${err.description}`;
+  }
+  return `GitLab could not be reached: ${(err as Error).message.split('\n')[0]}`;
+}

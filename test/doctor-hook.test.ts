@@ -1,0 +1,98 @@
+// `dagwright hook install` and `dagwright doctor` against the GitLab sandbox.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, test } from 'node:test';
+import { runChecks } from '../src/cli/doctor.ts';
+import { hookInstallCommand, webhookUrl } from '../src/cli/hook.ts';
+import { AccessLevels, startSandbox, type Sandbox } from '../src/sandbox/index.ts';
+import type { Project, User } from '../src/sandbox/model.ts';
+import { startOpenAIServer, type OpenAIServer } from './support/openai-server.ts';
+import { repoRoot, testConfig } from './support/harness.ts';
+
+const run = promisify(execFile);
+
+describe('dagwright hook install and doctor', () => {
+  let sandbox: Sandbox;
+  let root: User, bot: User, readOnly: User;
+  let project: Project, other: Project;
+  let model: OpenAIServer;
+  before(async () => {
+    sandbox = await startSandbox();
+    root = sandbox.createUser('root', { admin: true });
+    bot = sandbox.createUser('dagwright', { bot: true });
+    readOnly = sandbox.createUser('reader-bot', { bot: true, tokenScopes: ['read_api'] });
+    project = await sandbox.createProject('data/warehouse', { owner: root, members: [[bot, AccessLevels.developer]] });
+    other = await sandbox.createProject('data/other', { owner: root, members: [[bot, AccessLevels.reporter]] });
+    model = await startOpenAIServer({ respond: () => ({ content: 'ready' }) });
+  });
+  after(async () => {
+    await sandbox.close();
+    await model.close();
+  });
+
+  const lines = () => {
+    const out: string[] = [];
+    return { out, sink: { log: (l: string) => void out.push(l), error: (l: string) => void out.push(`error: ${l}`) } };
+  };
+
+  test('a bare base URL gets the webhook path', () => {
+    assert.equal(webhookUrl('https://bot.example.com'), 'https://bot.example.com/webhooks/gitlab');
+    assert.equal(webhookUrl('https://bot.example.com/custom/hook'), 'https://bot.example.com/custom/hook');
+    assert.equal(webhookUrl('ftp://x'), undefined);
+  });
+
+  test('install: the hook with the bot\'s events and a new secret, printed once; again: left as it is', async () => {
+    const { out, sink } = lines();
+    assert.equal(await hookInstallCommand(['install', 'data/warehouse', 'http://127.0.0.1:9/'], { gitlabUrl: sandbox.url, gitlabToken: root.token }, sink), 0);
+    const secret = out.find((l) => l.startsWith('WEBHOOK_SECRET='))!.slice('WEBHOOK_SECRET='.length);
+    assert.match(secret, /^[A-Za-z0-9_-]{43}$/);
+    const hook = project.hooks.at(-1)!;
+    assert.equal(hook.url, 'http://127.0.0.1:9/webhooks/gitlab');
+    assert.equal(hook.token, secret);
+    for (const event of ['issues_events', 'confidential_issues_events', 'note_events', 'confidential_note_events', 'merge_requests_events', 'pipeline_events', 'emoji_events'] as const) assert.equal(hook.events[event], true, event);
+    assert.equal(hook.events.push_events, false);
+    const again = lines();
+    assert.equal(await hookInstallCommand(['install', 'data/warehouse', 'http://127.0.0.1:9/webhooks/gitlab'], { gitlabUrl: sandbox.url, gitlabToken: root.token }, again.sink), 0);
+    assert.match(again.out.join('\n'), /already sends its webhooks .* its secret is unchanged/);
+    assert.equal(again.out.some((l) => l.includes('WEBHOOK_SECRET=')), false);
+    assert.equal(project.hooks.filter((h) => h.url === hook.url).length, 1);
+  });
+
+  test('install without the Maintainer role, or for an unknown project: the reason, and nothing registered', async () => {
+    const before = project.hooks.length;
+    const { out, sink } = lines();
+    assert.equal(await hookInstallCommand(['install', 'data/warehouse', 'http://127.0.0.1:9/'], { gitlabUrl: sandbox.url, gitlabToken: bot.token }, sink), 1);
+    assert.match(out.join('\n'), /webhooks need the Maintainer role/);
+    const missing = lines();
+    assert.equal(await hookInstallCommand(['install', 'data/nothing', 'http://127.0.0.1:9/'], { gitlabUrl: sandbox.url, gitlabToken: root.token }, missing.sink), 1);
+    assert.match(missing.out.join('\n'), /no project data\/nothing/);
+    assert.equal(project.hooks.length, before);
+  });
+
+  test('doctor: each check a line; what is wrong says what to do', async () => {
+    const config = testConfig({ url: sandbox.url, token: bot.token }, {
+      allowedProjects: ['data/warehouse', 'data/other'],
+      llm: { baseUrl: model.url, apiKey: undefined, model: 'local', tokensPerJob: 1000, tokensPerIssue: 1000, toolSteps: 1 },
+    });
+    const checks = await runChecks(config, { AIRFLOW_CONN_DOWN: 'postgresql://u:Pw-Doctor-1@127.0.0.1:1/db' });
+    const text = checks.map((c) => `${c.status}: ${c.text}`).join('\n');
+    assert.match(text, /^ok: GitLab at .* knows the token: the bot is @dagwright$/m);
+    assert.match(text, /^ok: the token has the api scope/m);
+    assert.match(text, /^ok: data\/warehouse: @dagwright is Developer$/m);
+    assert.match(text, /^problem: data\/other: @dagwright is only Reporter; it needs Developer/m);
+    assert.match(text, /^ok: model local at .* answers$/m);
+    assert.match(text, /^problem: source down: cannot connect to down: nothing answers at 127\.0\.0\.1:1/m);
+    assert.equal(text.includes('Pw-Doctor-1'), false);
+    const scoped = await runChecks(testConfig({ url: sandbox.url, token: readOnly.token }), {});
+    assert.match(scoped.map((c) => `${c.status}: ${c.text}`).join('\n'), /^problem: the token's scopes are read_api: the bot needs api/m);
+  });
+
+  test('the command line: doctor exits 1 when something is wrong, and needs no webhook secret', async () => {
+    const env = { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', GITLAB_URL: sandbox.url, GITLAB_TOKEN: 'glpat-not-a-token-of-anyone' };
+    const result = await run(process.execPath, [path.join(repoRoot, 'src/main.ts'), 'doctor'], { env }).catch((err: { code: number; stdout: string }) => err);
+    assert.equal((result as { code?: number }).code, 1);
+    assert.match((result as { stdout: string }).stdout, /✘ GitLab: GitLab refused the token \(GITLAB_TOKEN\)/);
+  });
+});
