@@ -2,6 +2,7 @@
 import type { Bot } from '../src/bot/bot.ts';
 import { registerGenerate } from './generate.ts';
 import { registerHelp } from './help.ts';
+import { registerInit } from './init.ts';
 import { registerIssueRequest } from './issue-request.ts';
 import { registerMergeRequestEvents } from './merge-request.ts';
 
@@ -9,5 +10,6 @@ export function registerHandlers(bot: Bot): void {
   registerHelp(bot);
   registerIssueRequest(bot);
   registerGenerate(bot);
+  registerInit(bot);
   registerMergeRequestEvents(bot);
 }

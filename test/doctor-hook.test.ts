@@ -16,7 +16,7 @@ const run = promisify(execFile);
 describe('dagwright hook install and doctor', () => {
   let sandbox: Sandbox;
   let root: User, bot: User, readOnly: User;
-  let project: Project, other: Project;
+  let project: Project;
   let model: OpenAIServer;
   before(async () => {
     sandbox = await startSandbox();
@@ -24,7 +24,7 @@ describe('dagwright hook install and doctor', () => {
     bot = sandbox.createUser('dagwright', { bot: true });
     readOnly = sandbox.createUser('reader-bot', { bot: true, tokenScopes: ['read_api'] });
     project = await sandbox.createProject('data/warehouse', { owner: root, members: [[bot, AccessLevels.developer]] });
-    other = await sandbox.createProject('data/other', { owner: root, members: [[bot, AccessLevels.reporter]] });
+    await sandbox.createProject('data/other', { owner: root, members: [[bot, AccessLevels.reporter]] });
     model = await startOpenAIServer({ respond: () => ({ content: 'ready' }) });
   });
   after(async () => {

@@ -242,7 +242,7 @@ export async function remoteHead(ctx: Context, branch: string): Promise<string |
 }
 
 /** The open MR of the branch, updated; or a new one (a 409 means another job just made it: use that one). */
-async function upsertMergeRequest(
+export async function upsertMergeRequest(
   ctx: Context,
   mr: { branch: string; target: string; title: string; description: string; labels: string[] },
 ): Promise<{ mergeRequest: { iid: number; web_url: string }; created: boolean }> {

@@ -155,6 +155,14 @@ export const specEn = {
     mrValidation: 'Validation',
   },
 
+  init: {
+    opened: (iid: number, url: string, files: string[]) => `Merge request !${iid} sets this repository up for Dagwright${files.length ? `: ${files.map((f) => `\`${f}\``).join(', ')}` : ''}. ${url}`,
+    include: (file: string) => `The repository has its own \`.gitlab-ci.yml\`, which I do not edit: add \`include: {local: ${file}}\` to it to run the DAG-integrity job.`,
+    nothing: 'This repository is set up already: it has the config, the issue template, the DAG-integrity test and its CI job.',
+    emptyRepository: 'The repository has no default branch yet: push a first commit, then comment `/init` again.',
+    title: 'Set up Dagwright',
+  },
+
   source: {
     title: (connId: string, table: string) => `Source \`${connId}\` \`${table}\``,
     rows: (n: number) => `about ${n.toLocaleString('en')} rows`,
@@ -197,6 +205,7 @@ export const specEn = {
     set: 'set spec fields: `set schedule="0 6 * * *" load.strategy=incremental`',
     unset: 'remove spec fields: `unset load.watermark`',
     status: 'where the request stands',
+    init: 'open a merge request that sets the repository up: the config, an issue template, a DAG-integrity CI job',
   },
 };
 

@@ -154,6 +154,14 @@ export const specRu: SpecMessages = {
     mrValidation: 'Проверка',
   },
 
+  init: {
+    opened: (iid: number, url: string, files: string[]) => `Merge request !${iid} настраивает репозиторий для Dagwright${files.length ? `: ${files.map((f) => `\`${f}\``).join(', ')}` : ''}. ${url}`,
+    include: (file: string) => `В репозитории свой \`.gitlab-ci.yml\`, его я не меняю: добавьте в него \`include: {local: ${file}}\`, чтобы запускать проверку DAG.`,
+    nothing: 'Репозиторий уже настроен: есть конфиг, шаблон задачи, тест целостности DAG и его задача в CI.',
+    emptyRepository: 'В репозитории ещё нет основной ветки: сделайте первый коммит и снова напишите `/init`.',
+    title: 'Set up Dagwright',
+  },
+
   source: {
     title: (connId: string, table: string) => `Источник \`${connId}\` \`${table}\``,
     rows: (n: number) => `около ${n.toLocaleString('ru')} строк`,
@@ -196,5 +204,6 @@ export const specRu: SpecMessages = {
     set: 'задать поля: `set schedule="0 6 * * *" load.strategy=incremental`',
     unset: 'удалить поля: `unset load.watermark`',
     status: 'где сейчас заявка',
+    init: 'открыть merge request, который настраивает репозиторий: конфиг, шаблон задачи, CI-проверку DAG',
   },
 };

@@ -112,6 +112,11 @@ export function renderPipeline(spec: PipelineSpec, config: RepoConfig, options: 
   return { files, plan, graph };
 }
 
+/** The repository's DAG-integrity test (written once; every generation writes the same file). */
+export function renderIntegrityTest(dagsRoot: string): RenderedFile {
+  return integrityTest({ dagsRoot });
+}
+
 function integrityTest(data: Record<string, unknown>): RenderedFile {
   const template = fs.readFileSync(path.join(COMMON_DIR, 'test_dag_integrity.py.eta'), 'utf8');
   return { path: INTEGRITY_TEST_PATH, content: eta.renderString(template, data) };
