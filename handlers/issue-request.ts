@@ -11,6 +11,7 @@ import { engage, engageWithIssue, loadConversation, showCard } from './spec-card
 import { runReviewCommand } from './review.ts';
 import { applyCommand, readComment, readIssue, type ConversationState, type Turn } from '../src/spec/conversation.ts';
 import { evaluateSpec } from '../src/spec/evaluate.ts';
+import { branchName } from '../src/generate/generate.ts';
 import { readProseWithModel } from './model-turn.ts';
 import { createHash } from 'node:crypto';
 
@@ -135,7 +136,7 @@ export function registerIssueRequest(bot: Bot): void {
   specCommand('unset', 'unset KEY…');
 
   /** A command that answers about the spec as it stands, in the thread: /spec and /status. */
-  const specQuestion = (name: 'spec' | 'status', answer: (evaluation: ReturnType<typeof evaluateSpec>, m: Messages) => string) =>
+  const specQuestion = (name: 'spec' | 'status', answer: (evaluation: ReturnType<typeof evaluateSpec>, m: Messages, ctx: Context) => string | Promise<string>) =>
     bot.command({
       name,
       usage: name,
@@ -147,11 +148,18 @@ export function registerIssueRequest(bot: Bot): void {
         const m = await ctx.messages();
         const key = `${ctx.payload.object_attributes.id}:${command.line}`;
         if (!state.engaged) return void (await ctx.replyOnce(key, m.spec.replies.noRequest));
-        await ctx.replyOnce(key, answer(evaluateSpec(state.fields, await ctx.config()), m));
+        await ctx.replyOnce(key, await answer(evaluateSpec(state.fields, await ctx.config()), m, ctx));
       },
     });
   specQuestion('spec', (evaluation, m) => [m.spec.replies.specBlock, '', '```yaml', toYaml(evaluation.spec, { lineWidth: 0 }).trimEnd(), '```'].join('\n'));
-  specQuestion('status', (evaluation, m) =>
-    m.spec.replies.status(evaluation.complete, [...evaluation.missing, ...evaluation.errors.map((e) => e.path ?? '')].filter(Boolean)),
-  );
+  specQuestion('status', async (evaluation, m, ctx) => {
+    const spec = m.spec.replies.status(evaluation.complete, [...evaluation.missing, ...evaluation.errors.map((e) => e.path ?? '')].filter(Boolean));
+    const dagId = (evaluation.spec as { dag_id?: string }).dag_id;
+    if (!dagId) return spec;
+    // The merge request of the issue's branch, the newest if there were several.
+    const branch = branchName((await ctx.config()).branch_prefix, ctx.resource!.iid, dagId);
+    const mergeRequests = (await ctx.gitlab.MergeRequests.all({ projectId: ctx.projectId, sourceBranch: branch, orderBy: 'created_at', sort: 'desc', perPage: 1, maxPages: 1 })) as Array<{ iid: number; state: string; web_url: string }>;
+    const mr = mergeRequests[0];
+    return mr ? `${spec}\n\n${m.spec.replies.mergeRequestState(mr.iid, mr.state, mr.web_url)}` : spec;
+  });
 }

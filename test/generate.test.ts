@@ -84,6 +84,10 @@ describe('/generate', () => {
     await s.settle();
     assert.match(status(s, issue.iid), /Merge request !2 is merged/);
     assert.equal(s.botComments(issue.iid).filter((n) => n.body.includes('dagwright:status')).length, 1);
+    // /status tells the newest merge request of the issue's branch and its state.
+    await s.comment(issue, '/status');
+    await s.settle();
+    assert.match(s.botComments(issue.iid).at(-1)!.body, /The spec is complete[^\n]*\n\nMerge request !2 is merged: http/);
   });
 
   test('the token is in no comment, no log line, no commit, no file of the bot\'s data', async () => {

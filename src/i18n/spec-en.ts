@@ -130,6 +130,8 @@ export const specEn = {
     specBlock: 'The spec as it stands (copy it, edit it, paste it back in a comment):',
     status: (complete: boolean, missing: string[]) =>
       complete ? 'The spec is complete: `/generate` will open the merge request.' : `The spec is not complete yet. Still needed: ${missing.map((p) => `\`${p}\``).join(', ')}.`,
+    mergeRequestState: (iid: number, state: string, url: string) =>
+      `Merge request !${iid} is ${({ opened: 'open', merged: 'merged', closed: 'closed without merging', locked: 'locked' } as Record<string, string>)[state] ?? state}: ${url}`,
     noRequest: 'There is no pipeline request in this issue yet. Describe it with `key: value` lines or a yaml block; `/help` shows how.',
   },
 

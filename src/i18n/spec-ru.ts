@@ -129,6 +129,8 @@ export const specRu: SpecMessages = {
     specBlock: 'Спецификация сейчас (скопируйте, отредактируйте и вставьте обратно комментарием):',
     status: (complete: boolean, missing: string[]) =>
       complete ? 'Спецификация заполнена: `/generate` откроет merge request.' : `Спецификация ещё не заполнена. Нужно: ${missing.map((p) => `\`${p}\``).join(', ')}.`,
+    mergeRequestState: (iid: number, state: string, url: string) =>
+      `Merge request !${iid} ${({ opened: 'открыт', merged: 'влит', closed: 'закрыт без слияния', locked: 'заблокирован' } as Record<string, string>)[state] ?? state}: ${url}`,
     noRequest: 'В этой задаче пока нет заявки на пайплайн. Опишите её строками `ключ: значение` или блоком yaml; `/help` подскажет как.',
   },
 
