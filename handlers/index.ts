@@ -1,5 +1,6 @@
 // The product's handlers, one file per conversation concern.
 import type { Bot } from '../src/bot/bot.ts';
+import { registerCancel } from './cancel.ts';
 import { registerGenerate } from './generate.ts';
 import { registerHelp } from './help.ts';
 import { registerInit } from './init.ts';
@@ -11,5 +12,6 @@ export function registerHandlers(bot: Bot): void {
   registerIssueRequest(bot);
   registerGenerate(bot);
   registerInit(bot);
+  registerCancel(bot);
   registerMergeRequestEvents(bot);
 }

@@ -6,6 +6,7 @@ import { Bot } from './bot/bot.ts';
 import { Context, type BotUser } from './bot/context.ts';
 import { kindOfHeader, parseEvent, isFromBotOrSystem, type GitLabEvent } from './bot/events.ts';
 import { createIntake, type Intake } from './bot/intake.ts';
+import { queueLane } from './bot/lanes.ts';
 import { AccessLevels } from './bot/permissions.ts';
 import type { ServerConfig } from './config.ts';
 import { Mirrors } from './git/repository.ts';
@@ -144,8 +145,9 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
     signingSecret: config.webhookSigningSecret,
     allowedProjects: config.allowedProjects,
     botUserId: () => botUser?.id,
+    botUsername: () => botUser?.username,
     onEnqueued: (event, jobId) => {
-      worker.notify(event.resourceKey);
+      worker.notify(queueLane(event, botUser?.username));
       // After the worker's look at the queue (also on the next turn): a job it did not take must wait. Only
       // deliveries that may hold such a command are looked at again (intake stays cheap under a backlog).
       if (botUser && bot.mayAnnounceQueued(event, botUser.username)) setImmediate(() => void announceIfWaiting(jobId));

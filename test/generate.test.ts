@@ -188,6 +188,25 @@ describe('/generate', () => {
     assert.match(s.botComments(third!).at(-1)!.body, /Developer/);
   });
 
+  test('/cancel drops a /generate that waits behind a running one; the running one finishes', async () => {
+    const s = (stack = await startStack({ register: registerHandlers }));
+    const issue = s.openIssue('Load customers', request);
+    await s.settle();
+    s.sandbox.injectFault({ path: '/data/warehouse.git/', effect: { latencyMs: 1_500 }, times: 1 });
+    await s.comment(issue, '/generate');
+    await waitFor(() => [...s.sandbox.activeRequests].some((r) => r.path.startsWith('/data/warehouse.git/')), { what: 'the first job to fetch' });
+    await s.comment(issue, '/set schedule="0 9 * * *"\n/generate');
+    await waitFor(() => status(s, issue.iid).includes('⏳ queued (position 1: next)'), { what: 'the second /generate to wait' });
+    await s.comment(issue, '/cancel');
+    await waitFor(() => s.botComments(issue).some((n) => /Dropped 1 request that waited in the queue\. The one running now finishes\./.test(n.body)), { what: 'the /cancel reply' });
+    await s.settle();
+    const mr = s.project.mergeRequests[0]!;
+    assert.equal(s.project.mergeRequests.length, 1);
+    assert.equal(execFileSync('git', ['-C', s.project.repoDir, 'rev-list', '--count', `main..${mr.sourceBranch}`], { encoding: 'utf8' }).trim(), '1', 'only the first generation ran');
+    assert.doesNotMatch(mr.description, /0 9 \* \* \*/);
+    assert.match(status(s, issue.iid), /Merge request !1 is open/);
+  });
+
   test('an issue opened before the bot was added: /generate reads its text as the request', async () => {
     const s = await start();
     s.project.hooks.length = 0;

@@ -7,6 +7,7 @@ import { redactDeep } from '../redact.ts';
 import { GroupCommit } from '../store/group-commit.ts';
 import type { Store } from '../store/store.ts';
 import { isFromBotOrSystem, kindOfHeader, parseEvent, type GitLabEvent } from './events.ts';
+import { queueLane } from './lanes.ts';
 import { signatureMatches, tokenChecker } from './verify.ts';
 
 export type HeaderSource = { get(name: string): string | null | undefined };
@@ -31,6 +32,8 @@ export type IntakeDeps = {
   allowedProjects: readonly string[];
   /** The bot's own user id, once known. */
   botUserId: () => number | undefined;
+  /** The bot's username, once known (for `@bot command` forms). */
+  botUsername?: () => string | undefined;
   /** Told after a job was stored, so the worker can pick it up at once. */
   onEnqueued: (event: GitLabEvent, jobId: number) => void;
 };
@@ -114,7 +117,7 @@ export function createIntake(deps: IntakeDeps): Intake {
       eventUuid: headers.get('x-gitlab-event-uuid') ?? undefined,
       webhookUuid: headers.get('x-gitlab-webhook-uuid') ?? undefined,
       names: event.names,
-      resourceKey: event.resourceKey,
+      resourceKey: queueLane(event, deps.botUsername?.()),
       projectId: event.projectId,
       confidential: event.confidential,
       body: JSON.stringify(redactDeep(body)),

@@ -157,6 +157,12 @@ export const specEn = {
     mrValidation: 'Validation',
   },
 
+  cancel: {
+    done: (dropped: number, running: boolean) =>
+      `${dropped ? `Dropped ${dropped} request${dropped > 1 ? 's' : ''} that waited in the queue.` : 'Nothing was waiting in the queue.'}${running ? ' The one running now finishes.' : ''}`,
+    generationCancelled: (user: string) => `Generation cancelled by @${user} before it started. \`/generate\` starts it again.`,
+  },
+
   init: {
     opened: (iid: number, url: string, files: string[]) => `Merge request !${iid} sets this repository up for Dagwright${files.length ? `: ${files.map((f) => `\`${f}\``).join(', ')}` : ''}. ${url}`,
     include: (file: string) => `The repository has its own \`.gitlab-ci.yml\`, which I do not edit: add \`include: {local: ${file}}\` to it to run the DAG-integrity job.`,
@@ -207,6 +213,7 @@ export const specEn = {
     set: 'set spec fields: `set schedule="0 6 * * *" load.strategy=incremental`',
     unset: 'remove spec fields: `unset load.watermark`',
     status: 'where the request stands',
+    cancel: 'drop the work still waiting in the queue for this issue or merge request',
     init: 'open a merge request that sets the repository up: the config, an issue template, a DAG-integrity CI job',
   },
 };

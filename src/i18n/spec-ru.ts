@@ -156,6 +156,12 @@ export const specRu: SpecMessages = {
     mrValidation: 'Проверка',
   },
 
+  cancel: {
+    done: (dropped: number, running: boolean) =>
+      `${dropped ? `Снято из очереди запросов: ${dropped}.` : 'В очереди ничего не ждало.'}${running ? ' Тот, что выполняется сейчас, завершится.' : ''}`,
+    generationCancelled: (user: string) => `Генерация отменена @${user} до начала. \`/generate\` запустит её снова.`,
+  },
+
   init: {
     opened: (iid: number, url: string, files: string[]) => `Merge request !${iid} настраивает репозиторий для Dagwright${files.length ? `: ${files.map((f) => `\`${f}\``).join(', ')}` : ''}. ${url}`,
     include: (file: string) => `В репозитории свой \`.gitlab-ci.yml\`, его я не меняю: добавьте в него \`include: {local: ${file}}\`, чтобы запускать проверку DAG.`,
@@ -206,6 +212,7 @@ export const specRu: SpecMessages = {
     set: 'задать поля: `set schedule="0 6 * * *" load.strategy=incremental`',
     unset: 'удалить поля: `unset load.watermark`',
     status: 'где сейчас заявка',
+    cancel: 'снять работу, ждущую в очереди, для этой задачи или merge request',
     init: 'открыть merge request, который настраивает репозиторий: конфиг, шаблон задачи, CI-проверку DAG',
   },
 };

@@ -86,6 +86,14 @@ export class Store {
             SELECT 1 FROM jobs k
             WHERE k.resource_key = j.resource_key AND k.status IN ('queued', 'running') AND k.id < j.id)
         ORDER BY j.id LIMIT 1`),
+      // A control job (/cancel) goes before other work: it is about that work.
+      nextControlJob: db.prepare(`
+        SELECT j.* FROM jobs j INDEXED BY jobs_queued_control
+        WHERE j.status = 'queued' AND j.resource_key GLOB '*~control' AND j.run_after <= @now
+          AND NOT EXISTS (
+            SELECT 1 FROM jobs k
+            WHERE k.resource_key = j.resource_key AND k.status IN ('queued', 'running') AND k.id < j.id)
+        ORDER BY j.id LIMIT 1`),
       lease: db.prepare(`
         UPDATE jobs SET status = 'running', lease_owner = @owner, lease_expires_at = @until,
           attempts = attempts + 1, started_at = coalesce(started_at, @now)
@@ -113,6 +121,12 @@ export class Store {
           last_error = 'the bot stopped while running this job, too many times'
         WHERE id = ? AND status = 'running' AND lease_owner = ?`),
       queueDepth: db.prepare(`SELECT count(*) AS n FROM jobs WHERE status IN ('queued', 'running')`),
+      cancelQueued: db.prepare(`
+        UPDATE jobs SET status = 'cancelled', finished_at = @now, last_error = @reason
+        WHERE resource_key = @key AND status = 'queued' AND id < @before
+        RETURNING id, delivery_id`),
+      runningOf: db.prepare(`SELECT count(*) AS n FROM jobs WHERE resource_key = ? AND status = 'running'`),
+      jobOfDelivery: db.prepare(`SELECT j.id FROM jobs j JOIN deliveries d ON d.id = j.delivery_id WHERE d.idempotency_key = ?`),
       queuePosition: db.prepare(`SELECT count(*) AS n FROM jobs INDEXED BY jobs_queued WHERE status = 'queued' AND id <= ?`),
       nextDue: db.prepare(`
         SELECT min(t) AS t FROM (
@@ -161,7 +175,7 @@ export class Store {
   /** Leases the next job that may run now, or returns undefined. */
   leaseNext(owner: string, now: number, leaseMs: number): LeasedJob | undefined {
     return this.db.transaction(() => {
-      const next = this.statements.nextJob.get({ now }) as JobRow | undefined;
+      const next = (this.statements.nextControlJob.get({ now }) ?? this.statements.nextJob.get({ now })) as JobRow | undefined;
       if (!next) return undefined;
       this.statements.lease.run({ id: next.id, owner, until: now + leaseMs, now });
       const delivery = this.statements.delivery.get(next.delivery_id) as DeliveryRow;
@@ -223,6 +237,21 @@ export class Store {
 
   queueDepth(): number {
     return (this.statements.queueDepth.get() as { n: number }).n;
+  }
+
+  /** Drops the jobs of a resource that wait (queued before `beforeJobId`); returns what was dropped. */
+  cancelQueued(resourceKey: string, beforeJobId: number, reason: string, now = Date.now()): Array<{ id: number; delivery_id: number }> {
+    return this.statements.cancelQueued.all({ key: resourceKey, before: beforeJobId, reason, now }) as Array<{ id: number; delivery_id: number }>;
+  }
+
+  /** How many jobs of a resource are running now. */
+  runningJobs(resourceKey: string): number {
+    return (this.statements.runningOf.get(resourceKey) as { n: number }).n;
+  }
+
+  /** The job made for a delivery (by its idempotency key). */
+  jobIdOfDelivery(idempotencyKey: string): number | undefined {
+    return (this.statements.jobOfDelivery.get(idempotencyKey) as { id: number } | undefined)?.id;
   }
 
   /** A waiting job's place in line: 1 + the queued jobs that arrived before it (0 when it is not waiting). */

@@ -1,0 +1,32 @@
+// /cancel: drops the work that waits in the queue for this issue or merge request. Its job runs in a lane
+// of its own (see src/bot/lanes.ts), so it is not itself stuck behind that work; a job already running
+// finishes.
+import { z } from 'zod';
+import type { Bot } from '../src/bot/bot.ts';
+
+export function registerCancel(bot: Bot): void {
+  bot.command({
+    name: 'cancel',
+    usage: 'cancel',
+    summary: (m) => m.spec.commands.cancel,
+    where: ['issue', 'merge_request'],
+    minAccessLevel: 'config',
+    args: z.array(z.string()).max(0, 'it takes no arguments'),
+    run: async (ctx, _args, command) => {
+      const m = await ctx.messages();
+      const own = ctx.store.jobIdOfDelivery(ctx.deliveryId);
+      if (own === undefined) return;
+      const user = ctx.actor!.username;
+      const dropped = ctx.store.cancelQueued(ctx.resourceKey, own, `cancelled by @${user}`);
+      const running = ctx.store.runningJobs(ctx.resourceKey);
+      // A /generate that was waiting had said so in the status comment: it now says it will not run.
+      const generations = dropped.filter(({ delivery_id }) => {
+        const delivery = ctx.store.delivery(delivery_id);
+        const text = delivery ? ((JSON.parse(delivery.body) as { object_attributes?: { note?: string } }).object_attributes?.note ?? '') : '';
+        return bot.commandsAnswered(text, ctx.botUser.username).some((c) => c.name === 'generate' || c.name === 'retry');
+      });
+      if (generations.length && ctx.resource?.type === 'issue') await ctx.upsertComment('status', `### ⚙️ ${m.spec.cancel.generationCancelled(user)}`);
+      await ctx.replyOnce(`${ctx.payload.object_attributes.id}:${command.line}`, m.spec.cancel.done(dropped.length, running > 0));
+    },
+  });
+}
