@@ -192,7 +192,7 @@ describe('/generate', () => {
     const s = (stack = await startStack({ register: registerHandlers }));
     const issue = s.openIssue('Load customers', request);
     await s.settle();
-    s.sandbox.injectFault({ path: '/data/warehouse.git/', effect: { latencyMs: 1_500 }, times: 1 });
+    s.sandbox.injectFault({ path: '/data/warehouse.git/', effect: { latencyMs: 3_000 }, times: 1 });
     await s.comment(issue, '/generate');
     await waitFor(() => [...s.sandbox.activeRequests].some((r) => r.path.startsWith('/data/warehouse.git/')), { what: 'the first job to fetch' });
     await s.comment(issue, '/set schedule="0 9 * * *"\n/generate');
