@@ -2,7 +2,8 @@
 // child process the bot starts (git, python3) several times slower to spawn, and a lint is synchronous work
 // that would hold up webhook intake.
 import { PositionEncoding, Workspace } from '@astral-sh/ruff-wasm-nodejs';
-import type { RuffDiagnostic, RuffReply, RuffRequest } from './ruff.ts';
+import { answerRequests } from '../child-rpc.ts';
+import type { RuffDiagnostic, RuffRequest } from './ruff.ts';
 
 const AIRFLOW_RULES = ['AIR001', 'AIR002', 'AIR301', 'AIR302', 'AIR303'];
 const AIRFLOW3_RULES = ['AIR311', 'AIR312', 'AIR321'];
@@ -32,17 +33,7 @@ function check(request: RuffRequest): RuffDiagnostic[][] {
   );
 }
 
-process.on('message', (request: RuffRequest) => {
-  let reply: RuffReply;
-  try {
-    reply = { id: request.id, diagnostics: check(request) };
-  } catch (err) {
-    reply = { id: request.id, error: (err as Error).message ?? String(err) };
-  }
-  process.send!(reply);
-});
-// The bot is gone (stopped or killed): so is its linter.
-process.on('disconnect', () => process.exit(0));
+answerRequests((request) => check(request as RuffRequest));
 // Loaded before the first request, so that one does not wait for the WebAssembly to compile.
 ruffWorkspace(3);
 ruffWorkspace(2);

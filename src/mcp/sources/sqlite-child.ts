@@ -1,22 +1,17 @@
 // The process that holds a read-only SQLite connection (see sqlite.ts): one call at a time, over IPC.
+import { answerRequests } from '../../child-rpc.ts';
 import type { SourceInspector } from './types.ts';
 import { sqliteInspection } from './sqlite.ts';
 
 let inspection: SourceInspector | undefined;
-let openError: { message: string; code?: string } | undefined;
+let openError: Error | undefined;
 try {
   inspection = sqliteInspection(process.argv[2]!);
 } catch (err) {
-  openError = { message: (err as Error).message, code: (err as { code?: string }).code };
+  openError = err as Error;
 }
 
-process.on('message', async ({ id, method, args }: { id: number; method: keyof SourceInspector; args: unknown[] }) => {
-  if (!inspection) return process.send!({ id, error: openError });
-  try {
-    process.send!({ id, result: await (inspection[method] as (...a: unknown[]) => Promise<unknown>)(...args) });
-  } catch (err) {
-    process.send!({ id, error: { message: (err as Error).message, code: (err as { code?: string }).code } });
-  }
+answerRequests(({ method, args }) => {
+  if (!inspection) throw openError;
+  return (inspection[method as keyof SourceInspector] as (...a: unknown[]) => Promise<unknown>)(...(args as unknown[]));
 });
-// The bot is gone: so is this process.
-process.on('disconnect', () => process.exit(0));

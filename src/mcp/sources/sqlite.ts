@@ -1,9 +1,9 @@
 // SQLite, through better-sqlite3, in a child process: the file is opened read-only (it must exist) with
 // query_only on, and a statement still running after 10 s is stopped by killing the process. (better-sqlite3
 // runs a statement synchronously in native code: neither a timer nor ending a worker thread can stop it.)
-import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { ChildRpc, ChildTimeout } from '../../child-rpc.ts';
 import type { SourceConnection } from '../connections.ts';
 import { ConnectionError } from '../connections.ts';
 import { MAX_TABLES, STATEMENT_TIMEOUT_MS, type SourceInspector, type TableInfo, type TableRef } from './types.ts';
@@ -71,53 +71,23 @@ export function sqliteInspection(file: string): SourceInspector {
   };
 }
 
-type Reply = { id: number; result?: unknown; error?: { message: string; code?: string } };
-
 export async function openSqlite(connection: SourceConnection): Promise<SourceInspector> {
   if (!connection.path) throw new ConnectionError(`${connection.connId}: the SQLite connection names no database file`);
-  const env = { ...process.env };
-  delete env.NODE_TEST_CONTEXT;
-  const child = fork(fileURLToPath(new URL('./sqlite-child.ts', import.meta.url)), [connection.path], { execArgv: [], env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced' });
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
-  let nextId = 0;
-  let ended = false;
-  const failAll = (err: Error) => {
-    for (const [id, p] of pending) {
-      clearTimeout(p.timer);
-      p.reject(err);
-      pending.delete(id);
+  const child = new ChildRpc(fileURLToPath(new URL('./sqlite-child.ts', import.meta.url)), [connection.path]);
+  const call = async <T>(method: keyof SourceInspector, ...args: unknown[]): Promise<T> => {
+    try {
+      return await child.request<T>({ method, args }, STATEMENT_TIMEOUT_MS);
+    } catch (err) {
+      // Told as the databases with a statement timeout tell it.
+      if (err instanceof ChildTimeout) throw Object.assign(new Error('statement timeout'), { code: 'ER_STATEMENT_TIMEOUT' });
+      throw err;
     }
   };
-  child.on('message', (reply: Reply) => {
-    const p = pending.get(reply.id);
-    if (!p) return;
-    pending.delete(reply.id);
-    clearTimeout(p.timer);
-    if (reply.error) p.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
-    else p.resolve(reply.result);
-  });
-  child.on('error', (err) => failAll(err));
-  child.on('exit', () => {
-    ended = true;
-    failAll(new Error('the SQLite process stopped'));
-  });
-  const call = <T>(method: keyof SourceInspector, ...args: unknown[]): Promise<T> =>
-    new Promise<T>((resolve, reject) => {
-      if (ended) return reject(new Error('the SQLite process stopped'));
-      const id = ++nextId;
-      const timer = setTimeout(() => {
-        pending.delete(id);
-        reject(Object.assign(new Error('statement timeout'), { code: 'ER_STATEMENT_TIMEOUT' }));
-        child.kill('SIGKILL');
-      }, STATEMENT_TIMEOUT_MS);
-      pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
-      child.send({ id, method, args });
-    });
   try {
     // The file opens (or fails to) before the inspector is handed out.
     await call('version');
   } catch (err) {
-    child.kill('SIGKILL');
+    child.kill();
     throw err;
   }
   return {
@@ -127,8 +97,6 @@ export async function openSqlite(connection: SourceConnection): Promise<SourceIn
     sample: (table, limit) => call('sample', table, limit),
     estimateRows: (table) => call('estimateRows', table),
     minMax: (table, column) => call('minMax', table, column),
-    close: async () => {
-      if (!ended) child.kill('SIGKILL');
-    },
+    close: async () => child.kill(),
   };
 }
