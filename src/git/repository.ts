@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { TransientError } from '../errors.ts';
+import { KeyedQueue } from '../keyed-queue.ts';
 import { isProcessAlive } from '../process-alive.ts';
 import { runGit, runGitRaw, type GitRunOptions } from './run.ts';
 
@@ -48,8 +49,8 @@ const STALE_LOCK_MS = 120_000;
 export class Mirrors {
   readonly root: string;
   private readonly auth: GitAuth;
-  /** Per mirror, the tail of its queue of fetches: git refuses concurrent ref updates in one repository. */
-  private readonly fetching = new Map<string, Promise<unknown>>();
+  /** Fetches of one mirror, one after the other: git refuses concurrent ref updates in one repository. */
+  private readonly fetches = new KeyedQueue();
   /** Per mirror, the remote URL this process has set (leftovers of a crash are looked for before the first). */
   private readonly remoteUrls = new Map<string, string>();
 
@@ -79,9 +80,7 @@ export class Mirrors {
   /** The project's bare mirror, created once and fetched each time (branch tips mirrored as they are remotely). */
   fetch(projectId: number, remoteUrl: string): Promise<string> {
     const dir = path.join(this.root, `${projectId}.git`);
-    const run = (this.fetching.get(dir) ?? Promise.resolve()).catch(() => undefined).then(() => this.fetchNow(dir, remoteUrl));
-    this.fetching.set(dir, run);
-    return run;
+    return this.fetches.run(dir, () => this.fetchNow(dir, remoteUrl));
   }
 
   private async fetchNow(dir: string, remoteUrl: string): Promise<string> {

@@ -1,5 +1,6 @@
 // Writing comments on issues and merge requests: redacted, quick-action safe, and bot comments that are
 // found again by a hidden marker and edited in place.
+import { KeyedQueue } from '../keyed-queue.ts';
 import { redact } from '../redact.ts';
 import type { ResourceRef } from '../bot/events.ts';
 import type { Store } from '../store/store.ts';
@@ -46,18 +47,7 @@ export function notesOf(gitlab: GitLabClient, projectId: number, resource: Resou
 
 // Writes to one bot comment are made one after the other within this process: a job's edits and a waiting
 // job's "queued" notice must not overtake each other.
-const writesInFlight = new Map<string, Promise<unknown>>();
-
-function oneAtATime<T>(key: string, write: () => Promise<T>): Promise<T> {
-  const previous = writesInFlight.get(key) ?? Promise.resolve();
-  const next = previous.then(write, write);
-  const settled = next.catch(() => undefined);
-  writesInFlight.set(key, settled);
-  void settled.then(() => {
-    if (writesInFlight.get(key) === settled) writesInFlight.delete(key);
-  });
-  return next;
-}
+const commentWrites = new KeyedQueue();
 
 /**
  * Creates or edits the single bot comment of a kind (status, spec card …) on an issue or merge request.
@@ -78,7 +68,7 @@ export function upsertBotComment(options: {
   create?: (body: string) => Promise<Note>;
   onlyIf?: () => boolean;
 }): Promise<Note | undefined> {
-  return oneAtATime(`${options.projectId}:${options.resourceKey}:${options.kind}`, () =>
+  return commentWrites.run(`${options.projectId}:${options.resourceKey}:${options.kind}`, () =>
     options.onlyIf && !options.onlyIf() ? Promise.resolve(undefined) : writeBotComment(options),
   );
 }
