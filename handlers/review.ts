@@ -52,18 +52,19 @@ export async function runReviewCommand(ctx: Context<NotePayload>, command: { set
   await showCard(ctx, turn.state, issue);
   const refused = turn.problems.map((p) => describeProblem(p, m));
   if (!turn.changed.length) return void (await ctx.replyOnce(key, m.spec.replies.notApplied(refused)));
-  const outcome = await runGeneration(ctx, issue);
-  const g = m.spec.review;
-  const reply =
-    outcome.kind === 'incomplete'
-      ? m.spec.generate.incomplete(outcome.missing)
-      : outcome.kind === 'failed'
-        ? g.failed(iid)
-        : outcome.commit
-          ? g.committed(outcome.commit, outcome.diffStat ?? '')
-          : g.unchanged;
+  const { reply, committed } = await regenerateOnReview(ctx, issue);
   await ctx.replyOnce(key, refused.length ? `${reply}\n\n${m.spec.replies.notApplied(refused)}` : reply);
-  if (outcome.kind === 'done' && outcome.commit && config.review.resolve_threads) await resolveThread(ctx);
+  if (committed && config.review.resolve_threads) await resolveThread(ctx);
+}
+
+/** After the spec changed from the merge request: the branch generated again, and the reply that says how. */
+export async function regenerateOnReview(ctx: Context<NotePayload>, issue: { key: string; iid: number }): Promise<{ reply: string; committed: boolean }> {
+  const m = await ctx.messages();
+  const g = m.spec.review;
+  const outcome = await runGeneration(ctx, issue);
+  if (outcome.kind === 'incomplete') return { reply: m.spec.generate.incomplete(outcome.missing), committed: false };
+  if (outcome.kind === 'failed') return { reply: g.failed(issue.iid), committed: false };
+  return outcome.commit ? { reply: g.committed(outcome.commit, outcome.diffStat ?? ''), committed: true } : { reply: g.unchanged, committed: false };
 }
 
 /** With `review.resolve_threads`, a thread whose request became a commit is resolved; others stay open. */

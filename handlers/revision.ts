@@ -9,14 +9,13 @@ import { minAccessLevelOf } from '../src/bot/repo-config.ts';
 import { identityOf, issueOfBranch, remoteHead, type Generation } from '../src/generate/generate.ts';
 import { reviseFiles, type RevisionAnswer, type RevisionInput } from '../src/llm/revise.ts';
 import { sanitizeModelComment } from '../src/llm/sanitize.ts';
-import { scalar } from '../src/spec/forms.ts';
-import { applyPatch, checkPatch, emptyPatch } from '../src/spec/patch.ts';
+import { applyPatch } from '../src/spec/patch.ts';
+import { patchFromAnswer } from '../src/llm/extract.ts';
 import { describeProblem, pipelineFolder } from '../src/spec/card.ts';
 import { evaluateSpec } from '../src/spec/evaluate.ts';
 import type { PipelineSpec } from '../src/spec/schema.ts';
 import { reportMarkdown, validateFiles } from '../src/validate/validate.ts';
-import { runGeneration } from './generate.ts';
-import { resolveThread } from './review.ts';
+import { regenerateOnReview, resolveThread } from './review.ts';
 import { givenSpec, replyModelFailure, withModel, type WithModelUsage } from './model-turn.ts';
 import { loadConversation, showCard } from './spec-card.ts';
 
@@ -113,10 +112,7 @@ export async function reviseWithModel(ctx: Context<NotePayload>): Promise<void> 
 /** A revision that is a spec change: the issue's spec changes, the card shows it, the branch is generated again. */
 async function reviseSpec(ctx: Context<NotePayload>, issue: { key: string; iid: number }, answer: RevisionAnswer, key: string): Promise<void> {
   const m = await ctx.messages();
-  const patch = emptyPatch();
-  for (const { path, value } of answer.set) patch.set[path] = scalar(value);
-  patch.unset.push(...answer.unset);
-  const checked = checkPatch(patch);
+  const checked = patchFromAnswer(answer.set, answer.unset);
   const state = loadConversation<State>(ctx, issue.key);
   const applied = applyPatch(state.fields, checked, { kind: 'model', user: ctx.actor!.username, from: 'comment' });
   const next = { ...state, fields: applied.fields };
@@ -124,16 +120,7 @@ async function reviseSpec(ctx: Context<NotePayload>, issue: { key: string; iid: 
   await showCard(ctx, next, issue);
   const refused = checked.problems.length ? `\n\n${m.spec.replies.notApplied(checked.problems.map((p) => describeProblem(p, m)))}` : '';
   if (!applied.changed.length) return void (await ctx.replyOnce(key, `${m.spec.review.unchanged}${refused}`));
-  const outcome = await runGeneration(ctx, issue);
-  const g = m.spec.review;
-  const result =
-    outcome.kind === 'incomplete'
-      ? m.spec.generate.incomplete(outcome.missing)
-      : outcome.kind === 'failed'
-        ? g.failed(issue.iid)
-        : outcome.commit
-          ? g.committed(outcome.commit, outcome.diffStat ?? '')
-          : g.unchanged;
-  await ctx.replyOnce(key, sanitizeModelComment(`${answer.explanation}\n\n${result}${refused}`, [ctx.actor!.username]));
-  if (outcome.kind === 'done' && outcome.commit && (await ctx.config()).review.resolve_threads) await resolveThread(ctx);
+  const { reply, committed } = await regenerateOnReview(ctx, issue);
+  await ctx.replyOnce(key, sanitizeModelComment(`${answer.explanation}\n\n${reply}${refused}`, [ctx.actor!.username]));
+  if (committed && (await ctx.config()).review.resolve_threads) await resolveThread(ctx);
 }

@@ -11,21 +11,24 @@ import { messages } from '../i18n/index.ts';
 import type { ModelSession } from './llm.ts';
 import { prompt } from './prompts.ts';
 
-const fieldPath = z.enum(FIELD_PATHS as [string, ...string[]]);
+/** A spec field's dotted path, as the model may name it. */
+export const fieldPath = z.enum(FIELD_PATHS as [string, ...string[]]);
+/** Field values as the model writes them: each a path and its value in YAML. */
+export const fieldValues = z.array(z.object({ path: fieldPath, value: z.string().describe('the value, written as YAML') }));
 
 export const extractionSchema = z.object({
-  set: z.array(z.object({ path: fieldPath, value: z.string().describe('the value, written as YAML') })),
+  set: fieldValues,
   unset: z.array(fieldPath),
   question: z.string().nullable().describe('the question the text asks, or null'),
 });
-export type ExtractionAnswer = z.infer<typeof extractionSchema>;
 
 export type Extraction = { patch: SpecPatch; question: string | undefined };
 
-function toPatch(answer: ExtractionAnswer): SpecPatch {
+/** The model's field values as a checked spec patch (values the spec refuses become its problems). */
+export function patchFromAnswer(set: z.infer<typeof fieldValues>, unset: string[]): SpecPatch {
   const patch = emptyPatch();
-  for (const { path, value } of answer.set) patch.set[path] = scalar(value);
-  patch.unset.push(...answer.unset);
+  for (const { path, value } of set) patch.set[path] = scalar(value);
+  patch.unset.push(...unset);
   return checkPatch(patch);
 }
 
@@ -42,7 +45,7 @@ export async function extractSpecPatch(
   const facts = input.sourceFacts ? `\n\nWhat the bot found in the source:\n${input.sourceFacts}` : '';
   const task = `The spec so far:\n${current}${facts}\n\nThe ${input.kind === 'issue' ? "issue's description" : 'comment'} by @${input.author}:\n<<<\n${input.text.trim()}\n>>>`;
   const first = await session.object({ instructions: prompt('extract'), prompt: task, schema: extractionSchema, tools });
-  let patch = toPatch(first);
+  let patch = patchFromAnswer(first.set, first.unset);
   let answer = first;
   if (patch.problems.length) {
     const en = messages('en');
@@ -53,7 +56,7 @@ export async function extractSpecPatch(
       schema: extractionSchema,
       tools,
     });
-    patch = toPatch(answer);
+    patch = patchFromAnswer(answer.set, answer.unset);
   }
   return { patch, question: answer.question?.trim() || undefined };
 }

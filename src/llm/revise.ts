@@ -4,15 +4,13 @@
 import { tool, type ToolSet } from 'ai';
 import { stringify as toYaml } from 'yaml';
 import { z } from 'zod';
-import { FIELD_PATHS } from '../spec/schema.ts';
+import { fieldPath, fieldValues } from './extract.ts';
 import type { ModelSession } from './llm.ts';
 import { prompt } from './prompts.ts';
 
-const fieldPath = z.enum(FIELD_PATHS as [string, ...string[]]);
-
 export const revisionSchema = z.object({
   action: z.enum(['spec', 'edit', 'decline', 'none']),
-  set: z.array(z.object({ path: fieldPath, value: z.string() })),
+  set: fieldValues,
   unset: z.array(fieldPath),
   edits: z.array(z.object({ path: z.string(), search: z.string(), replace: z.string() })),
   explanation: z.string(),
