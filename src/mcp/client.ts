@@ -13,7 +13,7 @@ import { redact } from '../redact.ts';
 
 const CALL_TIMEOUT_MS = 30_000;
 
-type Connected = { name: string; client: Client; allow?: string[]; prefix: string };
+type Connected = { name: string; client: Client; allow?: string[]; prefix: string; tools?: ToolSet };
 
 export class ToolHub {
   private readonly builtin: () => McpServer;
@@ -57,33 +57,42 @@ export class ToolHub {
     this.connected ??= this.connect();
     const tools: ToolSet = {};
     for (const server of await this.connected) {
-      let listed;
-      try {
-        listed = (await server.client.listTools(undefined, { timeout: CALL_TIMEOUT_MS })).tools;
-      } catch (err) {
-        this.log.warn({ server: server.name, err: redact((err as Error).message) }, 'an MCP server did not list its tools: they are left out');
-        continue;
-      }
-      for (const listedTool of listed) {
-        if (server.allow && !server.allow.includes(listedTool.name)) continue;
-        tools[`${server.prefix}${listedTool.name}`] = tool({
-          description: listedTool.description ?? listedTool.name,
-          inputSchema: jsonSchema(listedTool.inputSchema as Parameters<typeof jsonSchema>[0]),
-          execute: async (input) => {
-            try {
-              const result = (await server.client.callTool({ name: listedTool.name, arguments: input as Record<string, unknown> }, undefined, { timeout: CALL_TIMEOUT_MS })) as {
-                content?: Array<{ type: string; text?: string }>;
-                isError?: boolean;
-              };
-              const text = (result.content ?? []).map((c) => c.text ?? `[${c.type}]`).join('\n');
-              return result.isError ? `error: ${text}` : text;
-            } catch (err) {
-              // A failing tool is an answer the model can read, not the job's end.
-              return `error: the tool ${listedTool.name} failed: ${redact((err as Error).message)}`;
-            }
-          },
-        });
-      }
+      // A server's tools are listed once; a server that could not list them is asked again next time.
+      server.tools ??= await this.listed(server);
+      Object.assign(tools, server.tools);
+    }
+    return tools;
+  }
+
+  /** A server's tools through its allowlist, as the AI SDK takes them; undefined when it could not list them. */
+  private async listed(server: Connected): Promise<ToolSet | undefined> {
+    let listed;
+    try {
+      listed = (await server.client.listTools(undefined, { timeout: CALL_TIMEOUT_MS })).tools;
+    } catch (err) {
+      this.log.warn({ server: server.name, err: redact((err as Error).message) }, 'an MCP server did not list its tools: they are left out');
+      return undefined;
+    }
+    const tools: ToolSet = {};
+    for (const listedTool of listed) {
+      if (server.allow && !server.allow.includes(listedTool.name)) continue;
+      tools[`${server.prefix}${listedTool.name}`] = tool({
+        description: listedTool.description ?? listedTool.name,
+        inputSchema: jsonSchema(listedTool.inputSchema as Parameters<typeof jsonSchema>[0]),
+        execute: async (input) => {
+          try {
+            const result = (await server.client.callTool({ name: listedTool.name, arguments: input as Record<string, unknown> }, undefined, { timeout: CALL_TIMEOUT_MS })) as {
+              content?: Array<{ type: string; text?: string }>;
+              isError?: boolean;
+            };
+            const text = (result.content ?? []).map((c) => c.text ?? `[${c.type}]`).join('\n');
+            return result.isError ? `error: ${text}` : text;
+          } catch (err) {
+            // A failing tool is an answer the model can read, not the job's end.
+            return `error: the tool ${listedTool.name} failed: ${redact((err as Error).message)}`;
+          }
+        },
+      });
     }
     return tools;
   }
