@@ -163,26 +163,19 @@ export const operations = {
 
   /** The target's CREATE TABLE as the pack would write it, from the source table's columns. */
   async proposeTargetDdl(connId: string, table: string, target: { table: string; pack?: string; strategy?: string }, env?: NodeJS.ProcessEnv) {
-    const info = await withSource(connId, (source) => describeOrFail(source, connId, table), env);
-    const connection = connectionFor(connId, env)!;
-    return targetDdl(info, { connId, sourceType: connection.kind, sourceTable: table, ...target });
+    return withSource(connId, async (source, connection) => targetDdl(await describeOrFail(source, connId, table), { connId, sourceType: connection.kind, sourceTable: table, ...target }), env);
   },
 };
 
 /** What the card shows of a source table: its columns and key, its size, its watermark candidates. */
 export async function inspectForCard(connId: string, table: string, env: NodeJS.ProcessEnv = process.env): Promise<SourceFacts> {
   const at = Date.now();
-  let connection;
-  try {
-    connection = connectionFor(connId, env);
-  } catch (err) {
-    return { connId, table, at, error: redact((err as Error).message) };
-  }
-  if (!connection) return { connId, table, at, notGiven: true, error: `the bot was given no ${connectionVariable(connId)}` };
+  if (!env[connectionVariable(connId)]?.trim()) return { connId, table, at, notGiven: true, error: `the bot was given no ${connectionVariable(connId)}` };
   try {
     return await withSource(connId, async (source) => {
       const info = await describeOrFail(source, connId, table);
-      const [estimate, watermarks] = [await source.estimateRows(info), await findWatermarkCandidates(source, info)];
+      const estimate = await source.estimateRows(info);
+      const watermarks = await findWatermarkCandidates(source, info);
       return {
         connId,
         table,
