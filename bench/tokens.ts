@@ -15,7 +15,7 @@ import { localServerConfig } from '../src/config.ts';
 import { createLogger } from '../src/log.ts';
 import { startSandbox } from '../src/sandbox/index.ts';
 import { seedSandbox } from '../src/sandbox/seed.ts';
-import { countTokens, startOpenAIServer, textOf, type ChatReply, type ChatRequest } from '../test/support/openai-server.ts';
+import { startOpenAIServer, textOf, type ChatReply, type ChatRequest } from '../test/support/openai-server.ts';
 
 const SECRET = 'bench-webhook-secret';
 const seedDir = fileURLToPath(new URL('../fixtures/sandbox-repo', import.meta.url));
@@ -106,14 +106,12 @@ let prompt = 0;
 let completion = 0;
 console.log(withSource ? '\nWith the source given to the bot (AIRFLOW_CONN_ORDERS_PG): its facts in the prompts, its tools offered' : 'Without a source connection');
 console.log('call        prompt  completion');
-for (const r of server.requests) {
-  const p = countTokens(r.messages.map(textOf).join('\n')) + (r.response_format?.json_schema ? countTokens(JSON.stringify(r.response_format.json_schema.schema)) : 0) + (r.tools ?? []).reduce((n, t) => n + countTokens(JSON.stringify(t.function)), 0);
-  const reply = answer(r);
-  const c = 'content' in reply ? countTokens(reply.content) : 0;
-  prompt += p;
-  completion += c;
-  console.log(`${step(r).padEnd(10)} ${String(p).padStart(7)} ${String(c).padStart(11)}`);
-}
+server.requests.forEach((r, i) => {
+  const usage = server.usages[i]!;
+  prompt += usage.prompt_tokens;
+  completion += usage.completion_tokens;
+  console.log(`${step(r).padEnd(10)} ${String(usage.prompt_tokens).padStart(7)} ${String(usage.completion_tokens).padStart(11)}`);
+});
 console.log(`total      ${String(prompt).padStart(7)} ${String(completion).padStart(11)}   = ${prompt + completion} tokens for one pipeline with one revision (${server.requests.length} calls; goal <= 8,000)`);
 }
 

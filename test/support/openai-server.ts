@@ -29,9 +29,13 @@ export type ChatReply =
   | { toolCalls: Array<{ name: string; arguments: unknown }> }
   | { status: number; message: string; type?: string };
 
+export type Usage = { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+
 export type OpenAIServer = {
   url: string;
   requests: ChatRequest[];
+  /** The usage reported for each answered request, in order (errors report none). */
+  usages: Usage[];
   /** Each request's header, to check the key is sent and nothing else is. */
   authorizations: Array<string | undefined>;
   close(): Promise<void>;
@@ -65,6 +69,7 @@ export async function startOpenAIServer(options: {
   apiKey?: string;
 }): Promise<OpenAIServer> {
   const requests: ChatRequest[] = [];
+  const usages: Usage[] = [];
   const authorizations: Array<string | undefined> = [];
   let nextId = 0;
   const server = http.createServer(async (req, res) => {
@@ -101,6 +106,7 @@ export async function startOpenAIServer(options: {
     const completionTokens = countTokens(content ?? '') + (toolCalls ?? []).reduce((n, c) => n + countTokens(c.function.name) + countTokens(c.function.arguments), 0);
     const usage = { prompt_tokens: promptTokens(request), completion_tokens: completionTokens, total_tokens: 0 };
     usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
+    usages.push(usage);
 
     if (!request.stream) {
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -138,6 +144,7 @@ export async function startOpenAIServer(options: {
   return {
     url: `http://127.0.0.1:${port}/v1`,
     requests,
+    usages,
     authorizations,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
