@@ -3,6 +3,7 @@
 // finishes.
 import { z } from 'zod';
 import type { Bot } from '../src/bot/bot.ts';
+import { noteTextOf } from '../src/bot/events.ts';
 
 export function registerCancel(bot: Bot): void {
   bot.command({
@@ -22,7 +23,7 @@ export function registerCancel(bot: Bot): void {
       // A /generate that was waiting had said so in the status comment: it now says it will not run.
       const generations = dropped.filter(({ delivery_id }) => {
         const delivery = ctx.store.delivery(delivery_id);
-        const text = delivery ? ((JSON.parse(delivery.body) as { object_attributes?: { note?: string } }).object_attributes?.note ?? '') : '';
+        const text = delivery ? noteTextOf(JSON.parse(delivery.body)) : '';
         return bot.commandsAnswered(text, ctx.botUser.username).some((c) => c.name === 'generate' || c.name === 'retry');
       });
       if (generations.length && ctx.resource?.type === 'issue') await ctx.upsertComment('status', `### ⚙️ ${m.spec.cancel.generationCancelled(user)}`);

@@ -4,7 +4,7 @@ import { UserError } from '../errors.ts';
 import type { Messages } from '../i18n/index.ts';
 import { gitlabQuickActions, parseCommands, suggestCommand, type ParsedCommand } from './commands.ts';
 import type { Context } from './context.ts';
-import type { AnyPayload, EventName, NotePayload, PayloadFor } from './events.ts';
+import { noteTextOf, type AnyPayload, type EventName, type NotePayload, type PayloadFor } from './events.ts';
 import { roleName } from './permissions.ts';
 import { minAccessLevelOf } from './repo-config.ts';
 
@@ -137,7 +137,7 @@ export class Bot {
   /** Whether an event may hold a command that says it waits (a cheap look, before the job is known to wait). */
   mayAnnounceQueued(event: { names: readonly string[]; payload: unknown }, botUsername: string): boolean {
     if (event.names[0] !== 'note') return false;
-    const text = (event.payload as { object_attributes?: { note?: string } }).object_attributes?.note ?? '';
+    const text = noteTextOf(event.payload);
     if (!text.includes('/') && !text.includes('@')) return false;
     return parseCommands(text, botUsername).some((c) => this.commandDefinitions.get(c.name)?.whileQueued !== undefined);
   }

@@ -283,3 +283,8 @@ export function isFromBotOrSystem(event: GitLabEvent, botUserId: number | undefi
   if (payload.object_kind === 'note' && payload.object_attributes.system) return true;
   return botUserId !== undefined && payload.user.id === botUserId;
 }
+
+/** A comment's text, from a note event's payload (empty for other events). */
+export function noteTextOf(payload: unknown): string {
+  return (payload as { object_attributes?: { note?: unknown } } | null)?.object_attributes?.note?.toString() ?? '';
+}
