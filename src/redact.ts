@@ -1,51 +1,73 @@
-// The one redaction function: every log line, comment, stored payload and error passes through it.
+// The one redaction function: every log line, comment, stored payload, prompt and error passes through it.
+// What counts as a credential is src/secret-scan.ts's.
+import { MASK, maskSecrets, registerSecret, scanSecrets } from './secret-scan.ts';
 
-export const MASK = '****';
-
-const patterns: Array<[RegExp, string]> = [
-  // The password of a URL's user info becomes **** (scheme, user, host and database stay readable)
-  [/\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@'"`]*):([^\s@/'"`]+)@/gi, `$1:${MASK}@`],
-  // password=…, pwd: …, secret=…, token=…, api_key=… (quoted or bare values)
-  [
-    /\b(password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?token)(["']?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&;,'"`]+)/gi,
-    `$1$2${MASK}`,
-  ],
-  // GitLab personal, deploy, runner, pipeline-trigger, feed … tokens
-  [/\b(gl(?:pat|dt|rt|ptt|ft|imt|oas|soat|cbt|ffct|agent)-)[A-Za-z0-9_-]{16,}/g, `$1${MASK}`],
-  // OpenAI-style API keys
-  [/\b(sk-)(?:proj-)?[A-Za-z0-9_-]{16,}/g, `$1${MASK}`],
-  // Authorization header values
-  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g, `$1 ${MASK}`],
-];
-
-// A cheap first look: text with none of these cannot match any pattern above (most strings of a payload).
-const mayHoldSecret = /:\/\/[^\s/@]*:|pass|pwd|secret|token|key|gl[a-z]{1,5}-|sk-|bearer|basic/i;
-
-// Values known to be secret at run time (the GitLab token, the webhook secrets, the model key).
-const knownSecrets = new Set<string>();
-
-export function registerSecret(value: string | undefined): void {
-  if (value && value.length >= 4) knownSecrets.add(value);
-}
+export { MASK, registerSecret };
 
 export function redact(text: string): string {
-  let out = text;
-  for (const secret of knownSecrets) {
-    if (out.includes(secret)) out = out.split(secret).join(MASK);
-  }
-  if (!mayHoldSecret.test(out)) return out;
-  for (const [pattern, replacement] of patterns) out = out.replace(pattern, replacement);
-  return out;
+  return maskSecrets(text);
 }
 
-/** Redacts every string inside a JSON-like value; returns a new value, the input is not changed. */
+/** How deep redactDeep walks; GitLab's payloads are a few levels deep, a log object about as much. */
+export const MAX_REDACT_DEPTH = 64;
+
+/**
+ * Redacts every string inside a JSON-like value; returns a new value, the input is not changed. The strings
+ * are scanned together, as one text, so the cost is one scan however many strings there are. What lies
+ * deeper than MAX_REDACT_DEPTH is replaced by a note (intake refuses such payloads before they get here).
+ */
 export function redactDeep<T>(value: T): T {
-  if (typeof value === 'string') return redact(value) as T;
-  if (Array.isArray(value)) return value.map((item) => redactDeep(item)) as T;
-  if (value !== null && typeof value === 'object') {
+  const strings: string[] = [];
+  const collect = (item: unknown, depth: number): void => {
+    if (typeof item === 'string') strings.push(item);
+    else if (depth < MAX_REDACT_DEPTH && item !== null && typeof item === 'object') {
+      for (const child of Array.isArray(item) ? item : Object.values(item)) collect(child, depth + 1);
+    }
+  };
+  collect(value, 0);
+  const redacted = redactAll(strings);
+  let next = 0;
+  const rebuild = (item: unknown, depth: number): unknown => {
+    if (typeof item === 'string') return redacted[next++];
+    if (item === null || typeof item !== 'object') return item;
+    if (depth >= MAX_REDACT_DEPTH) return '[nested too deep]';
+    if (Array.isArray(item)) return item.map((child) => rebuild(child, depth + 1));
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[key] = redactDeep(item);
-    return out as T;
+    for (const [key, child] of Object.entries(item)) out[key] = rebuild(child, depth + 1);
+    return out;
+  };
+  return rebuild(value, 0) as T;
+}
+
+const SEPARATOR = '\n\n';
+
+/** Redacts many strings with one scan of their concatenation; a mask never reaches across two strings. */
+export function redactAll(strings: readonly string[]): string[] {
+  if (!strings.length) return [];
+  const joined = strings.join(SEPARATOR);
+  const hits = scanSecrets(joined);
+  if (!hits.length) return [...strings];
+  const out: string[] = [];
+  let offset = 0;
+  let h = 0;
+  for (const text of strings) {
+    const end = offset + text.length;
+    let result = '';
+    let from = offset;
+    while (h < hits.length && hits[h]!.start < end) {
+      const hit = hits[h]!;
+      const start = Math.max(hit.start, offset);
+      const stop = Math.min(hit.end, end);
+      if (!hit.masked && start < stop) {
+        result += joined.slice(from, start) + MASK;
+        from = stop;
+      }
+      if (hit.end > end) break;
+      h++;
+    }
+    out.push(result + joined.slice(from, end));
+    offset = end + SEPARATOR.length;
+    while (h < hits.length && hits[h]!.end <= offset) h++;
   }
-  return value;
+  return out;
 }

@@ -136,6 +136,53 @@ describe('webhook intake', () => {
     assert.ok((await metricValue(bot, 'dagwright_webhook_deliveries_total', 'result="invalid"')) >= 4);
   });
 
+  test('bad input is answered 400, not as a server fault: a body nested thousands of levels deep, labels of the wrong type, a project id of 0', async () => {
+    const stored = storedDeliveries(bot);
+    const post = (body: string, event = 'Issue Hook') =>
+      fetch(`${bot.url}/webhooks/gitlab`, { method: 'POST', headers: { ...deliveryHeaders(event), 'X-Gitlab-Token': WEBHOOK_SECRET }, body });
+    const deep = issueEvent();
+    let nested: unknown = 'bottom';
+    for (let i = 0; i < 2_600; i++) nested = { x: nested };
+    (deep.body.object_attributes as Record<string, unknown>).extra = nested;
+    const tooDeep = await post(JSON.stringify(deep.body));
+    assert.equal(tooDeep.status, 400);
+    assert.match(((await tooDeep.json()) as { detail: string }).detail, /nested deeper than 32 levels/);
+    const badLabels = issueEvent();
+    badLabels.body.labels = 'dagwright';
+    const labels = await post(JSON.stringify(badLabels.body));
+    assert.equal(labels.status, 400);
+    assert.match(((await labels.json()) as { detail: string }).detail, /labels/);
+    for (const projectId of [0, -5]) {
+      const res = await post(JSON.stringify(issueEvent({ projectId }).body));
+      assert.equal(res.status, 400, `project id ${projectId}`);
+    }
+    assert.equal(storedDeliveries(bot), stored);
+  });
+
+  test('a 1 MB description is stored redacted, and while it is scanned the bot keeps answering', async () => {
+    const secret = ['wJalrXUtnFEMI', 'K7MDENG', 'bPxRfiCYzQkLmN0pQr5tUv'].join('/');
+    const description = `${'a.'.repeat(250_000)}key\naws_secret_access_key=${secret}\n${'x '.repeat(250_000)}`;
+    const delivery = issueEvent({ iid: 77, description });
+    const started = performance.now();
+    const [res, health] = await Promise.all([
+      bot.deliver(delivery),
+      (async () => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        const t0 = performance.now();
+        await fetch(`${bot.url}/healthz`);
+        return performance.now() - t0;
+      })(),
+    ]);
+    const elapsed = performance.now() - started;
+    assert.equal(res.status, 200);
+    assert.ok(elapsed < 2_000, `answered in ${elapsed.toFixed(0)} ms`);
+    assert.ok(health < 500, `/healthz took ${health.toFixed(0)} ms meanwhile`);
+    const row = bot.dagwright.store.db.prepare("SELECT body FROM deliveries WHERE body LIKE '%aws_secret_access_key%' ORDER BY id DESC LIMIT 1").get() as { body: string };
+    assert.ok(row, 'the delivery is stored');
+    assert.ok(!row.body.includes(secret), 'the secret is not in the database');
+    assert.match(row.body, /aws_secret_access_key=\*\*\*\*/);
+  });
+
   test('a body over 25 MB gets 413 and nothing is stored', async () => {
     const stored = storedDeliveries(bot);
     const huge = issueEvent({ description: 'x'.repeat(25 * 1024 * 1024) });

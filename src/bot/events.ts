@@ -4,18 +4,22 @@
 // it (GitLab adds fields over time, and its own samples carry EE-only and malformed ones).
 import { z } from 'zod';
 
-const id = z.number().int();
+// GitLab's ids and iids start at 1.
+const id = z.number().int().positive();
 
 const user = z.looseObject({ id, username: z.string(), name: z.string().optional() });
 
 const project = z.looseObject({
   id,
-  path_with_namespace: z.string(),
+  path_with_namespace: z.string().min(1),
   web_url: z.string().optional(),
+  git_http_url: z.string().optional(),
   default_branch: z.string().nullish(),
 });
 
-const issueRef = z.looseObject({ id: id.optional(), iid: id, title: z.string().optional() });
+const label = z.looseObject({ title: z.string() });
+
+const issueRef = z.looseObject({ id: id.optional(), iid: id, title: z.string().optional(), description: z.string().nullish() });
 const mergeRequestRef = z.looseObject({
   id: id.optional(),
   iid: id,
@@ -37,7 +41,10 @@ export const issuePayload = z.looseObject({
     state: z.string().optional(),
     confidential: z.boolean().optional(),
     updated_at: z.string().optional(),
+    author_id: id.optional(),
   }),
+  labels: z.array(label).nullish(),
+  changes: z.looseObject({ description: z.looseObject({ previous: z.string().nullish(), current: z.string().nullish() }).optional() }).optional(),
 });
 
 export const notePayload = z.looseObject({

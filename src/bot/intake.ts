@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../log.ts';
 import type { DeliveryResult, Metrics } from '../metrics.ts';
-import { redactDeep } from '../redact.ts';
+import { redactedJson } from '../redact-offload.ts';
 import { GroupCommit } from '../store/group-commit.ts';
 import type { Store } from '../store/store.ts';
 import { isFromBotOrSystem, kindOfHeader, parseEvent, type GitLabEvent } from './events.ts';
@@ -50,6 +50,22 @@ export type Intake = {
   receive(headers: HeaderSource, rawBody: string, options?: ReceiveOptions): Promise<IntakeOutcome>;
 };
 
+export const MAX_PAYLOAD_DEPTH = 32;
+
+/** Whether a parsed JSON value nests objects or arrays deeper than `limit` (walked without recursion). */
+export function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length) {
+    const [item, depth] = stack.pop()!;
+    if (item === null || typeof item !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Array.isArray(item) ? item : Object.values(item)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
 export function createIntake(deps: IntakeDeps): Intake {
   const { metrics, log } = deps;
   const storage = new GroupCommit(deps.store);
@@ -93,6 +109,9 @@ export function createIntake(deps: IntakeDeps): Intake {
     } catch {
       return outcome('invalid', 400, 'the body is not JSON');
     }
+    // GitLab's payloads are a few levels deep; a deeper one is no GitLab event, and answering it 400 (not a
+    // server fault) keeps its sender from retrying it forever.
+    if (nestedDeeperThan(body, MAX_PAYLOAD_DEPTH)) return outcome('invalid', 400, `the body is nested deeper than ${MAX_PAYLOAD_DEPTH} levels`);
     const parsed = parseEvent(kind.kind, kind.confidential, body);
     if (!parsed.ok) return outcome('invalid', 400, `not a GitLab ${eventHeader} payload: ${parsed.problem}`);
     const event = parsed.event;
@@ -110,6 +129,7 @@ export function createIntake(deps: IntakeDeps): Intake {
       headers.get('x-gitlab-webhook-uuid') ||
       `sha256:${createHash('sha256').update(`${eventHeader}\n${rawBody}`).digest('hex')}`;
     const receivedAt = Date.now();
+    const redactedBody = await redactedJson(body, rawBody);
     const stored = await storage.enqueue({
       idempotencyKey: deliveryKey,
       meaningKey: event.meaningKey,
@@ -120,7 +140,7 @@ export function createIntake(deps: IntakeDeps): Intake {
       resourceKey: queueLane(event, deps.botUsername?.()),
       projectId: event.projectId,
       confidential: event.confidential,
-      body: JSON.stringify(redactDeep(body)),
+      body: redactedBody,
       receivedAt,
     });
     if (stored.duplicate) {

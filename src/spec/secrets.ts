@@ -1,7 +1,8 @@
-// Credentials in request text: connection URIs with a password, password=/pwd= pairs, GitLab and model
-// tokens. The text reaching here was already redacted at intake (the password shows as ****); a masked
-// credential is still a finding, because it was written into the issue and must be rotated.
-import { MASK, redact } from '../redact.ts';
+// Credentials in request text, as the card warns of them. The text reaching here was already redacted at
+// intake (the password shows as ****); a masked credential is still a finding, because it was written into
+// the issue and must be rotated. What counts as a credential is src/secret-scan.ts's.
+import { MASK, scanSecrets } from '../secret-scan.ts';
+import { redact } from '../redact.ts';
 
 export type SecretFinding = {
   kind: 'uri' | 'password' | 'token';
@@ -12,30 +13,14 @@ export type SecretFinding = {
   database?: string;
 };
 
-const uriWithPassword = /\b([a-z][a-z0-9+.-]*):\/\/([^\s:/@'"`]*):([^\s@/'"`]+)@([^\s/?#'"`,;|]+)([/?][^\s'"`,;|]*)?/gi;
-const passwordPair = /\b(password|passwd|pwd)(["']?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&;,'"`]+)/gi;
-const token = /\b(gl(?:pat|dt|rt|ptt|ft|imt|oas|soat|cbt|ffct|agent)-|sk-)(?:proj-)?(?:[A-Za-z0-9_-]{16,}|\*{4})/g;
-
 export function findSecrets(text: string): SecretFinding[] {
-  const findings: SecretFinding[] = [];
-  for (const m of text.matchAll(uriWithPassword)) {
-    const [whole, scheme, , , hostPort, path] = m as unknown as [string, string, string, string, string, string | undefined];
-    findings.push({
-      kind: 'uri',
-      masked: redact(whole),
-      scheme: scheme.toLowerCase(),
-      host: hostPort.replace(/:\d+$/, ''),
-      database: path?.split('?')[0]!.split('/').filter(Boolean)[0],
-    });
-  }
-  for (const m of text.matchAll(passwordPair)) {
-    const value = m[3]!.replace(/^["']|["']$/g, '');
-    // Placeholders are not credentials; the mask is one (it stands for a password that was written here).
-    if (value === '' || /^(<|\$\{|\{\{)|^(null|none|\*{1,3})$/i.test(value)) continue;
-    findings.push({ kind: 'password', masked: `${m[1]}${m[2]}${MASK}` });
-  }
-  for (const m of text.matchAll(token)) findings.push({ kind: 'token', masked: `${m[1]}${MASK}` });
-  return findings;
+  return scanSecrets(text).map((hit): SecretFinding => {
+    if (hit.kind === 'uri' && hit.uri) {
+      const { scheme, host, database, whole } = hit.uri;
+      return { kind: 'uri', masked: redact(text.slice(whole[0], whole[1])), scheme, host, database };
+    }
+    return { kind: hit.kind, masked: `${hit.label ?? ''}${MASK}` };
+  });
 }
 
 const sourceTypes: Record<string, { type: string; short: string }> = {
