@@ -116,6 +116,8 @@ export function registerIssueRequest(bot: Bot): void {
       usage,
       summary: (m) => m.spec.commands[name],
       where: ['issue', 'merge_request'],
+      // On the bot's merge request a change of the spec is a commit.
+      minAccessLevel: { merge_request: 'config' },
       args: z.array(z.string()).min(1, name === 'set' ? 'give at least one KEY=VALUE' : 'give at least one field'),
       run: async (ctx, args, command) => {
         // On the bot's merge request: the issue's spec changes and the branch is generated again.

@@ -49,6 +49,11 @@ export function givenSpec(state: ConversationState): Record<string, unknown> {
  */
 export async function readProseWithModel(ctx: Context, input: { text: string; kind: 'issue' | 'comment'; author: string; replyKey: string; noteId?: number }): Promise<void> {
   const issueKey = ctx.resourceKey;
+  const access = await ctx.actorMayAct();
+  if (!access.allowed) {
+    const m = await ctx.messages();
+    return void (await ctx.replyOnce(input.replyKey, m.spec.model.notForRole(access.required, access.actual)));
+  }
   try {
     await withModel(ctx, issueKey, async (session) => {
       const config = await ctx.config();

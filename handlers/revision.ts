@@ -4,8 +4,6 @@
 import type { Context } from '../src/bot/context.ts';
 import type { NotePayload } from '../src/bot/events.ts';
 import { resourceKeyOf } from '../src/bot/events.ts';
-import { roleName } from '../src/bot/permissions.ts';
-import { minAccessLevelOf } from '../src/bot/repo-config.ts';
 import { identityOf, issueOfBranch, remoteHead, type Generation } from '../src/generate/generate.ts';
 import { reviseFiles, type RevisionAnswer, type RevisionInput } from '../src/llm/revise.ts';
 import { sanitizeModelComment } from '../src/llm/sanitize.ts';
@@ -33,9 +31,8 @@ export async function reviseWithModel(ctx: Context<NotePayload>): Promise<void> 
   const m = await ctx.messages();
   const r = m.spec.review;
   const key = String(note.id);
-  const required = minAccessLevelOf(config);
-  const actual = await ctx.actorAccessLevel();
-  if (actual < required) return void (await ctx.replyOnce(key, r.mayNotRevise(roleName(required) ?? String(required), roleName(actual) ?? m.noAccess)));
+  const access = await ctx.actorMayAct();
+  if (!access.allowed) return void (await ctx.replyOnce(key, r.mayNotRevise(access.required, access.actual)));
 
   const issue = { key: resourceKeyOf(ctx.projectId, { type: 'issue', iid }), iid };
   const state = loadConversation<State>(ctx, issue.key);

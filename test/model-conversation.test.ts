@@ -69,6 +69,22 @@ describe('the conversation with a model', () => {
     assert.match(s.project.mergeRequests[0]!.description, usage);
   });
 
+  test('prose from a Reporter is not sent to the model: the reply names the role it needs, structured fields still work', async () => {
+    const { s, server } = await start(() => ({ content: JSON.stringify({ set: [{ path: 'schedule', value: '0 6 * * *' }], unset: [], question: null }) }));
+    const rita = s.sandbox.createUser('rita');
+    s.sandbox.addMember(s.project, rita, 20);
+    const issue = s.openIssue('Load customers', partialRequest);
+    await s.settle();
+    await s.comment(issue, 'Every morning at 6 please.', rita);
+    await s.settle();
+    assert.equal(server.requests.length, 0, 'the model was not called');
+    assert.match(s.botComments(issue).at(-1)!.body, /only for the Developer role on this project or above; you have Reporter/);
+    await s.comment(issue, 'schedule: "0 6 * * *"', rita);
+    await s.settle();
+    assert.match(card(s, issue.iid), /`schedule` \| `0 6 \* \* \*`/);
+    assert.equal(server.requests.length, 0);
+  });
+
   test('"@bot" followed by a question is a question for the model, not an unknown command', async () => {
     const { s, server } = await start((request) =>
       isExtraction(request) ? { content: JSON.stringify({ set: [], unset: [], question: 'Which column should be the watermark?' }) } : { content: 'Take `updated_at` if it changes on every update.' },

@@ -55,6 +55,32 @@ describe('the review loop', () => {
     assert.equal(s.project.mergeRequests.length, 1);
   });
 
+  test('/set and /unset on the MR need the repo config\'s min_access_level: a Reporter and a non-member make no commit and are told the role', async () => {
+    const { s, mr } = await generated();
+    const before = mr.sha;
+    const rita = s.sandbox.createUser('rita');
+    s.sandbox.addMember(s.project, rita, 20);
+    const stranger = s.sandbox.createUser('stranger');
+    await s.sandbox.comment(s.project, { mergeRequest: mr.iid }, rita, '/set retries=5');
+    await s.sandbox.comment(s.project, { mergeRequest: mr.iid }, stranger, '/unset description');
+    await s.settle();
+    assert.equal(mr.sha, before, 'no commit on the branch');
+    const replies = threadReplies(s, mr.iid).map((n) => n.body);
+    assert.ok(replies.some((b) => /needs at least the Developer role.*you have Reporter/s.test(b)), replies.join('\n---\n'));
+    assert.ok(replies.some((b) => /needs at least the Developer role.*you have no role/s.test(b)), replies.join('\n---\n'));
+  });
+
+  test('a role taken away a moment ago counts at once: the cache of roles does not let a demoted user make the bot commit', async () => {
+    const { s, mr } = await generated();
+    const before = mr.sha;
+    // alice's Developer role was looked up for her /generate a moment ago.
+    s.sandbox.addMember(s.project, s.alice, 10);
+    await s.sandbox.comment(s.project, { mergeRequest: mr.iid }, s.alice, '/set retries=5');
+    await s.settle();
+    assert.equal(mr.sha, before, 'no commit on the branch');
+    assert.match(threadReplies(s, mr.iid).at(-1)!.body, /you have Guest/);
+  });
+
   test('a human commit on the branch survives a re-render (three-way merge)', async () => {
     const { s, mr } = await generated();
     const doc = await file(s, DOC, mr.sourceBranch);

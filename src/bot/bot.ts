@@ -12,14 +12,19 @@ export type Handler<P extends AnyPayload = AnyPayload> = (context: Context<P>) =
 
 export type CommandPlace = 'issue' | 'merge_request';
 
+export type AccessRule = number | 'config';
+
 export type CommandDefinition<A = unknown> = {
   name: string;
   /** How it is written, without the slash: `set KEY=VALUE…`. */
   usage: string;
   summary: (messages: Messages) => string;
   where: readonly CommandPlace[];
-  /** Who may run it: an access level, `config` for the repo config's `min_access_level`, or anyone. */
-  minAccessLevel?: number | 'config';
+  /**
+   * Who may run it: an access level, `config` for the repo config's `min_access_level`, or anyone; per place
+   * when it differs (`/set` in an issue edits the card, on the bot's merge request it commits).
+   */
+  minAccessLevel?: AccessRule | Partial<Record<CommandPlace, AccessRule>>;
   /** Validates and shapes the arguments; its error message is shown to the user. */
   args: z.ZodType<A, string[]>;
   run: (context: Context<NotePayload>, args: A, command: ParsedCommand) => unknown;
@@ -154,19 +159,24 @@ export class Bot {
       const definition = this.commandDefinitions.get(command.name);
       if (!definition?.whileQueued || !definition.where.includes(context.resource.type) || command.error) continue;
       if (!definition.args.safeParse(command.args).success) continue;
-      if (definition.minAccessLevel !== undefined) {
-        const required = definition.minAccessLevel === 'config' ? minAccessLevelOf(await context.config()) : definition.minAccessLevel;
-        if ((await context.actorAccessLevel()) < required) return;
-      }
+      const required = await this.requiredLevel(context, definition);
+      if (required !== undefined && (await context.actorAccessLevel({ cached: true })) < required) return;
       await definition.whileQueued(context as Context<NotePayload>, position, stillWaiting);
       return;
     }
   }
 
+  /** The level a command needs where the context is (undefined: anyone may run it there). */
+  private async requiredLevel(context: Context, definition: AnyCommand): Promise<number | undefined> {
+    const rule = definition.minAccessLevel;
+    const here: AccessRule | undefined = typeof rule === 'object' ? rule[context.resource!.type] : rule;
+    if (here === undefined) return undefined;
+    return here === 'config' ? minAccessLevelOf(await context.config()) : here;
+  }
+
   private async mayRun(context: Context, definition: AnyCommand, name: string, m: Messages): Promise<boolean> {
-    if (definition.minAccessLevel === undefined) return true;
-    const required =
-      definition.minAccessLevel === 'config' ? minAccessLevelOf(await context.config()) : definition.minAccessLevel;
+    const required = await this.requiredLevel(context, definition);
+    if (required === undefined) return true;
     const actual = await context.actorAccessLevel();
     if (actual >= required) return true;
     const levelName = (level: number) => roleName(level) ?? m.noAccess;

@@ -9,8 +9,8 @@ import type { Store } from '../store/store.ts';
 import { isGitLabError, type GitLabClient } from '../gitlab/client.ts';
 import { notesOf, upsertBotComment, type Note } from '../gitlab/comments.ts';
 import { detectLanguage, messages, type Language, type Messages } from '../i18n/index.ts';
-import type { AccessLevels } from './permissions.ts';
-import { loadRepoConfig, REPO_CONFIG_PATH, type LoadedRepoConfig, type RepoConfig } from './repo-config.ts';
+import { roleName, type AccessLevels } from './permissions.ts';
+import { loadRepoConfig, minAccessLevelOf, REPO_CONFIG_PATH, type LoadedRepoConfig, type RepoConfig } from './repo-config.ts';
 import type { AnyPayload, GitLabEvent, ResourceRef } from './events.ts';
 
 export type BotUser = { id: number; username: string; name?: string; email?: string };
@@ -192,9 +192,23 @@ export class Context<P extends AnyPayload = AnyPayload> {
     return messages(await this.language());
   }
 
-  /** The actor's access level on the project (0 when not a member). */
-  async actorAccessLevel(): Promise<number> {
+  /**
+   * The actor's access level on the project (0 when not a member), asked of GitLab now; `cached` accepts a
+   * recent answer (for notices that decide nothing).
+   */
+  async actorAccessLevel(options: { cached?: boolean } = {}): Promise<number> {
     const actor = this.actor;
-    return actor ? this.accessLevels.levelOf(this.projectId, actor.id) : 0;
+    return actor ? this.accessLevels.levelOf(this.projectId, actor.id, { fresh: !options.cached }) : 0;
+  }
+
+  /**
+   * Whether the actor holds the repo config's `min_access_level`: what anything needs that makes the bot
+   * commit, push, open a merge request or call the model. With the role names for a refusal.
+   */
+  async actorMayAct(): Promise<{ allowed: boolean; required: string; actual: string }> {
+    const required = minAccessLevelOf(await this.config());
+    const actual = await this.actorAccessLevel();
+    const m = await this.messages();
+    return { allowed: actual >= required, required: roleName(required) ?? String(required), actual: roleName(actual) ?? m.noAccess };
   }
 }

@@ -28,9 +28,13 @@ export class AccessLevels {
     this.cache = new LRUCache({ max: 5_000, ttl: ttlMs });
   }
 
-  async levelOf(projectId: number, userId: number): Promise<number> {
+  /**
+   * `fresh`: asked of GitLab now, not taken from the cache — for every decision that lets someone make the bot
+   * write (a role removed a second ago no longer counts); the cache serves notices only.
+   */
+  async levelOf(projectId: number, userId: number, options: { fresh?: boolean } = {}): Promise<number> {
     const key = `${projectId}:${userId}`;
-    const cached = this.cache.get(key);
+    const cached = options.fresh ? undefined : this.cache.get(key);
     if (cached !== undefined) return cached;
     let level: number;
     try {

@@ -188,6 +188,8 @@ export const specEn = {
       `The model's token budget for this ${scope === 'job' ? 'request' : 'issue'} is spent, so I stopped here; what was done is kept. Fields can still be set with \`/set key=value\`.`,
     unreadable: (problems: string[]) => `I could not read this with the model (${problems.join('; ')}). Write fields as \`key: value\` lines or \`/set key=value\`.`,
     usage: (model: string, input: number, output: number) => `Model \`${model}\`: ${input.toLocaleString('en')} input and ${output.toLocaleString('en')} output tokens for this issue.`,
+    notForRole: (required: string, actual: string) =>
+      `Sorry, comments in prose are read by the model only for the ${required} role on this project or above; you have ${actual}. Fields written as \`key: value\` lines or \`/set key=value\` work for everyone.`,
   },
 
   review: {

@@ -187,6 +187,8 @@ export const specRu: SpecMessages = {
       `Бюджет токенов модели на ${scope === 'job' ? 'этот запрос' : 'эту задачу'} исчерпан, поэтому я остановился; сделанное сохранено. Поля можно задать через \`/set ключ=значение\`.`,
     unreadable: (problems: string[]) => `Не удалось прочитать это с помощью модели (${problems.join('; ')}). Пишите поля строками \`ключ: значение\` или \`/set ключ=значение\`.`,
     usage: (model: string, input: number, output: number) => `Модель \`${model}\`: ${input.toLocaleString('ru')} входных и ${output.toLocaleString('ru')} выходных токенов по этой задаче.`,
+    notForRole: (required: string, actual: string) =>
+      `Извините, текст в свободной форме модель читает только для роли не ниже ${required} в этом проекте; у вас ${actual}. Поля строками \`ключ: значение\` или \`/set ключ=значение\` доступны всем.`,
   },
 
   review: {
