@@ -1,10 +1,11 @@
 // The bot's git: mirror, workspace, commit, push against the sandbox; three-way merges of re-renders.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { mergeFile, Mirrors } from '../src/git/repository.ts';
+import { holderMark, mergeFile, Mirrors } from '../src/git/repository.ts';
 import { AccessLevels, startSandbox, type Sandbox } from '../src/sandbox/index.ts';
 import type { Project, User } from '../src/sandbox/model.ts';
 import { tempDir } from './support/harness.ts';
@@ -121,10 +122,15 @@ describe('git for a job', () => {
     }
   });
 
-  test('a fresh lock (another process fetching) is left alone, and the fetch fails as worth retrying', async () => {
+  test('a lock of a process that is still at work is left alone, and the fetch fails as worth retrying', async () => {
     const mirrors = new Mirrors(dataDir, { token: bot.token });
     const mirror = await mirrors.fetch(project.id, remote());
     const lock = path.join(mirror, 'shallow.lock');
+    // Another process of this host (`dagwright replay` beside `serve`) holds the mirror.
+    const other = spawn('sleep', ['30']);
+    const mark = holderMark(mirror, { host: os.hostname(), pid: other.pid!, instance: 'other' }, 1);
+    fs.mkdirSync(path.dirname(mark), { recursive: true });
+    fs.writeFileSync(mark, '');
     fs.writeFileSync(lock, '');
     try {
       await sandbox.pushCommit(project, owner, { branch: 'main', files: { 'README.md': 'while locked\n' }, message: 'While locked' });
@@ -132,8 +138,46 @@ describe('git for a job', () => {
       await assert.rejects(again.fetch(project.id, remote()), (err: Error) => err.name === 'TransientError');
       assert.equal(fs.existsSync(lock), true);
     } finally {
+      other.kill();
       fs.rmSync(lock, { force: true });
+      fs.rmSync(mark, { force: true });
     }
+  });
+
+  test('a lock a killed process left a second ago is removed on the next fetch, without waiting and without a restart', async () => {
+    const mirrors = new Mirrors(dataDir, { token: bot.token });
+    const mirror = await mirrors.fetch(project.id, remote());
+    // A process that ran git in the mirror and was killed: its mark and git's lock stay behind.
+    const gone = spawn('true');
+    await new Promise((resolve) => gone.on('exit', resolve));
+    const mark = holderMark(mirror, { host: os.hostname(), pid: gone.pid!, instance: 'gone' }, 1);
+    fs.mkdirSync(path.dirname(mark), { recursive: true });
+    fs.writeFileSync(mark, '');
+    fs.writeFileSync(path.join(mirror, 'shallow.lock'), '');
+    await sandbox.pushCommit(project, owner, { branch: 'main', files: { 'README.md': 'after the kill\n' }, message: 'After the kill' });
+    // The same Mirrors as before the kill: nothing restarted.
+    await mirrors.fetch(project.id, remote());
+    assert.equal(fs.existsSync(path.join(mirror, 'shallow.lock')), false);
+    assert.equal(fs.existsSync(mark), false, 'the dead process\'s mark is gone too');
+    const work = await mirrors.workspace(mirror, 'main');
+    try {
+      await work.checkOut(['README.md']);
+      assert.equal(work.read('README.md'), 'after the kill\n');
+    } finally {
+      await work.done();
+    }
+  });
+
+  test('git\'s transient failures (429, 5xx, an empty reply) are worth another try; a refusal is not', async () => {
+    const mirrors = new Mirrors(tempDir(), { token: bot.token });
+    for (const effect of [{ status: 429 as const, retryAfterSeconds: 1 }, { status: 503 as const }, { drop: true as const }]) {
+      const fault = sandbox.injectFault({ path: /^\/data\/warehouse\.git\/info\/refs$/, effect, times: 1 });
+      await assert.rejects(mirrors.fetch(project.id, remote()), (err: Error) => err.name === 'TransientError', JSON.stringify(effect));
+      sandbox.faults.remove(fault);
+    }
+    const stranger = sandbox.createUser('stranger-git');
+    await assert.rejects(new Mirrors(tempDir(), { token: stranger.token }).fetch(project.id, remote()), (err: Error) => err.name !== 'TransientError');
+    await mirrors.fetch(project.id, remote());
   });
 
   test('the token is in no file of the mirror and in no URL', async () => {

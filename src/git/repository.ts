@@ -4,6 +4,7 @@
 // so it is never in a URL, an argument list, a log line or a .git/config.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { TransientError } from '../errors.ts';
 import { KeyedQueue } from '../keyed-queue.ts';
@@ -34,24 +35,127 @@ function git(repo: string, args: string[], options: Partial<GitRunOptions> & { a
   return runGit(args, { ...options, cwd: repo, env: gitEnv({ ...(options.auth ? authEnv(options.auth) : {}), ...options.extraEnv }) });
 }
 
-/** A network or server failure of git is worth another try; a refusal (auth, protected branch) is not. */
-function asGitError(err: unknown, what: string): Error {
+/**
+ * What git (through curl) says when the server or the network failed: worth another try with backoff, as
+ * the API's 429 and 5xx are. A refusal (auth, a protected branch, a missing repository) is not.
+ */
+const transientGitFailure = new RegExp(
+  [
+    'The requested URL returned error: (429|5\\d\\d)',
+    'Empty reply from server',
+    'Could not resolve host',
+    'Failed to connect',
+    'Connection refused',
+    'Connection reset',
+    'Connection timed out',
+    'Operation timed out',
+    'timed out',
+    'Recv failure',
+    'Send failure',
+    'transfer closed',
+    'SSL_ERROR_SYSCALL',
+    'gnutls_handshake',
+    'not closed cleanly',
+    'RPC failed',
+    'early EOF',
+    'unexpected disconnect',
+    'the remote end hung up unexpectedly',
+    // A lock held by another process that is still at work passes too.
+    "\\.lock'?: File exists",
+    'cannot lock ref',
+  ].join('|'),
+  'i',
+);
+
+export function asGitError(err: unknown, what: string): Error {
   const message = (err as Error).message ?? String(err);
-  // A lock held by another process (or left by a crash, until it is stale) passes too.
-  if (/(Could not resolve host|Connection refused|Connection reset|timed out|The requested URL returned error: 5\d\d|RPC failed|early EOF|unexpected disconnect|\.lock': File exists|cannot lock ref)/i.test(message)) {
-    return new TransientError(`${what} failed: ${message.split('\n')[0]}`, { cause: err });
-  }
+  if (transientGitFailure.test(message)) return new TransientError(`${what} failed: ${message.split('\n').find((l) => transientGitFailure.test(l)) ?? message.split('\n')[0]}`, { cause: err });
   return new Error(`${what} failed: ${message.split('\n').filter(Boolean).slice(0, 3).join(' ')}`, { cause: err });
 }
 
-const STALE_LOCK_MS = 120_000;
+/** A holder of another host cannot be asked whether it runs; its mark counts for this long. */
+const FOREIGN_HOLDER_MS = 120_000;
+const HOLDERS_DIR = 'dagwright-holders';
+/** Tells this process's holder marks from those a crashed process with the same pid left (a restarted container). */
+const INSTANCE = randomUUID().slice(0, 8);
+
+/** Where a process marks that it runs git in a mirror (the mark's name says who: host, pid, instance). */
+export function holderMark(mirror: string, holder: { host: string; pid: number; instance: string }, seq: number): string {
+  return path.join(mirror, HOLDERS_DIR, `${holder.host}~${holder.pid}~${holder.instance}~${seq}`);
+}
+
+let nextHold = 0;
+const ownHolds = new Set<string>();
+
+/**
+ * Runs git work that may take a mirror's locks (a fetch, a push, a ref update) with a mark in the mirror that
+ * this process holds it, so that after a crash the locks of a process that is gone can be told from those of
+ * one still at work.
+ */
+async function holding<T>(mirror: string, work: () => Promise<T>): Promise<T> {
+  const mark = holderMark(mirror, { host: os.hostname(), pid: process.pid, instance: INSTANCE }, ++nextHold);
+  fs.mkdirSync(path.dirname(mark), { recursive: true });
+  fs.writeFileSync(mark, '');
+  ownHolds.add(path.basename(mark));
+  try {
+    return await work();
+  } finally {
+    ownHolds.delete(path.basename(mark));
+    fs.rmSync(mark, { force: true });
+  }
+}
+
+function holderIsLive(name: string, markFile: string): boolean {
+  const [host, pidText, instance] = name.split('~');
+  const pid = Number(pidText);
+  if (host !== os.hostname()) {
+    try {
+      return Date.now() - fs.statSync(markFile).mtimeMs < FOREIGN_HOLDER_MS;
+    } catch {
+      return false;
+    }
+  }
+  if (pid === process.pid) return instance === INSTANCE && ownHolds.has(name);
+  return Number.isInteger(pid) && isProcessAlive(pid);
+}
+
+/**
+ * After a crash, git's lock files (shallow.lock, a ref's .lock …) would refuse every later fetch. They are
+ * removed when no live process holds the mirror (the marks of processes that are gone are removed too);
+ * while one does, they are its own and stay. Returns whether anything was removed.
+ */
+export function removeOrphanedLocks(mirror: string, except?: string): boolean {
+  const holdersDir = path.join(mirror, HOLDERS_DIR);
+  let live = false;
+  for (const name of fs.existsSync(holdersDir) ? fs.readdirSync(holdersDir) : []) {
+    if (name === except) continue;
+    const mark = path.join(holdersDir, name);
+    if (holderIsLive(name, mark)) live = true;
+    else fs.rmSync(mark, { force: true });
+  }
+  if (live) return false;
+  // Git's locks sit beside what they guard: at the top (shallow, packed-refs, config, HEAD) or under refs/.
+  const refs = path.join(mirror, 'refs');
+  const entries = [
+    ...fs.readdirSync(mirror, { withFileTypes: true }),
+    ...(fs.existsSync(refs) ? (fs.readdirSync(refs, { recursive: true, withFileTypes: true }) as fs.Dirent[]) : []),
+  ];
+  let removed = false;
+  for (const lock of entries.filter((e) => e.isFile() && e.name.endsWith('.lock'))) {
+    fs.rmSync(path.join(lock.parentPath, lock.name), { force: true });
+    removed = true;
+  }
+  return removed;
+}
+
+const isLockRefusal = (err: unknown) => /\.lock'?: File exists|cannot lock ref|Unable to create '.*\.lock'/i.test((err as Error).message ?? '');
 
 export class Mirrors {
   readonly root: string;
   private readonly auth: GitAuth;
   /** Fetches of one mirror, one after the other: git refuses concurrent ref updates in one repository. */
   private readonly fetches = new KeyedQueue();
-  /** Per mirror, the remote URL this process has set (leftovers of a crash are looked for before the first). */
+  /** Per mirror, the remote URL this process has set. */
   private readonly remoteUrls = new Map<string, string>();
 
   constructor(dataDir: string, auth: GitAuth) {
@@ -84,38 +188,34 @@ export class Mirrors {
   }
 
   private async fetchNow(dir: string, remoteUrl: string): Promise<string> {
-    if (!fs.existsSync(path.join(dir, 'HEAD'))) {
-      fs.mkdirSync(dir, { recursive: true });
-      await git(dir, ['init', '--bare', '--quiet']);
-      await git(dir, ['remote', 'add', 'origin', remoteUrl]);
-    } else if (this.remoteUrls.get(dir) !== remoteUrl) {
-      if (!this.remoteUrls.has(dir)) this.removeLeftovers(dir);
-      await git(dir, ['remote', 'set-url', 'origin', remoteUrl]);
-    }
-    this.remoteUrls.set(dir, remoteUrl);
     try {
-      // Shallow: a job needs the branches' tips only (the merge base of a re-render is the bot's stored last
-      // render, not git history), so a fetch costs the same for a repository with a long history.
-      await git(dir, ['fetch', '--prune', '--quiet', '--depth=1', 'origin', '+refs/heads/*:refs/heads/*'], { auth: this.auth });
+      await this.fetchOnce(dir, remoteUrl);
     } catch (err) {
-      throw asGitError(err, 'fetching the repository');
+      // Locks a crashed process left: removed when nobody holds the mirror, then the fetch is tried once more.
+      if (!isLockRefusal(err) || !removeOrphanedLocks(dir)) throw asGitError(err, 'fetching the repository');
+      try {
+        await this.fetchOnce(dir, remoteUrl);
+      } catch (again) {
+        throw asGitError(again, 'fetching the repository');
+      }
     }
     return dir;
   }
 
-  /**
-   * A process killed in the middle of a fetch leaves lock files that would refuse every later one. A lock
-   * older than STALE_LOCK_MS is such a leftover (a fetch of branch tips holds one for seconds); a younger one
-   * may be another process's (`dagwright replay` beside `serve`), and makes the fetch fail as transient.
-   */
-  private removeLeftovers(dir: string): void {
-    // Git's locks sit beside what they guard: at the top (shallow, packed-refs, config, HEAD) or under refs/.
-    const entries = [...fs.readdirSync(dir, { withFileTypes: true }), ...(fs.readdirSync(path.join(dir, 'refs'), { recursive: true, withFileTypes: true }) as fs.Dirent[])];
-    const locks = entries.filter((e) => e.isFile() && e.name.endsWith('.lock'));
-    for (const lock of locks) {
-      const file = path.join(lock.parentPath, lock.name);
-      if (Date.now() - fs.statSync(file).mtimeMs > STALE_LOCK_MS) fs.rmSync(file, { force: true });
-    }
+  private fetchOnce(dir: string, remoteUrl: string): Promise<void> {
+    return holding(dir, async () => {
+      if (!fs.existsSync(path.join(dir, 'HEAD'))) {
+        fs.mkdirSync(dir, { recursive: true });
+        await git(dir, ['init', '--bare', '--quiet']);
+        await git(dir, ['remote', 'add', 'origin', remoteUrl]);
+      } else if (this.remoteUrls.get(dir) !== remoteUrl) {
+        await git(dir, ['remote', 'set-url', 'origin', remoteUrl]);
+      }
+      this.remoteUrls.set(dir, remoteUrl);
+      // Shallow: a job needs the branches' tips only (the merge base of a re-render is the bot's stored last
+      // render, not git history), so a fetch costs the same for a repository with a long history.
+      await git(dir, ['fetch', '--prune', '--quiet', '--depth=1', 'origin', '+refs/heads/*:refs/heads/*'], { auth: this.auth });
+    });
   }
 
   /** The commit a branch of the mirror, as last fetched, points at; undefined when there is no such branch. */
@@ -238,18 +338,20 @@ export class Workspace {
    */
   async push(branch: string, remoteHead?: (branch: string) => Promise<string | undefined>): Promise<string> {
     const commit = this.current;
-    try {
-      await git(this.mirror, ['push', '--quiet', 'origin', `${commit}:refs/heads/${branch}`], { auth: this.auth });
-    } catch (err) {
-      throw asGitError(err, `pushing ${branch}`);
-    }
-    const remote = remoteHead
-      ? await remoteHead(branch)
-      : (await git(this.mirror, ['ls-remote', 'origin', `refs/heads/${branch}`], { auth: this.auth })).split(/\s/)[0];
-    if (remote !== commit) throw new TransientError(`the remote branch ${branch} is at ${remote || 'nothing'}, not at the pushed ${commit}`);
-    // The mirror follows, so the next job starts from what was pushed.
-    await git(this.mirror, ['update-ref', `refs/heads/${branch}`, commit]);
-    return commit;
+    return holding(this.mirror, async () => {
+      try {
+        await git(this.mirror, ['push', '--quiet', 'origin', `${commit}:refs/heads/${branch}`], { auth: this.auth });
+      } catch (err) {
+        throw asGitError(err, `pushing ${branch}`);
+      }
+      const remote = remoteHead
+        ? await remoteHead(branch)
+        : (await git(this.mirror, ['ls-remote', 'origin', `refs/heads/${branch}`], { auth: this.auth }).catch((err) => Promise.reject(asGitError(err, `confirming ${branch}`)))).split(/\s/)[0];
+      if (remote !== commit) throw new TransientError(`the remote branch ${branch} is at ${remote || 'nothing'}, not at the pushed ${commit}`);
+      // The mirror follows, so the next job starts from what was pushed.
+      await git(this.mirror, ['update-ref', `refs/heads/${branch}`, commit]);
+      return commit;
+    });
   }
 
   /** A short unified diff (one line of context), cut after `maxLines`. */
