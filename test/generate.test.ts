@@ -125,6 +125,20 @@ describe('/generate', () => {
     assert.equal(s.sandbox.requests.filter((r) => r.path.endsWith('/git-receive-pack') && r.status === 503).length, 2);
   });
 
+  test('git answered 429 or with an empty reply (fetch and push alike) is retried with backoff: ten jobs, ten merge requests', async () => {
+    const s = await start();
+    const issues = Array.from({ length: 10 }, (_, i) => s.openIssue(`Load customers ${i}`, request.replace('orders_customers_daily', `orders_customers_${i}`)));
+    await s.settle();
+    s.sandbox.injectFault({ path: '/data/warehouse.git/info/refs', effect: { status: 429, retryAfterSeconds: 0 }, times: 4 });
+    s.sandbox.injectFault({ path: '/data/warehouse.git/git-upload-pack', effect: { drop: true }, times: 3 });
+    s.sandbox.injectFault({ path: '/data/warehouse.git/git-receive-pack', effect: { drop: true }, times: 3 });
+    for (const issue of issues) await s.comment(issue, '/generate');
+    await s.settle();
+    assert.equal(s.project.mergeRequests.length, 10, 'every job opened its merge request');
+    for (const issue of issues) assert.match(status(s, issue.iid), /Merge request !\d+ is open/);
+    assert.ok(s.sandbox.requests.filter((r) => r.path.includes('.git/') && (r.status === 429 || r.status === 0 || r.status === undefined)).length >= 4, 'the faults were met');
+  });
+
   test('a merge request opened by someone else for the branch in the meantime (409): that one is updated', async () => {
     const s = await start();
     const issue = s.openIssue('Load customers', request);
