@@ -89,6 +89,11 @@ type Sink = (hit: SecretHit) => void;
 function readValue(text: string, from: number): [number, number] | undefined {
   const first = text.charCodeAt(from);
   const limit = Math.min(text.length, from + MAX_VALUE);
+  // SQL inside a quoted string doubles its quotes: `PASSWORD ''secret''` reads to the next doubled quote.
+  if (first === 39 && text.charCodeAt(from + 1) === 39 && text.charCodeAt(from + 2) !== 39 && !isWhite(text.charCodeAt(from + 2))) {
+    const close = text.indexOf("''", from + 2);
+    return [from, close === -1 || close > limit ? limit : close + 2];
+  }
   if (first === 34 || first === 39 || first === 96) {
     let i = from + 1;
     while (i < limit && text.charCodeAt(i) !== first && text.charCodeAt(i) !== 10) i += text.charCodeAt(i) === 92 ? 2 : 1;
