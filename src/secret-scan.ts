@@ -241,14 +241,16 @@ function scanUris(text: string, sink: Sink): void {
 /** `-----BEGIN … PRIVATE KEY-----` blocks: the key's body up to its END line. */
 function scanPrivateKeys(text: string, sink: Sink): void {
   let begin = text.indexOf('-----BEGIN');
-  let end = -1;
+  // Where the next END line is; -1 once a search found none (then none lies after any later header either,
+  // and searching again for each header would make the scan quadratic).
+  let end = -2;
   while (begin !== -1) {
     const header = text.slice(begin, begin + 60);
     const close = header.indexOf('PRIVATE KEY');
     const headerEnd = close === -1 ? -1 : header.indexOf('-----', close);
     if (headerEnd !== -1) {
       const bodyStart = begin + headerEnd + 5;
-      if (end < bodyStart) end = text.indexOf('-----END', bodyStart);
+      if (end !== -1 && end < bodyStart) end = text.indexOf('-----END', bodyStart);
       const bodyEnd = end === -1 ? Math.min(text.length, bodyStart + 10_000) : end;
       const body = text.slice(bodyStart, bodyEnd).trim();
       if (body) sink({ kind: 'token', start: bodyStart, end: bodyEnd, masked: body === MASK, label: text.slice(begin, bodyStart) });

@@ -8,11 +8,8 @@ import { after, before, describe, test } from 'node:test';
 import { holderMark, mergeFile, Mirrors } from '../src/git/repository.ts';
 import { AccessLevels, startSandbox, type Sandbox } from '../src/sandbox/index.ts';
 import type { Project, User } from '../src/sandbox/model.ts';
-import { tempDir } from './support/harness.ts';
+import { filesUnder, tempDir } from './support/harness.ts';
 
-function allFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? allFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
-}
 
 describe('git for a job', () => {
   let sandbox: Sandbox;
@@ -181,7 +178,7 @@ describe('git for a job', () => {
   });
 
   test('the token is in no file of the mirror and in no URL', async () => {
-    for (const file of allFiles(path.join(dataDir, 'git'))) {
+    for (const file of filesUnder(path.join(dataDir, 'git'))) {
       const text = fs.readFileSync(file);
       assert.equal(text.includes(bot.token), false, `${file} holds the token`);
     }

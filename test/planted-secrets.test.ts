@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { registerHandlers } from '../handlers/index.ts';
 import { createLogger } from '../src/log.ts';
-import { startStack, tempDir, type Stack } from './support/harness.ts';
+import { filesUnder, startStack, tempDir, type Stack } from './support/harness.ts';
 import { startOpenAIServer, type OpenAIServer } from './support/openai-server.ts';
 
 // Built at run time: no credential-shaped literal in the repository.
@@ -112,15 +112,7 @@ describe('credentials planted in a request reach no channel', () => {
 
   const channels = (): Array<[string, string]> => {
     const s = stack;
-    const files: string[] = [];
-    const walk = (dir: string) => {
-      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-        const full = path.join(dir, entry.name);
-        if (entry.isDirectory()) walk(full);
-        else files.push(full);
-      }
-    };
-    walk(dataDir);
+    const files = filesUnder(dataDir);
     const databaseBytes = files.filter((f) => !f.includes(`${path.sep}git${path.sep}`)).map((f) => fs.readFileSync(f).toString('latin1')).join('\n');
     return [
       ["the bot's database (its files' bytes, WAL included)", databaseBytes],

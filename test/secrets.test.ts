@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { redact, redactAll, redactDeep } from '../src/redact.ts';
 import { findSecrets } from '../src/spec/secrets.ts';
-import { repoRoot } from './support/harness.ts';
+import { filesUnder, repoRoot } from './support/harness.ts';
 
 // Values are built from parts so that no credential-shaped literal sits in the repository.
 const repeat = (unit: string, n: number) => unit.repeat(n).slice(0, n);
@@ -96,15 +96,7 @@ describe('credential shapes', () => {
   }
 
   test('no file Dagwright generates is changed by the redaction (it writes no credential, so nothing is masked)', () => {
-    const files: string[] = [];
-    const walk = (dir: string) => {
-      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-        const full = path.join(dir, entry.name);
-        if (entry.isDirectory()) walk(full);
-        else files.push(full);
-      }
-    };
-    walk(path.join(repoRoot, 'fixtures/golden'));
+    const files = filesUnder(path.join(repoRoot, 'fixtures/golden'));
     assert.ok(files.length > 50, `golden files found: ${files.length}`);
     for (const file of files) {
       const text = fs.readFileSync(file, 'utf8');
@@ -151,9 +143,9 @@ describe('the scan is linear in the text', () => {
       time(small);
       const tSmall = Math.min(time(small), time(small));
       const tLarge = Math.min(time(large), time(large));
-      assert.ok(tLarge < 800, `1 MB took ${tLarge.toFixed(0)} ms`);
-      // Quadratic would be about 100 times; allow noise on a loaded machine.
-      assert.ok(tLarge < Math.max(40, tSmall * 30), `100 kB: ${tSmall.toFixed(1)} ms, 1 MB: ${tLarge.toFixed(1)} ms`);
+      assert.ok(tLarge < 1_500, `1 MB took ${tLarge.toFixed(0)} ms`);
+      // Quadratic would be about 100 times (the first version: seconds); allow for a loaded machine.
+      assert.ok(tLarge < Math.max(150, tSmall * 40), `100 kB: ${tSmall.toFixed(1)} ms, 1 MB: ${tLarge.toFixed(1)} ms`);
     });
   }
 });

@@ -15,6 +15,11 @@ import { toRequestInit, type Delivery } from './payloads.ts';
 export const WEBHOOK_SECRET = 'webhook-secret-for-tests';
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+/** Every file below a folder, at any depth. */
+export function filesUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+}
+
 export function tempDir(prefix = 'dagwright-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
