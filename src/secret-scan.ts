@@ -195,8 +195,9 @@ function scanNames(text: string, sink: Sink): void {
 }
 
 /**
- * `scheme://user:password@host…`: the password is what lies between the user's `:` and the last `@` of
- * the authority, so a password with `@` or `/` in it is masked whole.
+ * A URL's user info (after `://`: a user, a colon, the password, `@`, the host): the password is what lies
+ * between the user's colon and the last `@` of the authority, so a password with `@` or `/` in it is masked
+ * whole.
  */
 function scanUris(text: string, sink: Sink): void {
   let at = text.indexOf('://');
