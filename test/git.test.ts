@@ -26,6 +26,16 @@ describe('git for a job', () => {
   });
   after(() => sandbox.close());
   const remote = () => `${sandbox.url}/data/warehouse.git`;
+  /** README.md of main as the mirror has it, read through a job's workspace. */
+  const readmeOnMain = async (mirrors: Mirrors, mirror: string) => {
+    const work = await mirrors.workspace(mirror, 'main');
+    try {
+      await work.checkOut(['README.md']);
+      return work.read('README.md');
+    } finally {
+      await work.done();
+    }
+  };
 
   test('a mirror is fetched, a workspace committed and pushed, and the remote branch confirmed', async () => {
     const mirrors = new Mirrors(dataDir, { token: bot.token });
@@ -110,13 +120,7 @@ describe('git for a job', () => {
     const restarted = new Mirrors(dataDir, { token: bot.token });
     assert.equal(fs.existsSync(left.dir), false, 'the crashed job\'s workspace is gone');
     await restarted.fetch(project.id, remote());
-    const work = await restarted.workspace(mirror, 'main');
-    try {
-      await work.checkOut(['README.md']);
-      assert.equal(work.read('README.md'), 'after the crash\n');
-    } finally {
-      await work.done();
-    }
+    assert.equal(await readmeOnMain(restarted, mirror), 'after the crash\n');
   });
 
   test('a lock of a process that is still at work is left alone, and the fetch fails as worth retrying', async () => {
@@ -156,13 +160,7 @@ describe('git for a job', () => {
     await mirrors.fetch(project.id, remote());
     assert.equal(fs.existsSync(path.join(mirror, 'shallow.lock')), false);
     assert.equal(fs.existsSync(mark), false, 'the dead process\'s mark is gone too');
-    const work = await mirrors.workspace(mirror, 'main');
-    try {
-      await work.checkOut(['README.md']);
-      assert.equal(work.read('README.md'), 'after the kill\n');
-    } finally {
-      await work.done();
-    }
+    assert.equal(await readmeOnMain(mirrors, mirror), 'after the kill\n');
   });
 
   test('git\'s transient failures (429, 5xx, an empty reply) are worth another try; a refusal is not', async () => {

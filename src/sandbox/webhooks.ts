@@ -1,6 +1,6 @@
-// Webhook deliveries as GitLab sends them: the payloads of GitLab's webhook documentation (see
-// ../shared/gitlab-samples), every header GitLab sets, one delivery after another per hook, each
-// recorded with the answer it got.
+// Webhook deliveries as GitLab sends them: the payloads of GitLab's webhook documentation (the tests
+// compare them key by key with GitLab's samples), every header GitLab sets, one delivery after another
+// per hook, each recorded with the answer it got.
 import { createHash, randomUUID } from 'node:crypto';
 import type { CommitInfo } from './git.ts';
 import type { Award, Hook, Issue, MergeRequest, Model, Note, Project, User } from './model.ts';

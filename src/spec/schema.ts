@@ -1,4 +1,4 @@
-// The pipeline spec, version 1 (../shared/pipeline-spec.md): one zod schema enforcing every rule. Messages
+// The pipeline spec, version 1: one zod schema enforcing every rule. Messages
 // are keys ("@…") that format.ts turns into sentences in the user's language, naming the field.
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
