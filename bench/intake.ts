@@ -12,7 +12,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
-import { startSandbox } from '../src/sandbox/index.ts';
+import { startGitLabStandIn } from '../src/gitlab-standin/index.ts';
 import { repoRoot, waitFor } from '../test/support/harness.ts';
 import { issueEvent, mergeRequestEvent, noteOnIssue, noteOnMergeRequest, pipelineEvent, type Delivery } from '../test/support/payloads.ts';
 
@@ -113,8 +113,8 @@ const bareServer = `
 `;
 
 async function main() {
-  const sandbox = await startSandbox();
-  const botUser = sandbox.createUser('dagwright', { bot: true });
+  const standIn = await startGitLabStandIn();
+  const botUser = standIn.createUser('dagwright', { bot: true });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dagwright-bench-'));
   const deliveries = makeDeliveries(5_000);
 
@@ -128,7 +128,7 @@ async function main() {
   // LOG_LEVEL=info, the default: one log line per delivery is part of the cost.
   const bot = await startProcess(
     [...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values.profile)}`] : []), path.join(repoRoot, 'src/main.ts'), 'serve'],
-    { GITLAB_URL: sandbox.url, GITLAB_TOKEN: botUser.token, WEBHOOK_SECRET: secret, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
+    { GITLAB_URL: standIn.url, GITLAB_TOKEN: botUser.token, WEBHOOK_SECRET: secret, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
     /"port":(\d+),"msg":"listening"/,
   );
   await waitFor(async () => (await fetch(`http://127.0.0.1:${bot.port}/readyz`).catch(() => undefined))?.ok, { timeoutMs: 10_000 });
@@ -137,7 +137,7 @@ async function main() {
   const exited = new Promise((resolve) => bot.child.on('exit', resolve));
   bot.child.kill('SIGTERM');
   await exited;
-  await sandbox.close();
+  await standIn.close();
 
   const db = new Database(path.join(dataDir, 'dagwright.db'), { readonly: true });
   const stored = (db.prepare('SELECT count(*) AS n FROM deliveries').get() as { n: number }).n;

@@ -3,11 +3,11 @@
 //
 //   npm run bench:render [-- --rounds 5]
 import { parseArgs } from 'node:util';
-import { defaultRepoConfig } from '../src/bot/repo-config.ts';
+import { defaultRepoConfig } from '../src/pipeline-spec/repo-config.ts';
 import { renderPipeline, type RenderedFile } from '../src/render/render.ts';
-import { evaluateSpec } from '../src/spec/evaluate.ts';
-import { patchFromObject } from '../src/spec/patch.ts';
-import type { PipelineSpec } from '../src/spec/schema.ts';
+import { evaluateSpec } from '../src/pipeline-spec/evaluate.ts';
+import { patchFromObject } from '../src/pipeline-spec/patch.ts';
+import type { PipelineSpec } from '../src/pipeline-spec/schema.ts';
 import { validateFiles } from '../src/validate/validate.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' } } });

@@ -1,6 +1,6 @@
 // Tokens the model spends on one pipeline: the demo's conversation written as a person would write it in
 // prose (the request, an answer with a question, /generate, one revision on the merge request), replayed
-// against the GitLab sandbox with a recording fake model behind an OpenAI-compatible endpoint — once
+// against the GitLab stand-in with a recording fake model behind an OpenAI-compatible endpoint — once
 // without a source connection and once with one (its facts and tools then travel too). Prompt and
 // completion tokens are counted with a real tokenizer (o200k, gpt-tokenizer). Goal: <= 8k per pipeline.
 //
@@ -13,12 +13,12 @@ import Database from 'better-sqlite3';
 import { createDagwright } from '../src/app.ts';
 import { localServerConfig } from '../src/config.ts';
 import { createLogger } from '../src/log.ts';
-import { startSandbox } from '../src/sandbox/index.ts';
-import { seedSandbox } from '../src/sandbox/seed.ts';
+import { startGitLabStandIn } from '../src/gitlab-standin/index.ts';
+import { seedGitLabStandIn } from '../src/gitlab-standin/seed.ts';
 import { startOpenAIServer, textOf, type ChatReply, type ChatRequest } from '../test/support/openai-server.ts';
 
 const SECRET = 'bench-webhook-secret';
-const seedDir = fileURLToPath(new URL('../fixtures/sandbox-repo', import.meta.url));
+const seedDir = fileURLToPath(new URL('../fixtures/gitlab-standin-repo', import.meta.url));
 
 const issueText = [
   'We need the customers of the orders database in the lake, every morning at six.',
@@ -69,33 +69,33 @@ if (withSource) {
 } else {
   delete process.env.AIRFLOW_CONN_ORDERS_PG;
 }
-const sandbox = await startSandbox();
-const { alice, root, bot: botUser, project } = await seedSandbox(sandbox, seedDir);
+const standIn = await startGitLabStandIn();
+const { alice, root, bot: botUser, project } = await seedGitLabStandIn(standIn, seedDir);
 const bot = createDagwright({
-  config: { ...localServerConfig({ gitlabUrl: sandbox.url, gitlabToken: botUser.token, webhookSecret: SECRET, dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'dagwright-bench-tokens-')) }), llm: { baseUrl: server.url, apiKey: undefined, model: 'recording-fake', tokensPerJob: 1_000_000, tokensPerIssue: 1_000_000, toolSteps: 5 } },
+  config: { ...localServerConfig({ gitlabUrl: standIn.url, gitlabToken: botUser.token, webhookSecret: SECRET, dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'dagwright-bench-tokens-')) }), llm: { baseUrl: server.url, apiKey: undefined, model: 'recording-fake', tokensPerJob: 1_000_000, tokensPerIssue: 1_000_000, toolSteps: 5 } },
   log: createLogger('silent'),
 });
 const { port } = await bot.listen();
 await bot.start();
 const botUrl = `http://127.0.0.1:${port}`;
-sandbox.addHook(project, `${botUrl}/webhooks/gitlab`, { token: SECRET });
-const settle = () => sandbox.settled({ botUrl, timeoutMs: 60_000 });
+standIn.addHook(project, `${botUrl}/webhooks/gitlab`, { token: SECRET });
+const settle = () => standIn.settled({ botUrl, timeoutMs: 60_000 });
 
-const issue = sandbox.openIssue(project, alice, { title: 'Load customers into the lake', description: issueText, labels: ['dagwright'] });
+const issue = standIn.openIssue(project, alice, { title: 'Load customers into the lake', description: issueText, labels: ['dagwright'] });
 await settle();
-await sandbox.comment(project, { issue: issue.iid }, alice, answerText);
+await standIn.comment(project, { issue: issue.iid }, alice, answerText);
 await settle();
-await sandbox.comment(project, { issue: issue.iid }, alice, '/generate');
+await standIn.comment(project, { issue: issue.iid }, alice, '/generate');
 await settle();
 const mr = project.mergeRequests[0];
 if (!mr) {
   for (const note of project.notes) console.error(`--- ${note.body}`);
   throw new Error('no merge request: the conversation did not complete the spec');
 }
-await sandbox.comment(project, { mergeRequest: mr.iid }, root, reviewText);
+await standIn.comment(project, { mergeRequest: mr.iid }, root, reviewText);
 await settle();
 await bot.stop(5_000);
-await sandbox.close();
+await standIn.close();
 await server.close();
 
 const step = (r: ChatRequest) => {

@@ -4,16 +4,16 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { Bot } from '../src/bot/bot.ts';
 import type { Context } from '../src/bot/context.ts';
-import { Checklist, generate, renderAndValidate, type Generation } from '../src/generate/generate.ts';
-import { engageWithIssue, loadConversation, showCard } from './spec-card.ts';
-import { describeProblem } from '../src/spec/card.ts';
-import type { WithModelUsage } from './model-turn.ts';
-import { evaluateSpec } from '../src/spec/evaluate.ts';
+import { Checklist, generate, renderAndValidate, type Generation } from '../src/conversation/generation.ts';
+import { engageWithIssue, loadConversation, showCard } from '../src/conversation/card-comment.ts';
+import { describeProblem } from '../src/pipeline-spec/describe-problem.ts';
+import type { WithModelUsage } from '../src/conversation/model-turn.ts';
+import { evaluateSpec } from '../src/pipeline-spec/evaluate.ts';
 import { RenderError } from '../src/render/render.ts';
-import type { PipelineSpec } from '../src/spec/schema.ts';
+import type { PipelineSpec } from '../src/pipeline-spec/schema.ts';
 import type { Messages } from '../src/i18n/index.ts';
 import { reportMarkdown } from '../src/validate/validate.ts';
-import { fenced } from '../src/gitlab/markdown.ts';
+import { fenced } from '../src/markdown.ts';
 
 type State = WithModelUsage & { generation?: Generation };
 

@@ -3,8 +3,8 @@
 // merge request or says there is nothing to add.
 import { z } from 'zod';
 import type { Bot } from '../src/bot/bot.ts';
-import { identityOf, remoteHead, upsertMergeRequest } from '../src/generate/generate.ts';
-import { SETUP_PATHS, setupFiles } from '../src/generate/setup.ts';
+import { identityOf, remoteHead, upsertMergeRequest } from '../src/conversation/generation.ts';
+import { SETUP_PATHS, setupFiles } from '../src/render/setup.ts';
 
 export function registerInit(bot: Bot): void {
   bot.command({

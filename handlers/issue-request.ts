@@ -6,13 +6,13 @@ import type { Bot } from '../src/bot/bot.ts';
 import { mentions, parseCommands, type ParsedCommand } from '../src/bot/commands.ts';
 import type { Context } from '../src/bot/context.ts';
 import type { Messages } from '../src/i18n/index.ts';
-import { describeProblem } from '../src/spec/card.ts';
-import { engage, engageWithIssue, loadConversation, showCard } from './spec-card.ts';
-import { runReviewCommand } from './review.ts';
-import { applyCommand, readComment, readIssue, type ConversationState, type Turn } from '../src/spec/conversation.ts';
-import { evaluateSpec } from '../src/spec/evaluate.ts';
-import { branchName } from '../src/generate/generate.ts';
-import { readProseWithModel } from './model-turn.ts';
+import { describeProblem } from '../src/pipeline-spec/describe-problem.ts';
+import { engage, engageWithIssue, loadConversation, showCard } from '../src/conversation/card-comment.ts';
+import { runReviewCommand } from '../src/conversation/review.ts';
+import { applyCommand, readComment, readIssue, type ConversationState, type Turn } from '../src/conversation/state.ts';
+import { evaluateSpec } from '../src/pipeline-spec/evaluate.ts';
+import { branchName } from '../src/conversation/generation.ts';
+import { readProseWithModel } from '../src/conversation/model-turn.ts';
 import { createHash } from 'node:crypto';
 
 /**

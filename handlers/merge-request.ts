@@ -1,9 +1,9 @@
 // The bot's merge requests: merged or closed, the issue hears of it.
 import type { Bot } from '../src/bot/bot.ts';
 import { resourceKeyOf } from '../src/bot/events.ts';
-import { issueOfBranch } from '../src/generate/generate.ts';
-import { answerReviewComment } from './review.ts';
-import { reviseWithModel } from './revision.ts';
+import { issueOfBranch } from '../src/conversation/generation.ts';
+import { answerReviewComment } from '../src/conversation/review.ts';
+import { reviseWithModel } from '../src/conversation/revision.ts';
 
 export function registerMergeRequestEvents(bot: Bot): void {
   bot.on('note.merge_request', async (ctx) => {

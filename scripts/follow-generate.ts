@@ -14,7 +14,7 @@ import Database from 'better-sqlite3';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Files that are not the bot's own path: the stand-in plays GitLab, the harness plays the user. */
-const notTheBot = ['src/sandbox/', 'src/gitlab-standin/', 'test/', 'scripts/', 'bench/'];
+const notTheBot = ['src/gitlab-standin/', 'src/gitlab-standin/', 'test/', 'scripts/', 'bench/'];
 
 let recording = false;
 const seen = new Set<string>();

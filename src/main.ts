@@ -41,8 +41,8 @@ Commands:
   replay FILE    run one recorded delivery through the bot, in this process
   render SPEC    write a pipeline's files from a spec (yaml), and validate them
   validate PATH  check pipeline files (.py, .sql) as Dagwright checks what it writes
-  sandbox        run the built-in GitLab stand-in, for trying Dagwright without a GitLab
-  demo           the whole flow against the sandbox, printed: request, conversation, MR, review, merge
+  gitlab-standin run the built-in GitLab stand-in, for trying Dagwright without a GitLab
+  demo           the whole flow against the stand-in, printed: request, conversation, MR, review, merge
   mcp            the bot's tools (source introspection, render, validate) as an MCP server on stdio
   doctor         check the token, the projects' webhooks and roles, the model and the sources
   hook install PROJECT URL   register a project's webhook to the bot, with a generated secret
@@ -112,19 +112,19 @@ parse time, a data check after each load), removed context keys, crons, time zon
 Exit code 1 when anything is found.`,
   demo: `Usage: dagwright demo [--out DIR]
 
-Runs the whole flow against the built-in GitLab sandbox, with no configuration: a
+Runs the whole flow against the built-in GitLab stand-in, with no configuration: a
 project seeded with a small Airflow repository; an issue with a pipeline request in
 the old parameter-table form (with a password in a connection URL, which the bot
 masks); an answer; /generate; the merge request; a reviewer's /set on it; a human
 commit merged three-way with the next render; the merge. Prints the issue and the
 merge request as a reader sees them, and where the generated files are (a checkout
 of the merged main branch under DIR, default a temporary folder).`,
-  sandbox: `Usage: dagwright sandbox [--port N] [--seed DIR]
+  'gitlab-standin': `Usage: dagwright gitlab-standin [--port N] [--seed DIR]
 
-Runs the GitLab sandbox standalone: a stand-in for GitLab that serves the REST API
+Runs the GitLab stand-in standalone (also as \`dagwright sandbox\`, its former name): it serves the REST API
 subset Dagwright uses under /api/v4, git over smart HTTP, and GitLab's webhooks. It
 creates the users root (owner), alice (developer) and dagwright (the bot's user), and
-the project data/warehouse seeded from DIR (default: fixtures/sandbox-repo), then
+the project data/warehouse seeded from DIR (default: fixtures/gitlab-standin-repo), then
 prints its URL and the users' tokens. Everything lives in memory and a temporary
 directory, and is gone when it stops (Ctrl-C).
 
@@ -214,22 +214,22 @@ async function replayCommand(file: string | undefined): Promise<void> {
   }
 }
 
-async function sandboxCommand(port: string | undefined, seed: string | undefined): Promise<void> {
+async function standInCommand(port: string | undefined, seed: string | undefined): Promise<void> {
   const portNumber = port === undefined ? 0 : Number(port);
-  if (!Number.isInteger(portNumber) || portNumber < 0 || portNumber > 65535) fail(`dagwright sandbox: --port takes a port number, got "${port}"`);
-  const seedDir = path.resolve(seed ?? fileURLToPath(new URL('../fixtures/sandbox-repo', import.meta.url)));
-  if (!fs.existsSync(seedDir) || !fs.statSync(seedDir).isDirectory()) fail(`dagwright sandbox: the seed folder ${seedDir} does not exist`);
-  const { startSandbox } = await import('./sandbox/index.ts');
-  const { seedSandbox } = await import('./sandbox/seed.ts');
-  const sandbox = await startSandbox({ port: portNumber });
-  const { root, alice, bot, project } = await seedSandbox(sandbox, seedDir);
-  console.log(`GitLab sandbox at ${sandbox.url}`);
-  console.log(`project   ${project.pathWithNamespace} (id ${project.id}): ${sandbox.url}/${project.pathWithNamespace}.git`);
+  if (!Number.isInteger(portNumber) || portNumber < 0 || portNumber > 65535) fail(`dagwright gitlab-standin: --port takes a port number, got "${port}"`);
+  const seedDir = path.resolve(seed ?? fileURLToPath(new URL('../fixtures/gitlab-standin-repo', import.meta.url)));
+  if (!fs.existsSync(seedDir) || !fs.statSync(seedDir).isDirectory()) fail(`dagwright gitlab-standin: the seed folder ${seedDir} does not exist`);
+  const { startGitLabStandIn } = await import('./gitlab-standin/index.ts');
+  const { seedGitLabStandIn } = await import('./gitlab-standin/seed.ts');
+  const standIn = await startGitLabStandIn({ port: portNumber });
+  const { root, alice, bot, project } = await seedGitLabStandIn(standIn, seedDir);
+  console.log(`GitLab stand-in at ${standIn.url}`);
+  console.log(`project   ${project.pathWithNamespace} (id ${project.id}): ${standIn.url}/${project.pathWithNamespace}.git`);
   console.log(`root      token ${root.token}   (owner)`);
   console.log(`alice     token ${alice.token}   (developer)`);
-  console.log(`dagwright token ${bot.token}   (developer; the bot: GITLAB_URL=${sandbox.url} GITLAB_TOKEN=${bot.token})`);
-  console.log('Add a webhook with POST /api/v4/projects/:id/hooks (as root). Ctrl-C stops the sandbox.');
-  const stop = () => void sandbox.close().then(() => process.exit(0));
+  console.log(`dagwright token ${bot.token}   (developer; the bot: GITLAB_URL=${standIn.url} GITLAB_TOKEN=${bot.token})`);
+  console.log('Add a webhook with POST /api/v4/projects/:id/hooks (as root). Ctrl-C stops the stand-in.');
+  const stop = () => void standIn.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }
@@ -257,7 +257,9 @@ async function main(argv: string[]): Promise<void> {
       airflow: { type: 'string' },
     },
   });
-  const [command, ...rest] = positionals;
+  const [written, ...rest] = positionals;
+  // `sandbox` was the stand-in's name before; scripts that use it keep working.
+  const command = written === 'sandbox' ? 'gitlab-standin' : written;
   if (values.version) return void console.log(pkg.version);
   if (!command) {
     console.log(usage.main);
@@ -267,7 +269,7 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'help') return void console.log(usage[rest[0] as keyof typeof usage] ?? usage.main);
   if (!(command in usage) || command === 'main') fail(`dagwright: unknown command "${command}".\n\n${usage.main}`);
   if (values.help) return void console.log(usage[command as keyof typeof usage]);
-  const allowed: Record<string, string[]> = { serve: [], replay: [], mcp: [], doctor: [], hook: [], sandbox: ['port', 'seed'], render: ['out', 'pack', 'airflow'], validate: ['airflow'], demo: ['out'] };
+  const allowed: Record<string, string[]> = { serve: [], replay: [], mcp: [], doctor: [], hook: [], 'gitlab-standin': ['port', 'seed'], render: ['out', 'pack', 'airflow'], validate: ['airflow'], demo: ['out'] };
   const unknown = Object.keys(values).filter((k) => !['help', 'version', ...(allowed[command] ?? [])].includes(k));
   if (unknown.length) fail(`dagwright ${command}: unknown option --${unknown[0]}. See: dagwright ${command} --help`);
   if (command === 'serve') return serveCommand();
@@ -286,7 +288,7 @@ async function main(argv: string[]): Promise<void> {
     return serveMcpOnStdio();
   }
   if (command === 'replay') return replayCommand(rest[0]);
-  if (command === 'sandbox') return sandboxCommand(values.port as string | undefined, values.seed as string | undefined);
+  if (command === 'gitlab-standin') return standInCommand(values.port as string | undefined, values.seed as string | undefined);
   const out = { log: (line: string) => console.log(line), error: (line: string) => console.error(line) };
   if (command === 'render') {
     const { renderCommand } = await import('./cli/render.ts');

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { parseCommands, suggestCommand } from '../src/bot/commands.ts';
 import { registerHandlers } from '../handlers/index.ts';
 import { Bot } from '../src/bot/bot.ts';
-import type { User } from '../src/sandbox/model.ts';
+import type { User } from '../src/gitlab-standin/model.ts';
 import { startStack, type Stack } from './support/harness.ts';
 
 describe('which deliveries are looked at again to say they wait', () => {
@@ -140,7 +140,7 @@ describe('commands in comments', () => {
 
   test('the repo config can raise the required level; a developer is then refused', async () => {
     const s = await start();
-    await s.sandbox.pushCommit(s.project, s.root, { branch: 'main', files: { '.gitlab/dagwright.yml': 'min_access_level: maintainer\n' }, message: 'Config' });
+    await s.standIn.pushCommit(s.project, s.root, { branch: 'main', files: { '.gitlab/dagwright.yml': 'min_access_level: maintainer\n' }, message: 'Config' });
     const { replies } = await say(s, '/deploy staging');
     assert.match(replies[0]!, /needs at least the Maintainer role/);
   });

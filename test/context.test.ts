@@ -60,7 +60,7 @@ describe('Context', () => {
       const config = await ctx.config();
       seen.push({ version: config.airflow_version, pack: config.pack });
     });
-    await s.sandbox.pushCommit(s.project, s.root, { branch: 'main', files: { '.gitlab/dagwright.yml': 'airflow_version: 5\npack: spark-docker\n' }, message: 'Config' });
+    await s.standIn.pushCommit(s.project, s.root, { branch: 'main', files: { '.gitlab/dagwright.yml': 'airflow_version: 5\npack: spark-docker\n' }, message: 'Config' });
     const issue = s.openIssue();
     await s.comment(issue, 'a');
     await s.settle();
@@ -75,7 +75,7 @@ describe('Context', () => {
     assert.match(replies[0]!.body, /`\.gitlab\/dagwright\.yml` has problems/);
     assert.match(replies[0]!.body, /- airflow_version: must be 2 or 3/);
 
-    await s.sandbox.pushCommit(s.project, s.root, { branch: 'main', files: { '.gitlab/dagwright.yml': 'airflow_version: 6\n' }, message: 'Config again' });
+    await s.standIn.pushCommit(s.project, s.root, { branch: 'main', files: { '.gitlab/dagwright.yml': 'airflow_version: 6\n' }, message: 'Config again' });
     await s.comment(issue, 'c');
     await s.settle();
     assert.equal(s.botComments(issue).length, 2);

@@ -1,4 +1,4 @@
-// The request conversation in issue comments, against the GitLab sandbox.
+// The request conversation in issue comments, against the GitLab stand-in.
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { registerHandlers } from '../handlers/index.ts';
@@ -69,13 +69,13 @@ describe('the request conversation', () => {
     const s = await start();
     const issue = s.openIssue('Load customers', partialRequest);
     await s.settle();
-    s.sandbox.editIssue(s.project, issue.iid, s.alice, { description: partialRequest.replace('public.customers', 'public.clients') });
+    s.standIn.editIssue(s.project, issue.iid, s.alice, { description: partialRequest.replace('public.customers', 'public.clients') });
     await s.settle();
     assert.match(card(s, issue)!.body, /\| `source\.table` \| `public\.clients` \| issue \|/);
     // An edit that changes nothing in the request (a label) leaves the card alone.
-    const edits = () => s.sandbox.requests.filter((r) => r.method === 'PUT' && /\/notes\/\d+$/.test(r.path)).length;
+    const edits = () => s.standIn.requests.filter((r) => r.method === 'PUT' && /\/notes\/\d+$/.test(r.path)).length;
     const before = edits();
-    s.sandbox.editIssue(s.project, issue.iid, s.alice, { addLabels: ['backlog'] });
+    s.standIn.editIssue(s.project, issue.iid, s.alice, { addLabels: ['backlog'] });
     await s.settle();
     assert.equal(edits(), before);
   });
@@ -88,10 +88,10 @@ describe('the request conversation', () => {
     await s.settle();
     assert.deepEqual(replies(s, issue), []);
     assert.match(card(s, issue)!.body, /@alice's last comment had nothing I can read without a model/);
-    const before = s.sandbox.deliveries.length;
-    await s.sandbox.comment(s.project, { issue: issue.iid }, s.botUser, 'schedule: @hourly');
+    const before = s.standIn.deliveries.length;
+    await s.standIn.comment(s.project, { issue: issue.iid }, s.botUser, 'schedule: @hourly');
     await s.settle();
-    assert.equal(JSON.parse(s.sandbox.deliveries.slice(before).find((d) => d.event === 'Note Hook')!.response!).result, 'ignored');
+    assert.equal(JSON.parse(s.standIn.deliveries.slice(before).find((d) => d.event === 'Note Hook')!.response!).result, 'ignored');
     assert.doesNotMatch(card(s, issue)!.body, /@hourly/);
   });
 
@@ -107,7 +107,7 @@ describe('the request conversation', () => {
 
   test('the trigger label engages an issue with no request yet: the card asks for everything', async () => {
     const s = await start();
-    const issue = s.sandbox.openIssue(s.project, s.alice, { title: 'New pipeline', description: 'Details to follow.', labels: ['dagwright'] });
+    const issue = s.standIn.openIssue(s.project, s.alice, { title: 'New pipeline', description: 'Details to follow.', labels: ['dagwright'] });
     await s.settle();
     const body = card(s, issue)!.body;
     assert.match(body, /What should the DAG be called\?/);
@@ -193,9 +193,9 @@ describe('the request conversation', () => {
     const { dataDir } = s.bot.dagwright.config;
     await s.bot.stop();
     const { startBot, WEBHOOK_SECRET } = await import('./support/harness.ts');
-    const again = await startBot({ gitlab: { url: s.sandbox.url, token: s.botUser.token }, register: registerHandlers, config: { dataDir } });
+    const again = await startBot({ gitlab: { url: s.standIn.url, token: s.botUser.token }, register: registerHandlers, config: { dataDir } });
     s.project.hooks.splice(0, s.project.hooks.length);
-    s.sandbox.addHook(s.project, `${again.url}/webhooks/gitlab`, { token: WEBHOOK_SECRET });
+    s.standIn.addHook(s.project, `${again.url}/webhooks/gitlab`, { token: WEBHOOK_SECRET });
     s.bot = again;
     await s.comment(issue, 'schedule: "@daily"');
     await s.settle();

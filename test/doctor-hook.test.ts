@@ -1,4 +1,4 @@
-// `dagwright hook install` and `dagwright doctor` against the GitLab sandbox.
+// `dagwright hook install` and `dagwright doctor` against the GitLab stand-in.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
@@ -6,29 +6,29 @@ import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { runChecks } from '../src/cli/doctor.ts';
 import { hookInstallCommand, webhookUrl } from '../src/cli/hook.ts';
-import { AccessLevels, startSandbox, type Sandbox } from '../src/sandbox/index.ts';
-import type { Project, User } from '../src/sandbox/model.ts';
+import { AccessLevels, startGitLabStandIn, type GitLabStandIn } from '../src/gitlab-standin/index.ts';
+import type { Project, User } from '../src/gitlab-standin/model.ts';
 import { startOpenAIServer, type OpenAIServer } from './support/openai-server.ts';
 import { repoRoot, testConfig } from './support/harness.ts';
 
 const run = promisify(execFile);
 
 describe('dagwright hook install and doctor', () => {
-  let sandbox: Sandbox;
+  let standIn: GitLabStandIn;
   let root: User, bot: User, readOnly: User;
   let project: Project;
   let model: OpenAIServer;
   before(async () => {
-    sandbox = await startSandbox();
-    root = sandbox.createUser('root', { admin: true });
-    bot = sandbox.createUser('dagwright', { bot: true });
-    readOnly = sandbox.createUser('reader-bot', { bot: true, tokenScopes: ['read_api'] });
-    project = await sandbox.createProject('data/warehouse', { owner: root, members: [[bot, AccessLevels.developer]] });
-    await sandbox.createProject('data/other', { owner: root, members: [[bot, AccessLevels.reporter]] });
+    standIn = await startGitLabStandIn();
+    root = standIn.createUser('root', { admin: true });
+    bot = standIn.createUser('dagwright', { bot: true });
+    readOnly = standIn.createUser('reader-bot', { bot: true, tokenScopes: ['read_api'] });
+    project = await standIn.createProject('data/warehouse', { owner: root, members: [[bot, AccessLevels.developer]] });
+    await standIn.createProject('data/other', { owner: root, members: [[bot, AccessLevels.reporter]] });
     model = await startOpenAIServer({ respond: () => ({ content: 'ready' }) });
   });
   after(async () => {
-    await sandbox.close();
+    await standIn.close();
     await model.close();
   });
 
@@ -45,7 +45,7 @@ describe('dagwright hook install and doctor', () => {
 
   test('install: the hook with the bot\'s events and a new secret, printed once; again: left as it is', async () => {
     const { out, sink } = lines();
-    assert.equal(await hookInstallCommand(['install', 'data/warehouse', 'http://127.0.0.1:9/'], { gitlabUrl: sandbox.url, gitlabToken: root.token }, sink), 0);
+    assert.equal(await hookInstallCommand(['install', 'data/warehouse', 'http://127.0.0.1:9/'], { gitlabUrl: standIn.url, gitlabToken: root.token }, sink), 0);
     const secret = out.find((l) => l.startsWith('WEBHOOK_SECRET='))!.slice('WEBHOOK_SECRET='.length);
     assert.match(secret, /^[A-Za-z0-9_-]{43}$/);
     const hook = project.hooks.at(-1)!;
@@ -54,7 +54,7 @@ describe('dagwright hook install and doctor', () => {
     for (const event of ['issues_events', 'confidential_issues_events', 'note_events', 'confidential_note_events', 'merge_requests_events', 'pipeline_events', 'emoji_events'] as const) assert.equal(hook.events[event], true, event);
     assert.equal(hook.events.push_events, false);
     const again = lines();
-    assert.equal(await hookInstallCommand(['install', 'data/warehouse', 'http://127.0.0.1:9/webhooks/gitlab'], { gitlabUrl: sandbox.url, gitlabToken: root.token }, again.sink), 0);
+    assert.equal(await hookInstallCommand(['install', 'data/warehouse', 'http://127.0.0.1:9/webhooks/gitlab'], { gitlabUrl: standIn.url, gitlabToken: root.token }, again.sink), 0);
     assert.match(again.out.join('\n'), /already sends its webhooks .* its secret is unchanged/);
     assert.equal(again.out.some((l) => l.includes('WEBHOOK_SECRET=')), false);
     assert.equal(project.hooks.filter((h) => h.url === hook.url).length, 1);
@@ -63,16 +63,16 @@ describe('dagwright hook install and doctor', () => {
   test('install without the Maintainer role, or for an unknown project: the reason, and nothing registered', async () => {
     const before = project.hooks.length;
     const { out, sink } = lines();
-    assert.equal(await hookInstallCommand(['install', 'data/warehouse', 'http://127.0.0.1:9/'], { gitlabUrl: sandbox.url, gitlabToken: bot.token }, sink), 1);
+    assert.equal(await hookInstallCommand(['install', 'data/warehouse', 'http://127.0.0.1:9/'], { gitlabUrl: standIn.url, gitlabToken: bot.token }, sink), 1);
     assert.match(out.join('\n'), /webhooks need the Maintainer role/);
     const missing = lines();
-    assert.equal(await hookInstallCommand(['install', 'data/nothing', 'http://127.0.0.1:9/'], { gitlabUrl: sandbox.url, gitlabToken: root.token }, missing.sink), 1);
+    assert.equal(await hookInstallCommand(['install', 'data/nothing', 'http://127.0.0.1:9/'], { gitlabUrl: standIn.url, gitlabToken: root.token }, missing.sink), 1);
     assert.match(missing.out.join('\n'), /no project data\/nothing/);
     assert.equal(project.hooks.length, before);
   });
 
   test('doctor: each check a line; what is wrong says what to do', async () => {
-    const config = testConfig({ url: sandbox.url, token: bot.token }, {
+    const config = testConfig({ url: standIn.url, token: bot.token }, {
       allowedProjects: ['data/warehouse', 'data/other'],
       llm: { baseUrl: model.url, apiKey: undefined, model: 'local', tokensPerJob: 1000, tokensPerIssue: 1000, toolSteps: 1 },
     });
@@ -85,12 +85,12 @@ describe('dagwright hook install and doctor', () => {
     assert.match(text, /^ok: model local at .* answers$/m);
     assert.match(text, /^problem: source down: cannot connect to down: nothing answers at 127\.0\.0\.1:1/m);
     assert.equal(text.includes('Pw-Doctor-1'), false);
-    const scoped = await runChecks(testConfig({ url: sandbox.url, token: readOnly.token }), {});
+    const scoped = await runChecks(testConfig({ url: standIn.url, token: readOnly.token }), {});
     assert.match(scoped.map((c) => `${c.status}: ${c.text}`).join('\n'), /^problem: the token's scopes are read_api: the bot needs api/m);
   });
 
   test('the command line: doctor exits 1 when something is wrong, and needs no webhook secret', async () => {
-    const env = { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', GITLAB_URL: sandbox.url, GITLAB_TOKEN: 'glpat-not-a-token-of-anyone' };
+    const env = { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', GITLAB_URL: standIn.url, GITLAB_TOKEN: 'glpat-not-a-token-of-anyone' };
     const result = await run(process.execPath, [path.join(repoRoot, 'src/main.ts'), 'doctor'], { env }).catch((err: { code: number; stdout: string }) => err);
     assert.equal((result as { code?: number }).code, 1);
     assert.match((result as { stdout: string }).stdout, /✘ GitLab: GitLab refused the token \(GITLAB_TOKEN\)/);

@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import type { Sandbox } from '../src/sandbox/index.ts';
-import type { Project, User } from '../src/sandbox/model.ts';
+import type { GitLabStandIn } from '../src/gitlab-standin/index.ts';
+import type { Project, User } from '../src/gitlab-standin/model.ts';
 import { tempDir, waitFor, WEBHOOK_SECRET } from './support/harness.ts';
-import { seededSandbox } from './support/record-deliveries.ts';
+import { seededStandIn } from './support/record-deliveries.ts';
 import { startServe } from './support/serve.ts';
 
 const requestFor = (dagId: string) =>
@@ -15,15 +15,15 @@ const requestFor = (dagId: string) =>
 type Active = { method: string; path: string };
 
 describe('a /generate job killed with SIGKILL, then restarted', () => {
-  let sandbox: Sandbox;
+  let standIn: GitLabStandIn;
   let alice: User, bot: User;
   let project: Project;
   let env: Record<string, string>;
   before(async () => {
-    ({ sandbox, alice, bot, project } = await seededSandbox());
-    env = { GITLAB_URL: sandbox.url, GITLAB_TOKEN: bot.token, WEBHOOK_SECRET, DATA_DIR: tempDir(), JOB_LEASE_SECONDS: '60' };
+    ({ standIn, alice, bot, project } = await seededStandIn());
+    env = { GITLAB_URL: standIn.url, GITLAB_TOKEN: bot.token, WEBHOOK_SECRET, DATA_DIR: tempDir(), JOB_LEASE_SECONDS: '60' };
   });
-  after(() => sandbox.close());
+  after(() => standIn.close());
 
   const git = '/data/warehouse.git';
   const points: Array<{ name: string; method: string; path: (issueIid: number) => RegExp; when?: (branch: string) => boolean }> = [
@@ -38,25 +38,25 @@ describe('a /generate job killed with SIGKILL, then restarted', () => {
     test(`killed ${point.name}`, async () => {
       const dagId = `crash_${index + 1}`;
       const first = await startServe(env);
-      const hook = sandbox.addHook(project, `http://127.0.0.1:${first.port}/webhooks/gitlab`, { token: WEBHOOK_SECRET });
-      const issue = sandbox.openIssue(project, alice, { title: `Crash ${index + 1}`, description: requestFor(dagId) });
+      const hook = standIn.addHook(project, `http://127.0.0.1:${first.port}/webhooks/gitlab`, { token: WEBHOOK_SECRET });
+      const issue = standIn.openIssue(project, alice, { title: `Crash ${index + 1}`, description: requestFor(dagId) });
       const branch = `dagwright/${issue.iid}-${dagId}`;
-      await sandbox.settled({ botUrl: `http://127.0.0.1:${first.port}` });
+      await standIn.settled({ botUrl: `http://127.0.0.1:${first.port}` });
       // Matching requests are held in GitLab long enough for the kill to land while one is in flight.
-      const fault = sandbox.injectFault({ method: point.method, path: point.path(issue.iid), effect: { latencyMs: 30_000 }, when: point.when && (() => point.when!(branch)) });
-      await sandbox.comment(project, { issue: issue.iid }, alice, '/generate');
+      const fault = standIn.injectFault({ method: point.method, path: point.path(issue.iid), effect: { latencyMs: 30_000 }, when: point.when && (() => point.when!(branch)) });
+      await standIn.comment(project, { issue: issue.iid }, alice, '/generate');
       const held = (r: Active) => r.method === point.method && point.path(issue.iid).test(r.path);
       try {
-        await waitFor(() => [...sandbox.activeRequests].some(held) && (point.when?.(branch) ?? true), { what: `the job to reach: ${point.name}`, timeoutMs: 20_000 });
+        await waitFor(() => [...standIn.activeRequests].some(held) && (point.when?.(branch) ?? true), { what: `the job to reach: ${point.name}`, timeoutMs: 20_000 });
       } finally {
         await first.killHard();
-        sandbox.faults.remove(fault);
+        standIn.faults.remove(fault);
       }
       project.hooks.splice(project.hooks.indexOf(hook), 1);
 
       const second = await startServe(env);
       try {
-        await sandbox.settled({ botUrl: `http://127.0.0.1:${second.port}`, timeoutMs: 30_000 });
+        await standIn.settled({ botUrl: `http://127.0.0.1:${second.port}`, timeoutMs: 30_000 });
         const mergeRequests = project.mergeRequests.filter((mr) => mr.sourceBranch === branch);
         assert.equal(mergeRequests.length, 1, 'one merge request');
         const statusComments = project.notes.filter((n) => n.noteableId === issue.id && n.authorId === bot.id && n.body.includes('dagwright:status'));

@@ -1,4 +1,4 @@
-// /generate and /preview against the sandbox: branch, commit, merge request, status checklist.
+// /generate and /preview against the stand-in: branch, commit, merge request, status checklist.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -46,11 +46,11 @@ describe('/generate', () => {
     assert.match(mr.description, /- `dags\/raw\/orders\/orders_customers_daily\.py`/);
     assert.match(mr.description, /✅ Validation/);
     assert.match(mr.description, /Closes #1$/);
-    const branch = (await (await fetch(`${s.sandbox.url}/api/v4/projects/${s.project.id}/repository/branches/${encodeURIComponent(mr.sourceBranch)}`, { headers: { 'PRIVATE-TOKEN': s.alice.token } })).json()) as { commit: { id: string; message: string; author_name: string } };
+    const branch = (await (await fetch(`${s.standIn.url}/api/v4/projects/${s.project.id}/repository/branches/${encodeURIComponent(mr.sourceBranch)}`, { headers: { 'PRIVATE-TOKEN': s.alice.token } })).json()) as { commit: { id: string; message: string; author_name: string } };
     assert.equal(branch.commit.id, mr.sha);
     assert.match(branch.commit.message, /^Add pipeline orders_customers_daily\n\nDagwright-Issue: data\/warehouse#1/);
     assert.equal(branch.commit.author_name, 'dagwright');
-    const dag = await fetch(`${s.sandbox.url}/api/v4/projects/${s.project.id}/repository/files/${encodeURIComponent('dags/raw/orders/orders_customers_daily.py')}/raw?ref=${encodeURIComponent(mr.sourceBranch)}`, { headers: { 'PRIVATE-TOKEN': s.alice.token } });
+    const dag = await fetch(`${s.standIn.url}/api/v4/projects/${s.project.id}/repository/files/${encodeURIComponent('dags/raw/orders/orders_customers_daily.py')}/raw?ref=${encodeURIComponent(mr.sourceBranch)}`, { headers: { 'PRIVATE-TOKEN': s.alice.token } });
     assert.match(await dag.text(), /dag_id="orders_customers_daily"/);
 
     // Again: nothing changed, so no commit, and the same merge request.
@@ -74,13 +74,13 @@ describe('/generate', () => {
     const issue = s.openIssue('Load customers', request);
     await s.comment(issue, '/generate');
     await s.settle();
-    await s.sandbox.gitlab.editMergeRequest(s.project, s.project.mergeRequests[0]!, s.root, { stateEvent: 'close' });
+    await s.standIn.gitlab.editMergeRequest(s.project, s.project.mergeRequests[0]!, s.root, { stateEvent: 'close' });
     await s.settle();
     assert.match(status(s, issue.iid), /Merge request !1 was closed without merging/);
     await s.comment(issue, '/retry');
     await s.settle();
     assert.match(status(s, issue.iid), /Merge request !2 is open/);
-    await s.sandbox.mergeMergeRequest(s.project, 2, s.root);
+    await s.standIn.mergeMergeRequest(s.project, 2, s.root);
     await s.settle();
     assert.match(status(s, issue.iid), /Merge request !2 is merged/);
     assert.equal(s.botComments(issue.iid).filter((n) => n.body.includes('dagwright:status')).length, 1);
@@ -95,7 +95,7 @@ describe('/generate', () => {
     const s = (stack = await startStack({ register: registerHandlers, log: createLogger('trace', { write: (line: string) => void lines.push(line) }) }));
     const issue = s.openIssue('Load customers', request);
     // A failed push too: its error (git's output) is logged.
-    s.sandbox.injectFault({ method: 'POST', path: '/data/warehouse.git/git-receive-pack', effect: { status: 503 }, times: 1 });
+    s.standIn.injectFault({ method: 'POST', path: '/data/warehouse.git/git-receive-pack', effect: { status: 503 }, times: 1 });
     await s.comment(issue, '/generate');
     await s.settle();
     assert.equal(s.project.mergeRequests.length, 1);
@@ -115,28 +115,28 @@ describe('/generate', () => {
   test('a push that fails (GitLab answers 503) is retried: one commit, one merge request, the checklist complete', async () => {
     const s = await start();
     const issue = s.openIssue('Load customers', request);
-    s.sandbox.injectFault({ method: 'POST', path: '/data/warehouse.git/git-receive-pack', effect: { status: 503 }, times: 2 });
+    s.standIn.injectFault({ method: 'POST', path: '/data/warehouse.git/git-receive-pack', effect: { status: 503 }, times: 2 });
     await s.comment(issue, '/generate');
     await s.settle();
     const mr = s.project.mergeRequests[0]!;
     assert.equal(s.project.mergeRequests.length, 1);
     assert.equal(execFileSync('git', ['-C', s.project.repoDir, 'rev-list', `main..${mr.sourceBranch}`], { encoding: 'utf8' }).trim(), mr.sha);
     assert.match(status(s, issue.iid), /Merge request !1 is open/);
-    assert.equal(s.sandbox.requests.filter((r) => r.path.endsWith('/git-receive-pack') && r.status === 503).length, 2);
+    assert.equal(s.standIn.requests.filter((r) => r.path.endsWith('/git-receive-pack') && r.status === 503).length, 2);
   });
 
   test('git answered 429 or with an empty reply (fetch and push alike) is retried with backoff: ten jobs, ten merge requests', async () => {
     const s = await start();
     const issues = Array.from({ length: 10 }, (_, i) => s.openIssue(`Load customers ${i}`, request.replace('orders_customers_daily', `orders_customers_${i}`)));
     await s.settle();
-    s.sandbox.injectFault({ path: '/data/warehouse.git/info/refs', effect: { status: 429, retryAfterSeconds: 0 }, times: 4 });
-    s.sandbox.injectFault({ path: '/data/warehouse.git/git-upload-pack', effect: { drop: true }, times: 3 });
-    s.sandbox.injectFault({ path: '/data/warehouse.git/git-receive-pack', effect: { drop: true }, times: 3 });
+    s.standIn.injectFault({ path: '/data/warehouse.git/info/refs', effect: { status: 429, retryAfterSeconds: 0 }, times: 4 });
+    s.standIn.injectFault({ path: '/data/warehouse.git/git-upload-pack', effect: { drop: true }, times: 3 });
+    s.standIn.injectFault({ path: '/data/warehouse.git/git-receive-pack', effect: { drop: true }, times: 3 });
     for (const issue of issues) await s.comment(issue, '/generate');
     await s.settle();
     assert.equal(s.project.mergeRequests.length, 10, 'every job opened its merge request');
     for (const issue of issues) assert.match(status(s, issue.iid), /Merge request !\d+ is open/);
-    assert.ok(s.sandbox.requests.filter((r) => r.path.includes('.git/') && (r.status === 429 || r.status === 0 || r.status === undefined)).length >= 4, 'the faults were met');
+    assert.ok(s.standIn.requests.filter((r) => r.path.includes('.git/') && (r.status === 429 || r.status === 0 || r.status === undefined)).length >= 4, 'the faults were met');
   });
 
   test('a merge request opened by someone else for the branch in the meantime (409): that one is updated', async () => {
@@ -144,21 +144,21 @@ describe('/generate', () => {
     const issue = s.openIssue('Load customers', request);
     await s.settle();
     // The bot's POST is held while alice opens a merge request from the bot's branch, just pushed.
-    s.sandbox.injectFault({ method: 'POST', path: /\/merge_requests$/, effect: { latencyMs: 1_500 }, times: 1 });
+    s.standIn.injectFault({ method: 'POST', path: /\/merge_requests$/, effect: { latencyMs: 1_500 }, times: 1 });
     await s.comment(issue, '/generate');
     const branch = 'dagwright/1-orders_customers_daily';
-    await waitFor(() => [...s.sandbox.activeRequests].some((r) => r.method === 'POST' && r.path.endsWith('/merge_requests')), { what: 'the bot to create the merge request' });
-    const theirs = await s.sandbox.gitlab.createMergeRequest(s.project, s.alice, { sourceBranch: branch, targetBranch: 'main', title: 'WIP customers' });
+    await waitFor(() => [...s.standIn.activeRequests].some((r) => r.method === 'POST' && r.path.endsWith('/merge_requests')), { what: 'the bot to create the merge request' });
+    const theirs = await s.standIn.gitlab.createMergeRequest(s.project, s.alice, { sourceBranch: branch, targetBranch: 'main', title: 'WIP customers' });
     await s.settle();
     assert.equal(s.project.mergeRequests.length, 1);
-    assert.equal(s.sandbox.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/merge_requests') && r.status === 409).length, 1);
+    assert.equal(s.standIn.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/merge_requests') && r.status === 409).length, 1);
     assert.match(theirs.description, /Closes #1$/);
     assert.match(status(s, issue.iid), /Merge request !1/);
   });
 
   test('the merge request carries the labels of the repo config', async () => {
     const s = await start();
-    await s.sandbox.pushCommit(s.project, s.root, { branch: 'main', files: { '.gitlab/dagwright.yml': 'labels: [data-pipeline, needs-review]\n' }, message: 'Labels for the bot' });
+    await s.standIn.pushCommit(s.project, s.root, { branch: 'main', files: { '.gitlab/dagwright.yml': 'labels: [data-pipeline, needs-review]\n' }, message: 'Labels for the bot' });
     const issue = s.openIssue('Load customers', request);
     await s.comment(issue, '/generate');
     await s.settle();
@@ -183,9 +183,9 @@ describe('/generate', () => {
     const [first, second, third, fourth] = [1, 2, 3, 4].map(() => s.openIssue('Load customers', request));
     await s.settle();
     // The first job holds the only slot while its fetch is slow.
-    s.sandbox.injectFault({ path: '/data/warehouse.git/', effect: { latencyMs: 1_500 }, times: 1 });
+    s.standIn.injectFault({ path: '/data/warehouse.git/', effect: { latencyMs: 1_500 }, times: 1 });
     await s.comment(first!, '/generate');
-    await waitFor(() => [...s.sandbox.activeRequests].some((r) => r.path.startsWith('/data/warehouse.git/')), { what: 'the first job to fetch' });
+    await waitFor(() => [...s.standIn.activeRequests].some((r) => r.path.startsWith('/data/warehouse.git/')), { what: 'the first job to fetch' });
     await s.comment(second!, '/generate');
     await s.comment(third!, '/generate', s.gail);
     await s.comment(fourth!, '/generate');
@@ -206,9 +206,9 @@ describe('/generate', () => {
     const s = (stack = await startStack({ register: registerHandlers }));
     const issue = s.openIssue('Load customers', request);
     await s.settle();
-    s.sandbox.injectFault({ path: '/data/warehouse.git/', effect: { latencyMs: 3_000 }, times: 1 });
+    s.standIn.injectFault({ path: '/data/warehouse.git/', effect: { latencyMs: 3_000 }, times: 1 });
     await s.comment(issue, '/generate');
-    await waitFor(() => [...s.sandbox.activeRequests].some((r) => r.path.startsWith('/data/warehouse.git/')), { what: 'the first job to fetch' });
+    await waitFor(() => [...s.standIn.activeRequests].some((r) => r.path.startsWith('/data/warehouse.git/')), { what: 'the first job to fetch' });
     await s.comment(issue, '/set schedule="0 9 * * *"\n/generate');
     await waitFor(() => status(s, issue.iid).includes('⏳ queued (position 1: next)'), { what: 'the second /generate to wait' });
     await s.comment(issue, '/cancel');
@@ -225,7 +225,7 @@ describe('/generate', () => {
     const s = await start();
     s.project.hooks.length = 0;
     const issue = s.openIssue('Load customers', request);
-    s.sandbox.addHook(s.project, `${s.bot.url}/webhooks/gitlab`, { token: WEBHOOK_SECRET });
+    s.standIn.addHook(s.project, `${s.bot.url}/webhooks/gitlab`, { token: WEBHOOK_SECRET });
     await s.comment(issue, '/generate');
     await s.settle();
     assert.equal(s.project.mergeRequests.length, 1);
@@ -246,7 +246,7 @@ describe('/generate', () => {
     const s = await start();
     // The repository's own copy of the DAG template, with a mistake in it.
     const template = fs.readFileSync(path.join(repoRoot, 'src/render/packs/airflow-sql/dag.py.eta'), 'utf8');
-    await s.sandbox.pushCommit(s.project, s.root, { branch: 'main', files: { '.dagwright/packs/airflow-sql/dag.py.eta': `${template}
+    await s.standIn.pushCommit(s.project, s.root, { branch: 'main', files: { '.dagwright/packs/airflow-sql/dag.py.eta': `${template}
 print(undefined_name)
 ` }, message: 'Our DAG template' });
     const issue = s.openIssue('Load customers', request);

@@ -1,4 +1,4 @@
-// The bot's git: mirror, workspace, commit, push against the sandbox; three-way merges of re-renders.
+// The bot's git: mirror, workspace, commit, push against the stand-in; three-way merges of re-renders.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -6,26 +6,26 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { holderMark, mergeFile, Mirrors } from '../src/git/repository.ts';
-import { AccessLevels, startSandbox, type Sandbox } from '../src/sandbox/index.ts';
-import type { Project, User } from '../src/sandbox/model.ts';
+import { AccessLevels, startGitLabStandIn, type GitLabStandIn } from '../src/gitlab-standin/index.ts';
+import type { Project, User } from '../src/gitlab-standin/model.ts';
 import { filesUnder, tempDir } from './support/harness.ts';
 
 
 describe('git for a job', () => {
-  let sandbox: Sandbox;
+  let standIn: GitLabStandIn;
   let owner: User, bot: User;
   let project: Project;
   let dataDir: string;
   const author = { name: 'Dagwright', email: 'dagwright@users.noreply.gitlab.test' };
   before(async () => {
-    sandbox = await startSandbox();
-    owner = sandbox.createUser('root');
-    bot = sandbox.createUser('dagwright', { bot: true });
-    project = await sandbox.createProject('data/warehouse', { owner, members: [[bot, AccessLevels.developer]] });
+    standIn = await startGitLabStandIn();
+    owner = standIn.createUser('root');
+    bot = standIn.createUser('dagwright', { bot: true });
+    project = await standIn.createProject('data/warehouse', { owner, members: [[bot, AccessLevels.developer]] });
     dataDir = tempDir();
   });
-  after(() => sandbox.close());
-  const remote = () => `${sandbox.url}/data/warehouse.git`;
+  after(() => standIn.close());
+  const remote = () => `${standIn.url}/data/warehouse.git`;
   /** README.md of main as the mirror has it, read through a job's workspace. */
   const readmeOnMain = async (mirrors: Mirrors, mirror: string) => {
     const work = await mirrors.workspace(mirror, 'main');
@@ -46,7 +46,7 @@ describe('git for a job', () => {
       const sha = await work.commit('Add pipeline x\n\nDagwright-Issue: data/warehouse#1', author);
       assert.match(sha!, /^[0-9a-f]{40}$/);
       assert.equal(await work.push('dagwright/1-x'), sha);
-      const branch = (await (await fetch(`${sandbox.url}/api/v4/projects/${project.id}/repository/branches/dagwright%2F1-x`, { headers: { 'PRIVATE-TOKEN': bot.token } })).json()) as { commit: { id: string; author_name: string; message: string } };
+      const branch = (await (await fetch(`${standIn.url}/api/v4/projects/${project.id}/repository/branches/dagwright%2F1-x`, { headers: { 'PRIVATE-TOKEN': bot.token } })).json()) as { commit: { id: string; author_name: string; message: string } };
       assert.equal(branch.commit.id, sha);
       assert.equal(branch.commit.author_name, 'Dagwright');
       assert.match(branch.commit.message, /Dagwright-Issue: data\/warehouse#1/);
@@ -62,10 +62,10 @@ describe('git for a job', () => {
 
   test('the second job fetches the mirror again instead of cloning, and sees the new branch', async () => {
     const mirrors = new Mirrors(dataDir, { token: bot.token });
-    await sandbox.pushCommit(project, owner, { branch: 'main', files: { 'README.md': 'changed\n' }, message: 'Human change' });
-    const before = sandbox.requests.filter((r) => r.path.endsWith('/info/refs')).length;
+    await standIn.pushCommit(project, owner, { branch: 'main', files: { 'README.md': 'changed\n' }, message: 'Human change' });
+    const before = standIn.requests.filter((r) => r.path.endsWith('/info/refs')).length;
     const mirror = await mirrors.fetch(project.id, remote());
-    assert.equal(sandbox.requests.filter((r) => r.path.endsWith('/info/refs')).length - before, 1, 'one fetch');
+    assert.equal(standIn.requests.filter((r) => r.path.endsWith('/info/refs')).length - before, 1, 'one fetch');
     const work = await mirrors.workspace(mirror, 'dagwright/1-x');
     try {
       assert.equal(work.read('README.md'), undefined, 'only what a job asks for is written to disk');
@@ -79,7 +79,7 @@ describe('git for a job', () => {
   test('jobs of one project fetch its mirror at the same time: each fetch succeeds', async () => {
     const mirrors = new Mirrors(dataDir, { token: bot.token });
     for (let i = 0; i < 3; i++) {
-      await sandbox.pushCommit(project, owner, { branch: 'main', files: { 'README.md': `round ${i}\n` }, message: `Round ${i}` });
+      await standIn.pushCommit(project, owner, { branch: 'main', files: { 'README.md': `round ${i}\n` }, message: `Round ${i}` });
       const results = await Promise.allSettled([1, 2, 3, 4].map(() => mirrors.fetch(project.id, remote())));
       assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
     }
@@ -116,7 +116,7 @@ describe('git for a job', () => {
       fs.writeFileSync(lock, '');
       fs.utimesSync(lock, tenMinutesAgo, tenMinutesAgo);
     }
-    await sandbox.pushCommit(project, owner, { branch: 'main', files: { 'README.md': 'after the crash\n' }, message: 'After the crash' });
+    await standIn.pushCommit(project, owner, { branch: 'main', files: { 'README.md': 'after the crash\n' }, message: 'After the crash' });
     const restarted = new Mirrors(dataDir, { token: bot.token });
     assert.equal(fs.existsSync(left.dir), false, 'the crashed job\'s workspace is gone');
     await restarted.fetch(project.id, remote());
@@ -134,7 +134,7 @@ describe('git for a job', () => {
     fs.writeFileSync(mark, '');
     fs.writeFileSync(lock, '');
     try {
-      await sandbox.pushCommit(project, owner, { branch: 'main', files: { 'README.md': 'while locked\n' }, message: 'While locked' });
+      await standIn.pushCommit(project, owner, { branch: 'main', files: { 'README.md': 'while locked\n' }, message: 'While locked' });
       const again = new Mirrors(dataDir, { token: bot.token });
       await assert.rejects(again.fetch(project.id, remote()), (err: Error) => err.name === 'TransientError');
       assert.equal(fs.existsSync(lock), true);
@@ -155,7 +155,7 @@ describe('git for a job', () => {
     fs.mkdirSync(path.dirname(mark), { recursive: true });
     fs.writeFileSync(mark, '');
     fs.writeFileSync(path.join(mirror, 'shallow.lock'), '');
-    await sandbox.pushCommit(project, owner, { branch: 'main', files: { 'README.md': 'after the kill\n' }, message: 'After the kill' });
+    await standIn.pushCommit(project, owner, { branch: 'main', files: { 'README.md': 'after the kill\n' }, message: 'After the kill' });
     // The same Mirrors as before the kill: nothing restarted.
     await mirrors.fetch(project.id, remote());
     assert.equal(fs.existsSync(path.join(mirror, 'shallow.lock')), false);
@@ -166,11 +166,11 @@ describe('git for a job', () => {
   test('git\'s transient failures (429, 5xx, an empty reply) are worth another try; a refusal is not', async () => {
     const mirrors = new Mirrors(tempDir(), { token: bot.token });
     for (const effect of [{ status: 429 as const, retryAfterSeconds: 1 }, { status: 503 as const }, { drop: true as const }]) {
-      const fault = sandbox.injectFault({ path: /^\/data\/warehouse\.git\/info\/refs$/, effect, times: 1 });
+      const fault = standIn.injectFault({ path: /^\/data\/warehouse\.git\/info\/refs$/, effect, times: 1 });
       await assert.rejects(mirrors.fetch(project.id, remote()), (err: Error) => err.name === 'TransientError', JSON.stringify(effect));
-      sandbox.faults.remove(fault);
+      standIn.faults.remove(fault);
     }
-    const stranger = sandbox.createUser('stranger-git');
+    const stranger = standIn.createUser('stranger-git');
     await assert.rejects(new Mirrors(tempDir(), { token: stranger.token }).fetch(project.id, remote()), (err: Error) => err.name !== 'TransientError');
     await mirrors.fetch(project.id, remote());
   });
@@ -181,7 +181,7 @@ describe('git for a job', () => {
       assert.equal(text.includes(bot.token), false, `${file} holds the token`);
     }
     const config = fs.readFileSync(path.join(dataDir, 'git', `${project.id}.git`, 'config'), 'utf8');
-    assert.match(config, new RegExp(`url = ${sandbox.url.replace(/[.:/]/g, '\\$&')}/data/warehouse\\.git`));
+    assert.match(config, new RegExp(`url = ${standIn.url.replace(/[.:/]/g, '\\$&')}/data/warehouse\\.git`));
   });
 
   test('a push the server refuses is an error that says so', async () => {

@@ -1,27 +1,27 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createGitLabClient, isGitLabError, parseRetryAfter } from '../src/gitlab/client.ts';
-import { AccessLevels, startSandbox, type Sandbox } from '../src/sandbox/index.ts';
-import type { Issue, Project, User } from '../src/sandbox/model.ts';
+import { AccessLevels, startGitLabStandIn, type GitLabStandIn } from '../src/gitlab-standin/index.ts';
+import type { Issue, Project, User } from '../src/gitlab-standin/model.ts';
 
 describe('the GitLab client', () => {
-  let sandbox: Sandbox;
+  let standIn: GitLabStandIn;
   let bot: User;
   let project: Project;
   let issue: Issue;
   before(async () => {
-    sandbox = await startSandbox();
-    const owner = sandbox.createUser('root');
-    bot = sandbox.createUser('dagwright', { bot: true });
-    project = await sandbox.createProject('data/warehouse', { owner, members: [[bot, AccessLevels.developer]] });
-    issue = sandbox.openIssue(project, owner, { title: 'Client' });
+    standIn = await startGitLabStandIn();
+    const owner = standIn.createUser('root');
+    bot = standIn.createUser('dagwright', { bot: true });
+    project = await standIn.createProject('data/warehouse', { owner, members: [[bot, AccessLevels.developer]] });
+    issue = standIn.openIssue(project, owner, { title: 'Client' });
   });
-  after(() => sandbox.close());
-  const client = () => createGitLabClient({ url: sandbox.url, token: bot.token, retry: { minTimeoutMs: 10, maxTimeoutMs: 20 } });
-  const statuses = (method: string, path: RegExp) => sandbox.requests.filter((r) => r.method === method && path.test(r.path)).map((r) => r.status);
+  after(() => standIn.close());
+  const client = () => createGitLabClient({ url: standIn.url, token: bot.token, retry: { minTimeoutMs: 10, maxTimeoutMs: 20 } });
+  const statuses = (method: string, path: RegExp) => standIn.requests.filter((r) => r.method === method && path.test(r.path)).map((r) => r.status);
 
   test('a 429 is retried no sooner than its Retry-After', async () => {
-    sandbox.injectFault({ method: 'GET', path: /\/user$/, effect: { status: 429, retryAfterSeconds: 1 }, times: 1 });
+    standIn.injectFault({ method: 'GET', path: /\/user$/, effect: { status: 429, retryAfterSeconds: 1 }, times: 1 });
     const started = performance.now();
     const user = (await client().Users.showCurrentUser()) as { username: string };
     assert.equal(user.username, 'dagwright');
@@ -29,24 +29,24 @@ describe('the GitLab client', () => {
   });
 
   test('a 5xx on a read is retried; on a write it is not (the write may have happened)', async () => {
-    sandbox.injectFault({ method: 'GET', path: '/api/v4/metadata', effect: { status: 502 }, times: 1 });
-    sandbox.injectFault({ method: 'GET', path: '/api/v4/metadata', effect: { status: 503 }, times: 1 });
+    standIn.injectFault({ method: 'GET', path: '/api/v4/metadata', effect: { status: 502 }, times: 1 });
+    standIn.injectFault({ method: 'GET', path: '/api/v4/metadata', effect: { status: 503 }, times: 1 });
     await client().Metadata.show();
     assert.deepEqual(statuses('GET', /\/metadata$/), [502, 503, 200]);
-    sandbox.injectFault({ method: 'POST', path: /\/notes$/, effect: { status: 503 }, times: 1 });
+    standIn.injectFault({ method: 'POST', path: /\/notes$/, effect: { status: 503 }, times: 1 });
     await assert.rejects(client().IssueNotes.create(project.id, issue.iid, 'hello'), (err: unknown) => isGitLabError(err, 503));
     assert.deepEqual(statuses('POST', /\/notes$/), [503]);
     assert.equal(project.notes.length, 0);
   });
 
   test('a dropped connection on a read is retried', async () => {
-    sandbox.injectFault({ method: 'GET', path: '/api/v4/version', effect: { drop: true }, times: 1 });
+    standIn.injectFault({ method: 'GET', path: '/api/v4/version', effect: { drop: true }, times: 1 });
     const version = (await client().Metadata.show()) as { version: string };
     assert.ok(version.version);
   });
 
   test("errors carry GitLab's status and message, and never the token", async () => {
-    const bad = createGitLabClient({ url: sandbox.url, token: 'glpat-wrong-token-abcdefghijkl' });
+    const bad = createGitLabClient({ url: standIn.url, token: 'glpat-wrong-token-abcdefghijkl' });
     await assert.rejects(bad.Users.showCurrentUser(), (err: unknown) => {
       assert.ok(isGitLabError(err, 401));
       assert.match((err as Error).message, /401 Unauthorized/);

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { afterEach, describe, test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { registerHandlers } from '../handlers/index.ts';
-import { parseRepoConfig } from '../src/bot/repo-config.ts';
+import { parseRepoConfig } from '../src/pipeline-spec/repo-config.ts';
 import { startStack, type Stack } from './support/harness.ts';
 
 describe('/init', () => {
@@ -14,7 +14,7 @@ describe('/init', () => {
     stack = undefined;
   });
   const file = async (s: Stack, path: string, ref: string) =>
-    (await fetch(`${s.sandbox.url}/api/v4/projects/${s.project.id}/repository/files/${encodeURIComponent(path)}/raw?ref=${encodeURIComponent(ref)}`, { headers: { 'PRIVATE-TOKEN': s.alice.token } })).text();
+    (await fetch(`${s.standIn.url}/api/v4/projects/${s.project.id}/repository/files/${encodeURIComponent(path)}/raw?ref=${encodeURIComponent(ref)}`, { headers: { 'PRIVATE-TOKEN': s.alice.token } })).text();
   const tree = (s: Stack, ref: string) => execFileSync('git', ['-C', s.project.repoDir, 'ls-tree', '-r', '--name-only', ref], { encoding: 'utf8' }).trim().split('\n');
 
   test('a fresh repository gets the config, the issue template, the integrity test and a CI file, in one merge request', async () => {
@@ -43,7 +43,7 @@ describe('/init', () => {
 
   test('a repository with its own CI and config: only the rest, the CI job as a file to include', async () => {
     const s = (stack = await startStack({ register: registerHandlers }));
-    await s.sandbox.pushCommit(s.project, s.root, { branch: 'main', files: { '.gitlab-ci.yml': 'stages: [build]\nbuild:\n  stage: build\n  script: [make]\n', '.gitlab/dagwright.yml': 'airflow_version: 2\n' }, message: 'Own CI' });
+    await s.standIn.pushCommit(s.project, s.root, { branch: 'main', files: { '.gitlab-ci.yml': 'stages: [build]\nbuild:\n  stage: build\n  script: [make]\n', '.gitlab/dagwright.yml': 'airflow_version: 2\n' }, message: 'Own CI' });
     const issue = s.openIssue('Set up', 'Please set the repository up.');
     await s.comment(issue, '/init');
     await s.settle();

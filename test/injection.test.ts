@@ -102,8 +102,8 @@ describe('prompt injection: the model obeys every attack, the bot still does no 
       current = attack.obey;
       const s = stack;
       if (attack.where === 'issue') await s.comment(issueIid, attack.comment);
-      else if (attack.where === 'mr') await s.sandbox.comment(s.project, { mergeRequest: mrIid }, s.alice, attack.comment);
-      else await s.sandbox.commentOnLine(s.project, mrIid, s.alice, { path: DAG, line: 3, body: attack.comment });
+      else if (attack.where === 'mr') await s.standIn.comment(s.project, { mergeRequest: mrIid }, s.alice, attack.comment);
+      else await s.standIn.commentOnLine(s.project, mrIid, s.alice, { path: DAG, line: 3, body: attack.comment });
       await s.settle();
       assert.ok(server.requests.length > 0, 'the model was asked');
       checkNoHarm(s);

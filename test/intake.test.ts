@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startSandbox, type Sandbox } from '../src/sandbox/index.ts';
+import { startGitLabStandIn, type GitLabStandIn } from '../src/gitlab-standin/index.ts';
 import { gitlabSamplesDir, metricValue, startBot, waitFor, WEBHOOK_SECRET, type RunningBot } from './support/harness.ts';
 import { deliveryHeaders, issueEvent, noteOnIssue, pipelineEvent } from './support/payloads.ts';
 
@@ -12,7 +12,7 @@ function storedDeliveries(bot: RunningBot): number {
 }
 
 describe('webhook intake', () => {
-  let sandbox: Sandbox;
+  let standIn: GitLabStandIn;
   let bot: RunningBot;
   const routed: Array<{ name: string; payload: unknown }> = [];
   const handlerNames = [
@@ -26,11 +26,11 @@ describe('webhook intake', () => {
   ] as const;
 
   before(async () => {
-    sandbox = await startSandbox();
-    sandbox.createUser('root'); // id 1, the author of GitLab's samples: the bot must be somebody else
-    const botUser = sandbox.createUser('dagwright', { bot: true });
+    standIn = await startGitLabStandIn();
+    standIn.createUser('root'); // id 1, the author of GitLab's samples: the bot must be somebody else
+    const botUser = standIn.createUser('dagwright', { bot: true });
     bot = await startBot({
-      gitlab: { url: sandbox.url, token: botUser.token },
+      gitlab: { url: standIn.url, token: botUser.token },
       config: { webhookSecrets: [WEBHOOK_SECRET, 'the-previous-secret'], webhookSigningSecret: 'whsec_' + Buffer.from('signing-key-0123456789').toString('base64') },
       register: (b) => {
         for (const name of handlerNames) b.on(name, (ctx) => void routed.push({ name, payload: ctx.payload }));
@@ -39,7 +39,7 @@ describe('webhook intake', () => {
   });
   after(async () => {
     await bot.stop();
-    await sandbox.close();
+    await standIn.close();
   });
 
   const samples: Array<[file: string, header: string, handler: string, tweak?: (body: Record<string, any>) => void]> = [

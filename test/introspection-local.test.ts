@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { after, before, describe, test } from 'node:test';
-import { connectionFor } from '../src/mcp/connections.ts';
-import { operations, SourceError } from '../src/mcp/introspect.ts';
+import { connectionFor } from '../src/sources/connections.ts';
+import { operations, SourceError } from '../src/sources/introspect.ts';
 import { startClickhouseStandIn, type ClickhouseStandIn } from './support/clickhouse-standin.ts';
 import { tempDir } from './support/harness.ts';
 

@@ -3,7 +3,7 @@
 // Elsewhere they are skipped with the reason printed.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { operations, SourceError } from '../src/mcp/introspect.ts';
+import { operations, SourceError } from '../src/sources/introspect.ts';
 import { createMariadbFixtures, createPostgresFixtures, mariadbCount, PG_URL, postgresCount, reachable } from './support/source-fixtures.ts';
 
 const inCI = process.env.CI === 'true';

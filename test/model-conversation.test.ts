@@ -1,4 +1,4 @@
-// The conversation with a model, end to end: the bot, the GitLab sandbox, and an OpenAI-compatible endpoint
+// The conversation with a model, end to end: the bot, the GitLab stand-in, and an OpenAI-compatible endpoint
 // (a local test server) reached by the real @ai-sdk/openai client over HTTP.
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
@@ -71,8 +71,8 @@ describe('the conversation with a model', () => {
 
   test('prose from a Reporter is not sent to the model: the reply names the role it needs, structured fields still work', async () => {
     const { s, server } = await start(() => ({ content: JSON.stringify({ set: [{ path: 'schedule', value: '0 6 * * *' }], unset: [], question: null }) }));
-    const rita = s.sandbox.createUser('rita');
-    s.sandbox.addMember(s.project, rita, 20);
+    const rita = s.standIn.createUser('rita');
+    s.standIn.addMember(s.project, rita, 20);
     const issue = s.openIssue('Load customers', partialRequest);
     await s.settle();
     await s.comment(issue, 'Every morning at 6 please.', rita);
@@ -149,7 +149,7 @@ describe('the conversation with a model', () => {
         ? { content: JSON.stringify({ set: [{ path: 'dag_id', value: 'crm_contacts_hourly' }, { path: 'schedule', value: '@hourly' }, { path: 'source.table', value: 'crm.contacts' }], unset: [], question: null }) }
         : { content: 'n/a' },
     );
-    const issue = s.sandbox.openIssue(s.project, s.alice, { title: 'CRM contacts', description: 'Every hour, copy crm.contacts into the warehouse.', labels: ['dagwright'] });
+    const issue = s.standIn.openIssue(s.project, s.alice, { title: 'CRM contacts', description: 'Every hour, copy crm.contacts into the warehouse.', labels: ['dagwright'] });
     await s.settle();
     assert.match(card(s, issue.iid), /`dag_id` \| `crm_contacts_hourly` \| the issue, read by the model/);
   });

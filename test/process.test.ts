@@ -5,10 +5,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import type { Sandbox } from '../src/sandbox/index.ts';
-import type { Issue, Project, User } from '../src/sandbox/model.ts';
+import type { GitLabStandIn } from '../src/gitlab-standin/index.ts';
+import type { Issue, Project, User } from '../src/gitlab-standin/model.ts';
 import { repoRoot, tempDir, waitFor, WEBHOOK_SECRET } from './support/harness.ts';
-import { seededSandbox } from './support/record-deliveries.ts';
+import { seededStandIn } from './support/record-deliveries.ts';
 import { mainScript, startServe, type Server } from './support/serve.ts';
 
 const main = mainScript;
@@ -31,28 +31,28 @@ function runCli(args: string[], env: Record<string, string | undefined>): Promis
 
 
 describe('the dagwright process', () => {
-  let sandbox: Sandbox;
+  let standIn: GitLabStandIn;
   let alice: User, bot: User;
   let project: Project;
   let env: Record<string, string>;
   before(async () => {
-    ({ sandbox, alice, bot, project } = await seededSandbox());
-    env = { GITLAB_URL: sandbox.url, GITLAB_TOKEN: bot.token, WEBHOOK_SECRET, DATA_DIR: tempDir() };
+    ({ standIn, alice, bot, project } = await seededStandIn());
+    env = { GITLAB_URL: standIn.url, GITLAB_TOKEN: bot.token, WEBHOOK_SECRET, DATA_DIR: tempDir() };
   });
-  after(() => sandbox.close());
+  after(() => standIn.close());
 
-  const hookTo = (server: Server) => sandbox.addHook(project, `http://127.0.0.1:${server.port}/webhooks/gitlab`, { token: WEBHOOK_SECRET });
+  const hookTo = (server: Server) => standIn.addHook(project, `http://127.0.0.1:${server.port}/webhooks/gitlab`, { token: WEBHOOK_SECRET });
   const botNotes = (issue: Issue) => project.notes.filter((n) => n.noteableId === issue.id && n.authorId === bot.id);
   const notesPath = (issue: Issue) => new RegExp(`/projects/${project.id}/issues/${issue.iid}/notes$`);
 
   test('a process killed with SIGKILL while a job is leased runs that job again after restart', async () => {
-    const issue = sandbox.openIssue(project, alice, { title: 'Crash' });
+    const issue = standIn.openIssue(project, alice, { title: 'Crash' });
     // The bot's reply hangs in GitLab (a minute of latency) while the process is killed.
-    sandbox.injectFault({ method: 'POST', path: notesPath(issue), effect: { latencyMs: 60_000 }, times: 1 });
+    standIn.injectFault({ method: 'POST', path: notesPath(issue), effect: { latencyMs: 60_000 }, times: 1 });
     const first = await startServe(env);
     const hook = hookTo(first);
-    await sandbox.comment(project, { issue: issue.iid }, alice, '/help');
-    await waitFor(() => sandbox.gitlab.webhooks.pending === 0 && sandbox.deliveries.at(-1)?.status === 200, { what: 'the delivery' });
+    await standIn.comment(project, { issue: issue.iid }, alice, '/help');
+    await waitFor(() => standIn.gitlab.webhooks.pending === 0 && standIn.deliveries.at(-1)?.status === 200, { what: 'the delivery' });
     await untilPosting(notesPath(issue));
     first.child.kill('SIGKILL');
     await first.exited;
@@ -74,15 +74,15 @@ describe('the dagwright process', () => {
 
   /** Waits until GitLab has received the bot's POST and not answered it yet. */
   const untilPosting = (path: RegExp) =>
-    waitFor(() => [...sandbox.activeRequests].some((r) => r.method === 'POST' && path.test(r.path)), { what: 'the bot to call GitLab' });
+    waitFor(() => [...standIn.activeRequests].some((r) => r.method === 'POST' && path.test(r.path)), { what: 'the bot to call GitLab' });
 
   test('SIGTERM lets a running job finish before the process exits', async () => {
-    const issue = sandbox.openIssue(project, alice, { title: 'Drain' });
-    sandbox.injectFault({ method: 'POST', path: notesPath(issue), effect: { latencyMs: 1_000 }, times: 1 });
+    const issue = standIn.openIssue(project, alice, { title: 'Drain' });
+    standIn.injectFault({ method: 'POST', path: notesPath(issue), effect: { latencyMs: 1_000 }, times: 1 });
     const server = await startServe(env);
     const hook = hookTo(server);
-    await sandbox.comment(project, { issue: issue.iid }, alice, '/help');
-    await waitFor(() => sandbox.deliveries.at(-1)?.status === 200, { what: 'the delivery' });
+    await standIn.comment(project, { issue: issue.iid }, alice, '/help');
+    await waitFor(() => standIn.deliveries.at(-1)?.status === 200, { what: 'the delivery' });
     await untilPosting(notesPath(issue));
     server.child.kill('SIGTERM');
     assert.equal(await server.exited, 0);
@@ -91,12 +91,12 @@ describe('the dagwright process', () => {
   });
 
   test('replay runs a recorded delivery through the bot, once', async () => {
-    const issue = sandbox.openIssue(project, alice, { title: 'Replay' });
-    const recorder = sandbox.addHook(project, 'http://127.0.0.1:9/unreachable');
-    await sandbox.comment(project, { issue: issue.iid }, alice, '/help');
-    await sandbox.settled();
+    const issue = standIn.openIssue(project, alice, { title: 'Replay' });
+    const recorder = standIn.addHook(project, 'http://127.0.0.1:9/unreachable');
+    await standIn.comment(project, { issue: issue.iid }, alice, '/help');
+    await standIn.settled();
     project.hooks.splice(project.hooks.indexOf(recorder), 1);
-    const recorded = sandbox.deliveries.filter((d) => d.hookId === recorder.id).at(-1)!;
+    const recorded = standIn.deliveries.filter((d) => d.hookId === recorder.id).at(-1)!;
     const file = path.join(tempDir(), 'delivery.json');
     fs.writeFileSync(file, JSON.stringify({ headers: recorded.headers, body: recorded.body }));
     const run = () => runCli(['replay', file], { ...process.env, ...env, WEBHOOK_SECRET: '', LOG_LEVEL: 'silent' });
@@ -112,15 +112,15 @@ describe('the dagwright process', () => {
     assert.equal(botNotes(issue).length, 1);
   });
 
-  test('the recorded deliveries in fixtures/ replay against a sandbox seeded like `dagwright sandbox`', async () => {
-    const seeded = await seededSandbox();
+  test('the recorded deliveries in fixtures/ replay against a stand-in seeded like `dagwright gitlab-standin`', async () => {
+    const seeded = await seededStandIn();
     try {
-      seeded.sandbox.openIssue(seeded.project, seeded.alice, { title: 'Load customers daily' });
+      seeded.standIn.openIssue(seeded.project, seeded.alice, { title: 'Load customers daily' });
       const dir = path.join(repoRoot, 'fixtures/deliveries');
       for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.json'))) {
         const run = await runCli(['replay', path.join(dir, name)], {
           ...process.env,
-          GITLAB_URL: seeded.sandbox.url,
+          GITLAB_URL: seeded.standIn.url,
           GITLAB_TOKEN: seeded.bot.token,
           DATA_DIR: tempDir(),
           LOG_LEVEL: 'silent',
@@ -133,7 +133,7 @@ describe('the dagwright process', () => {
       assert.equal(replies.filter((b) => b.includes('dagwright:card')).length, 1, 'the request got its card');
       assert.equal(replies.filter((b) => b.includes('Dagwright commands')).length, 1, 'the /help comment got its answer');
     } finally {
-      await seeded.sandbox.close();
+      await seeded.standIn.close();
     }
   });
 
@@ -154,13 +154,13 @@ describe('the dagwright process', () => {
     for (const name of ['GITLAB_URL', 'GITLAB_TOKEN', 'WEBHOOK_SECRET', 'PORT']) assert.match(run.stderr, new RegExp(`- ${name} `));
   });
 
-  test('`dagwright sandbox` serves a seeded GitLab and prints what is needed to use it', async () => {
-    const child = spawn(process.execPath, [main, 'sandbox'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  test('`dagwright gitlab-standin` serves a seeded GitLab and prints what is needed to use it', async () => {
+    const child = spawn(process.execPath, [main, 'gitlab-standin'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       let out = '';
       child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-      await waitFor(() => out.includes('Ctrl-C'), { what: 'the sandbox to start' });
-      const url = out.match(/GitLab sandbox at (\S+)/)![1]!;
+      await waitFor(() => out.includes('Ctrl-C'), { what: 'the stand-in to start' });
+      const url = out.match(/GitLab stand-in at (\S+)/)![1]!;
       const token = out.match(/^dagwright token (\S+)/m)![1]!;
       const res = await fetch(`${url}/api/v4/projects/data%2Fwarehouse`, { headers: { 'PRIVATE-TOKEN': token } });
       assert.equal(res.status, 200);
@@ -202,7 +202,7 @@ describe('the dagwright process', () => {
   });
 
   test('every command has --help', () => {
-    for (const args of [['--help'], ['serve', '--help'], ['replay', '--help'], ['sandbox', '--help'], ['render', '--help'], ['validate', '--help']]) {
+    for (const args of [['--help'], ['serve', '--help'], ['replay', '--help'], ['gitlab-standin', '--help'], ['render', '--help'], ['validate', '--help']]) {
       const run = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8' });
       assert.equal(run.status, 0, args.join(' '));
       assert.match(run.stdout, /^Usage: dagwright/);

@@ -18,11 +18,11 @@ describe('durable jobs', () => {
     const s = await start((b) => b.on('issue.open', () => void runs++));
     s.openIssue();
     await s.settle();
-    const original = s.sandbox.deliveries.find((d) => d.event === 'Issue Hook')!;
-    s.sandbox.gitlab.webhooks.resend(original.id);
-    s.sandbox.gitlab.webhooks.resend(original.id);
+    const original = s.standIn.deliveries.find((d) => d.event === 'Issue Hook')!;
+    s.standIn.gitlab.webhooks.resend(original.id);
+    s.standIn.gitlab.webhooks.resend(original.id);
     await s.settle();
-    const answers = s.sandbox.deliveries.filter((d) => d.headers['Idempotency-Key'] === original.headers['Idempotency-Key']).map((d) => JSON.parse(d.response!).result);
+    const answers = s.standIn.deliveries.filter((d) => d.headers['Idempotency-Key'] === original.headers['Idempotency-Key']).map((d) => JSON.parse(d.response!).result);
     assert.deepEqual(answers, ['accepted', 'duplicate', 'duplicate']);
     assert.equal(runs, 1);
     assert.equal(await metricValue(s.bot, 'dagwright_webhook_deliveries_total', 'result="duplicate"'), 2);
@@ -31,11 +31,11 @@ describe('durable jobs', () => {
   test('the same comment sent by two hooks (two keys) runs once', async () => {
     const seen: string[] = [];
     const s = await start((b) => b.on('note.issue', (ctx) => void seen.push(ctx.payload.object_attributes.note)));
-    s.sandbox.addHook(s.project, `${s.bot.url}/webhooks/gitlab`, { token: WEBHOOK_SECRET });
+    s.standIn.addHook(s.project, `${s.bot.url}/webhooks/gitlab`, { token: WEBHOOK_SECRET });
     const issue = s.openIssue();
     await s.comment(issue, 'looks good');
     await s.settle();
-    const noteDeliveries = s.sandbox.deliveries.filter((d) => d.event === 'Note Hook');
+    const noteDeliveries = s.standIn.deliveries.filter((d) => d.event === 'Note Hook');
     assert.equal(noteDeliveries.length, 2);
     assert.notEqual(noteDeliveries[0]!.headers['Idempotency-Key'], noteDeliveries[1]!.headers['Idempotency-Key']);
     assert.deepEqual(noteDeliveries.map((d) => JSON.parse(d.response!).result).sort(), ['accepted', 'duplicate']);
@@ -69,14 +69,14 @@ describe('durable jobs', () => {
     const s = await start((b) => b.on('note.issue', async (ctx) => void (await ctx.reply('noted'))));
     const issue = s.openIssue();
     await s.settle();
-    s.sandbox.injectFault({ method: 'POST', path: new RegExp(`/issues/${issue.iid}/notes$`), effect: { status: 503 }, times: 2 });
+    s.standIn.injectFault({ method: 'POST', path: new RegExp(`/issues/${issue.iid}/notes$`), effect: { status: 503 }, times: 2 });
     await s.comment(issue, 'please reply');
     await s.settle();
     assert.deepEqual(s.botComments(issue).map((n) => n.body), ['noted']);
     const job = s.bot.dagwright.store.db.prepare(`SELECT status, attempts FROM jobs ORDER BY id DESC LIMIT 1`).get();
     assert.deepEqual(job, { status: 'succeeded', attempts: 3 });
     assert.equal(await metricValue(s.bot, 'dagwright_jobs_total', 'status="retried"'), 2);
-    const posts = s.sandbox.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`/issues/${issue.iid}/notes`));
+    const posts = s.standIn.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`/issues/${issue.iid}/notes`));
     assert.deepEqual(posts.map((r) => r.status), [503, 503, 201]);
   });
 
@@ -84,7 +84,7 @@ describe('durable jobs', () => {
     const s = await start((b) => b.on('note.issue', async (ctx) => void (await ctx.reply('noted'))), { jobMaxAttempts: 3 });
     const issue = s.openIssue();
     await s.settle();
-    s.sandbox.injectFault({ method: 'POST', path: new RegExp(`/issues/${issue.iid}/notes$`), effect: { status: 502 }, times: 3 });
+    s.standIn.injectFault({ method: 'POST', path: new RegExp(`/issues/${issue.iid}/notes$`), effect: { status: 502 }, times: 3 });
     await s.comment(issue, 'please reply');
     await s.settle();
     const comments = s.botComments(issue);
@@ -119,9 +119,9 @@ describe('durable jobs', () => {
     const issue = s.openIssue();
     await s.settle();
     seen.length = 0;
-    await s.sandbox.comment(s.project, { issue: issue.iid }, s.botUser, '/help');
+    await s.standIn.comment(s.project, { issue: issue.iid }, s.botUser, '/help');
     await s.settle();
-    const own = s.sandbox.deliveries.filter((d) => d.event === 'Note Hook').at(-1)!;
+    const own = s.standIn.deliveries.filter((d) => d.event === 'Note Hook').at(-1)!;
     assert.equal(JSON.parse(own.response!).result, 'ignored');
     // GitLab sends no hook for a system note; a delivery that claims one is ignored all the same.
     const system = noteOnIssue({ note: 'changed the description', system: true, projectId: s.project.id, iid: issue.iid });
@@ -137,7 +137,7 @@ describe('durable jobs', () => {
     const issue = s.openIssue();
     const note = (await s.comment(issue, 'hello'))!;
     await s.settle();
-    await s.sandbox.editComment(s.project, note, s.alice, '/help');
+    await s.standIn.editComment(s.project, note, s.alice, '/help');
     await s.settle();
     assert.deepEqual(actions, ['create', 'update']);
     assert.equal(s.botComments(issue).length, 0);

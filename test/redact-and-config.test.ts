@@ -4,7 +4,7 @@ import os from 'node:os';
 import fs from 'node:fs';
 import { describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../src/config.ts';
-import { parseRepoConfig, defaultRepoConfig } from '../src/bot/repo-config.ts';
+import { parseRepoConfig, defaultRepoConfig } from '../src/pipeline-spec/repo-config.ts';
 import { prepareComment } from '../src/gitlab/comments.ts';
 import { redact, redactDeep, registerSecret } from '../src/redact.ts';
 import { createLogger } from '../src/log.ts';

@@ -1,4 +1,4 @@
-// The review loop on the bot's merge request, against the sandbox.
+// The review loop on the bot's merge request, against the stand-in.
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { registerHandlers } from '../handlers/index.ts';
@@ -37,13 +37,13 @@ describe('the review loop', () => {
     return { s, issue, mr };
   }
   const file = async (s: Stack, path: string, ref: string) =>
-    (await fetch(`${s.sandbox.url}/api/v4/projects/${s.project.id}/repository/files/${encodeURIComponent(path)}/raw?ref=${encodeURIComponent(ref)}`, { headers: { 'PRIVATE-TOKEN': s.alice.token } })).text();
+    (await fetch(`${s.standIn.url}/api/v4/projects/${s.project.id}/repository/files/${encodeURIComponent(path)}/raw?ref=${encodeURIComponent(ref)}`, { headers: { 'PRIVATE-TOKEN': s.alice.token } })).text();
   const threadReplies = (s: Stack, mrIid: number) => s.project.notes.filter((n) => n.noteableType === 'MergeRequest' && n.noteableIid === mrIid && n.authorId === s.botUser.id);
 
   test('/set on the MR updates the issue\'s spec and card, commits on the branch, and replies in the thread with the SHA and a diffstat', async () => {
     const { s, issue, mr } = await generated();
     const before = mr.sha;
-    const comment = (await s.sandbox.comment(s.project, { mergeRequest: mr.iid }, s.alice, '/set schedule="0 7 * * *"'))!;
+    const comment = (await s.standIn.comment(s.project, { mergeRequest: mr.iid }, s.alice, '/set schedule="0 7 * * *"'))!;
     await s.settle();
     assert.notEqual(mr.sha, before, 'a new commit on the branch');
     assert.match(await file(s, DAG, mr.sourceBranch), /CronDataIntervalTimetable\("0 7 \* \* \*"/);
@@ -58,11 +58,11 @@ describe('the review loop', () => {
   test('/set and /unset on the MR need the repo config\'s min_access_level: a Reporter and a non-member make no commit and are told the role', async () => {
     const { s, mr } = await generated();
     const before = mr.sha;
-    const rita = s.sandbox.createUser('rita');
-    s.sandbox.addMember(s.project, rita, 20);
-    const stranger = s.sandbox.createUser('stranger');
-    await s.sandbox.comment(s.project, { mergeRequest: mr.iid }, rita, '/set retries=5');
-    await s.sandbox.comment(s.project, { mergeRequest: mr.iid }, stranger, '/unset description');
+    const rita = s.standIn.createUser('rita');
+    s.standIn.addMember(s.project, rita, 20);
+    const stranger = s.standIn.createUser('stranger');
+    await s.standIn.comment(s.project, { mergeRequest: mr.iid }, rita, '/set retries=5');
+    await s.standIn.comment(s.project, { mergeRequest: mr.iid }, stranger, '/unset description');
     await s.settle();
     assert.equal(mr.sha, before, 'no commit on the branch');
     const replies = threadReplies(s, mr.iid).map((n) => n.body);
@@ -74,8 +74,8 @@ describe('the review loop', () => {
     const { s, mr } = await generated();
     const before = mr.sha;
     // alice's Developer role was looked up for her /generate a moment ago.
-    s.sandbox.addMember(s.project, s.alice, 10);
-    await s.sandbox.comment(s.project, { mergeRequest: mr.iid }, s.alice, '/set retries=5');
+    s.standIn.addMember(s.project, s.alice, 10);
+    await s.standIn.comment(s.project, { mergeRequest: mr.iid }, s.alice, '/set retries=5');
     await s.settle();
     assert.equal(mr.sha, before, 'no commit on the branch');
     assert.match(threadReplies(s, mr.iid).at(-1)!.body, /you have Guest/);
@@ -84,8 +84,8 @@ describe('the review loop', () => {
   test('a human commit on the branch survives a re-render (three-way merge)', async () => {
     const { s, mr } = await generated();
     const doc = await file(s, DOC, mr.sourceBranch);
-    await s.sandbox.pushCommit(s.project, s.alice, { branch: mr.sourceBranch, files: { [DOC]: `${doc}\n## Notes from the data team\n\nThe source is replicated at 05:30.\n` }, message: 'Document the replication time' });
-    await s.sandbox.comment(s.project, { mergeRequest: mr.iid }, s.alice, '/set schedule="0 7 * * *"');
+    await s.standIn.pushCommit(s.project, s.alice, { branch: mr.sourceBranch, files: { [DOC]: `${doc}\n## Notes from the data team\n\nThe source is replicated at 05:30.\n` }, message: 'Document the replication time' });
+    await s.standIn.comment(s.project, { mergeRequest: mr.iid }, s.alice, '/set schedule="0 7 * * *"');
     await s.settle();
     const after = await file(s, DOC, mr.sourceBranch);
     assert.match(after, /## Notes from the data team/, 'the human edit stays');
@@ -95,9 +95,9 @@ describe('the review loop', () => {
   test('a human edit on a line the re-render changes: the branch is left alone and the conflict named', async () => {
     const { s, issue, mr } = await generated();
     const dag = await file(s, DAG, mr.sourceBranch);
-    await s.sandbox.pushCommit(s.project, s.alice, { branch: mr.sourceBranch, files: { [DAG]: dag.replace('"0 6 * * *"', '"15 6 * * *"') }, message: 'Run a little later' });
+    await s.standIn.pushCommit(s.project, s.alice, { branch: mr.sourceBranch, files: { [DAG]: dag.replace('"0 6 * * *"', '"15 6 * * *"') }, message: 'Run a little later' });
     const head = mr.sha;
-    await s.sandbox.comment(s.project, { mergeRequest: mr.iid }, s.alice, '/set schedule="0 7 * * *"');
+    await s.standIn.comment(s.project, { mergeRequest: mr.iid }, s.alice, '/set schedule="0 7 * * *"');
     await s.settle();
     assert.equal(mr.sha, head, 'nothing was pushed');
     const status = s.botComments(issue).find((n) => n.body.includes('dagwright:status'))!.body;
@@ -107,8 +107,8 @@ describe('the review loop', () => {
 
   test('line comments without a model: a /set to apply when the comment gives fields, else "a model is needed"; threads stay open', async () => {
     const { s, mr } = await generated();
-    const fields = (await s.sandbox.commentOnLine(s.project, mr.iid, s.alice, { path: DAG, line: 3, body: 'Should be later:\nschedule: 30 6 * * *' }))!;
-    const prose = (await s.sandbox.commentOnLine(s.project, mr.iid, s.alice, { path: DAG, line: 5, body: 'Can we rename this task?' }))!;
+    const fields = (await s.standIn.commentOnLine(s.project, mr.iid, s.alice, { path: DAG, line: 3, body: 'Should be later:\nschedule: 30 6 * * *' }))!;
+    const prose = (await s.standIn.commentOnLine(s.project, mr.iid, s.alice, { path: DAG, line: 5, body: 'Can we rename this task?' }))!;
     await s.settle();
     const replies = threadReplies(s, mr.iid);
     const toFields = replies.find((r) => r.discussionId === fields.discussionId)!;
@@ -116,16 +116,16 @@ describe('the review loop', () => {
     assert.match(replies.find((r) => r.discussionId === prose.discussionId)!.body, /Without a model I cannot act on a comment written in words/);
     assert.equal(s.project.notes.some((n) => n.resolved), false, 'threads stay unresolved');
     // The suggested command, applied, works.
-    await s.sandbox.comment(s.project, { mergeRequest: mr.iid }, s.alice, '/set schedule="30 6 * * *"');
+    await s.standIn.comment(s.project, { mergeRequest: mr.iid }, s.alice, '/set schedule="30 6 * * *"');
     await s.settle();
     assert.match(await file(s, DAG, mr.sourceBranch), /"30 6 \* \* \*"/);
 
     // Prose on the merge request: a remark gets silence, a request to the bot the same one line.
     const before = threadReplies(s, mr.iid).length;
-    await s.sandbox.comment(s.project, { mergeRequest: mr.iid }, s.alice, 'Nice, thanks.');
+    await s.standIn.comment(s.project, { mergeRequest: mr.iid }, s.alice, 'Nice, thanks.');
     await s.settle();
     assert.equal(threadReplies(s, mr.iid).length, before, 'a remark gets no reply');
-    await s.sandbox.comment(s.project, { mergeRequest: mr.iid }, s.alice, '@dagwright please make the load incremental');
+    await s.standIn.comment(s.project, { mergeRequest: mr.iid }, s.alice, '@dagwright please make the load incremental');
     await s.settle();
     assert.equal(threadReplies(s, mr.iid).length, before + 1);
     assert.match(threadReplies(s, mr.iid).at(-1)!.body, /Without a model I cannot act on a comment written in words/);
@@ -133,9 +133,9 @@ describe('the review loop', () => {
 
   test('with review.resolve_threads, a thread whose /set became a commit is resolved', async () => {
     const { s, mr } = await generated();
-    await s.sandbox.pushCommit(s.project, s.root, { branch: 'main', files: { '.gitlab/dagwright.yml': 'review:\n  resolve_threads: true\n' }, message: 'Resolve threads' });
-    const thread = (await s.sandbox.commentOnLine(s.project, mr.iid, s.alice, { path: DAG, line: 3, body: '/set schedule="0 7 * * *"' }))!;
-    const untouched = (await s.sandbox.commentOnLine(s.project, mr.iid, s.alice, { path: DAG, line: 5, body: 'Can we rename this task?' }))!;
+    await s.standIn.pushCommit(s.project, s.root, { branch: 'main', files: { '.gitlab/dagwright.yml': 'review:\n  resolve_threads: true\n' }, message: 'Resolve threads' });
+    const thread = (await s.standIn.commentOnLine(s.project, mr.iid, s.alice, { path: DAG, line: 3, body: '/set schedule="0 7 * * *"' }))!;
+    const untouched = (await s.standIn.commentOnLine(s.project, mr.iid, s.alice, { path: DAG, line: 5, body: 'Can we rename this task?' }))!;
     await s.settle();
     assert.match(await file(s, DAG, mr.sourceBranch), /"0 7 \* \* \*"/);
     assert.equal(s.project.notes.find((n) => n.id === thread.id)!.resolved, true);
@@ -144,9 +144,9 @@ describe('the review loop', () => {
 
   test('/set on a merge request the bot did not open is declined', async () => {
     const { s } = await generated();
-    await s.sandbox.pushCommit(s.project, s.alice, { branch: 'feature', files: { 'x.txt': 'x\n' }, message: 'x' });
-    const other = await s.sandbox.gitlab.createMergeRequest(s.project, s.alice, { sourceBranch: 'feature', targetBranch: 'main', title: 'Human MR' });
-    await s.sandbox.comment(s.project, { mergeRequest: other.iid }, s.alice, '/set schedule="0 7 * * *"');
+    await s.standIn.pushCommit(s.project, s.alice, { branch: 'feature', files: { 'x.txt': 'x\n' }, message: 'x' });
+    const other = await s.standIn.gitlab.createMergeRequest(s.project, s.alice, { sourceBranch: 'feature', targetBranch: 'main', title: 'Human MR' });
+    await s.standIn.comment(s.project, { mergeRequest: other.iid }, s.alice, '/set schedule="0 7 * * *"');
     await s.settle();
     assert.match(threadReplies(s, other.iid)[0]!.body, /not opened by Dagwright/);
   });

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { redact, redactAll, redactDeep } from '../src/redact.ts';
-import { findSecrets } from '../src/spec/secrets.ts';
+import { findSecrets } from '../src/pipeline-spec/secrets.ts';
 import { filesUnder, repoRoot } from './support/harness.ts';
 
 // Values are built from parts so that no credential-shaped literal sits in the repository.

@@ -1,10 +1,10 @@
 // The request forms, and finding and masking credentials.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { applyCommand, newConversation, readComment, readIssue } from '../src/spec/conversation.ts';
-import { firstParagraph, parseDdlColumns, parseQualityList, parseRequestText } from '../src/spec/forms.ts';
-import { checkPatch } from '../src/spec/patch.ts';
-import { findSecrets, proposeSource } from '../src/spec/secrets.ts';
+import { applyCommand, newConversation, readComment, readIssue } from '../src/conversation/state.ts';
+import { firstParagraph, parseDdlColumns, parseQualityList, parseRequestText } from '../src/pipeline-spec/forms.ts';
+import { checkPatch } from '../src/pipeline-spec/patch.ts';
+import { findSecrets, proposeSource } from '../src/pipeline-spec/secrets.ts';
 import { redact } from '../src/redact.ts';
 
 describe('request forms', () => {

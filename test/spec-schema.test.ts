@@ -1,11 +1,11 @@
 // The spec's rules, table-driven: a valid base spec, each case changing one thing.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { defaultRepoConfig, parseRepoConfig } from '../src/bot/repo-config.ts';
+import { defaultRepoConfig, parseRepoConfig } from '../src/pipeline-spec/repo-config.ts';
 import { messages } from '../src/i18n/index.ts';
-import { describeProblem } from '../src/spec/card.ts';
-import { evaluateSpec, systemFromConnId } from '../src/spec/evaluate.ts';
-import { applyPatch, checkPatch, patchFromObject, type SpecFields } from '../src/spec/patch.ts';
+import { describeProblem } from '../src/pipeline-spec/describe-problem.ts';
+import { evaluateSpec, systemFromConnId } from '../src/pipeline-spec/evaluate.ts';
+import { applyPatch, checkPatch, patchFromObject, type SpecFields } from '../src/pipeline-spec/patch.ts';
 
 const base = {
   dag_id: 'orders_customers_daily',

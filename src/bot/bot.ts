@@ -5,8 +5,8 @@ import type { Messages } from '../i18n/index.ts';
 import { gitlabQuickActions, parseCommands, suggestCommand, type ParsedCommand } from './commands.ts';
 import type { Context } from './context.ts';
 import { noteTextOf, type AnyPayload, type EventName, type NotePayload, type PayloadFor } from './events.ts';
-import { roleName } from './permissions.ts';
-import { minAccessLevelOf } from './repo-config.ts';
+import { roleName } from '../pipeline-spec/roles.ts';
+import { minAccessLevelOf } from '../pipeline-spec/repo-config.ts';
 
 export type Handler<P extends AnyPayload = AnyPayload> = (context: Context<P>) => unknown;
 

@@ -1,7 +1,8 @@
 // Comment commands: found only at the start of a line, outside code blocks and quotes, as `/name args…` or
 // `@bot name args…`; arguments split the way a POSIX shell splits them.
-import { distance } from 'fastest-levenshtein';
 import { split } from 'shlex';
+import { closestName } from '../closest-name.ts';
+import { proseLines } from '../markdown.ts';
 
 export type ParsedCommand = {
   name: string;
@@ -20,42 +21,6 @@ const slashLine = new RegExp(`^/(${commandName})(?:\\s+(.*))?$`);
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** Lines of a comment that are prose: code fences (``` and ~~~), quotes (> and >>> blocks) and HTML comments are left out. */
-export function* proseLines(body: string): Generator<[number, string]> {
-  const lines = body.split(/\r?\n/);
-  let fence: { char: string; length: number } | undefined;
-  let inQuoteBlock = false;
-  let inHtmlComment = false;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (fence) {
-      const close = line.match(/^ {0,3}(`{3,}|~{3,})\s*$/);
-      if (close && close[1]![0] === fence.char && close[1]!.length >= fence.length) fence = undefined;
-      continue;
-    }
-    if (inHtmlComment) {
-      if (line.includes('-->')) inHtmlComment = false;
-      continue;
-    }
-    if (/^>>>/.test(line)) {
-      inQuoteBlock = !inQuoteBlock;
-      continue;
-    }
-    if (inQuoteBlock) continue;
-    const open = line.match(/^ {0,3}(`{3,}|~{3,})/);
-    if (open) {
-      fence = { char: open[1]![0]!, length: open[1]!.length };
-      continue;
-    }
-    if (/^\s*<!--/.test(line)) {
-      if (!line.includes('-->')) inHtmlComment = true;
-      continue;
-    }
-    if (/^ {0,3}>/.test(line)) continue;
-    yield [i + 1, line];
-  }
 }
 
 /** Every command in a comment, in order. `botUsername` enables the mention form. */
@@ -84,19 +49,8 @@ export function parseCommands(body: string, botUsername?: string): ParsedCommand
   return found;
 }
 
-/** The known name closest to an unknown one, when it is close enough to be a typo. */
-export function suggestCommand(name: string, known: readonly string[], allowed = name.length <= 4 ? 1 : 2): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of known) {
-    const d = distance(name, candidate);
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  return bestDistance <= allowed ? best : undefined;
-}
+/** The command closest to an unknown name, when it is close enough to be a typo. */
+export const suggestCommand = closestName;
 
 /** GitLab's own quick actions: GitLab runs them, so the bot neither answers nor suggests anything for them. */
 export const gitlabQuickActions: ReadonlySet<string> = new Set(

@@ -9,8 +9,10 @@ import type { Store } from '../store/store.ts';
 import { isGitLabError, type GitLabClient } from '../gitlab/client.ts';
 import { notesOf, upsertBotComment, type Note } from '../gitlab/comments.ts';
 import { detectLanguage, messages, type Language, type Messages } from '../i18n/index.ts';
-import { roleName, type AccessLevels } from './permissions.ts';
-import { loadRepoConfig, minAccessLevelOf, REPO_CONFIG_PATH, type LoadedRepoConfig, type RepoConfig } from './repo-config.ts';
+import type { AccessLevels } from '../gitlab/access-levels.ts';
+import { roleName } from '../pipeline-spec/roles.ts';
+import { loadRepoConfig } from '../gitlab/repo-config-file.ts';
+import { minAccessLevelOf, REPO_CONFIG_PATH, type LoadedRepoConfig, type RepoConfig } from '../pipeline-spec/repo-config.ts';
 import type { AnyPayload, GitLabEvent, ResourceRef } from './events.ts';
 
 export type BotUser = { id: number; username: string; name?: string; email?: string };

@@ -3,6 +3,7 @@
 // Schemas check only what the router and the handlers rely on and keep every other field as GitLab sent
 // it (GitLab adds fields over time, and its own samples carry EE-only and malformed ones).
 import { z } from 'zod';
+import { resourceKeyOf, type ResourceRef } from '../gitlab/resource.ts';
 
 // GitLab's ids and iids start at 1.
 const id = z.number().int().positive();
@@ -163,7 +164,7 @@ export function kindOfHeader(header: string | undefined): { kind: EventKind; con
   return header ? headerKinds[header] : undefined;
 }
 
-export type ResourceRef = { type: 'issue' | 'merge_request'; iid: number };
+export { resourceKeyOf, type ResourceRef };
 
 /** A delivery after parsing: what it is about and the names handlers subscribe to. */
 export type GitLabEvent = {
@@ -186,11 +187,6 @@ const noteableTypes: Record<string, string> = {
   Commit: 'commit',
   Snippet: 'snippet',
 };
-
-export function resourceKeyOf(projectId: number, resource: ResourceRef | undefined, fallback?: string): string {
-  if (resource) return `${projectId}${resource.type === 'issue' ? '#' : '!'}${resource.iid}`;
-  return fallback ? `${projectId}@${fallback}` : `${projectId}`;
-}
 
 export type ParseResult =
   | { ok: true; event: GitLabEvent }

@@ -1,4 +1,4 @@
-// `dagwright demo`: the whole flow against the built-in GitLab sandbox, with no configuration — a request in
+// `dagwright demo`: the whole flow against the built-in GitLab stand-in, with no configuration — a request in
 // an issue, the conversation, /generate, review on the merge request, a human commit merged three-way with a
 // re-render, and the merge — printed as a reader of the issue and the merge request would see it.
 import { execFile } from 'node:child_process';
@@ -11,9 +11,9 @@ import { promisify } from 'node:util';
 import { createDagwright } from '../app.ts';
 import { localServerConfig } from '../config.ts';
 import { createLogger } from '../log.ts';
-import { startSandbox } from '../sandbox/index.ts';
-import type { Note } from '../sandbox/model.ts';
-import { seedSandbox } from '../sandbox/seed.ts';
+import { startGitLabStandIn } from '../gitlab-standin/index.ts';
+import type { Note } from '../gitlab-standin/model.ts';
+import { seedGitLabStandIn } from '../gitlab-standin/seed.ts';
 
 const run = promisify(execFile);
 const SECRET = 'demo-webhook-secret';
@@ -47,43 +47,43 @@ export async function runDemo(options: { out?: (line: string) => void; workDir?:
   const print = options.out ?? ((line: string) => console.log(line));
   const sourcePassword = `Demo-${randomBytes(6).toString('base64url')}`;
   const workDir = options.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'dagwright-demo-'));
-  const sandbox = await startSandbox({ dataDir: path.join(workDir, 'gitlab') });
-  const seed = fileURLToPath(new URL('../../fixtures/sandbox-repo', import.meta.url));
-  const { root, alice, bot: botUser, project } = await seedSandbox(sandbox, seed);
+  const standIn = await startGitLabStandIn({ dataDir: path.join(workDir, 'gitlab') });
+  const seed = fileURLToPath(new URL('../../fixtures/gitlab-standin-repo', import.meta.url));
+  const { root, alice, bot: botUser, project } = await seedGitLabStandIn(standIn, seed);
   const bot = createDagwright({
-    config: localServerConfig({ gitlabUrl: sandbox.url, gitlabToken: botUser.token, webhookSecret: SECRET, dataDir: path.join(workDir, 'bot') }),
+    config: localServerConfig({ gitlabUrl: standIn.url, gitlabToken: botUser.token, webhookSecret: SECRET, dataDir: path.join(workDir, 'bot') }),
     log: createLogger('silent'),
   });
   try {
     const { port } = await bot.listen();
     await bot.start();
     const botUrl = `http://127.0.0.1:${port}`;
-    sandbox.addHook(project, `${botUrl}/webhooks/gitlab`, { token: SECRET });
-    const settle = () => sandbox.settled({ botUrl, timeoutMs: 60_000 });
+    standIn.addHook(project, `${botUrl}/webhooks/gitlab`, { token: SECRET });
+    const settle = () => standIn.settled({ botUrl, timeoutMs: 60_000 });
     const step = (text: string) => print(`» ${text}`);
 
     step('alice opens an issue with a pipeline request (the old parameter table, with a password in the URL)');
-    const issue = sandbox.openIssue(project, alice, { title: 'Load customers into the lake', description: requestWith(sourcePassword) });
+    const issue = standIn.openIssue(project, alice, { title: 'Load customers into the lake', description: requestWith(sourcePassword) });
     await settle();
     step('alice answers the card: where the data goes');
-    await sandbox.comment(project, { issue: issue.iid }, alice, 'target.conn_id: lake\ntarget.table: raw_orders.customers');
+    await standIn.comment(project, { issue: issue.iid }, alice, 'target.conn_id: lake\ntarget.table: raw_orders.customers');
     await settle();
     step('alice asks for the merge request');
-    await sandbox.comment(project, { issue: issue.iid }, alice, '/generate');
+    await standIn.comment(project, { issue: issue.iid }, alice, '/generate');
     await settle();
     const mr = project.mergeRequests[0];
     if (!mr) throw new Error('the demo expected a merge request; see the status comment above');
     step(`root reviews !${mr.iid} and asks for a later schedule`);
-    await sandbox.comment(project, { mergeRequest: mr.iid }, root, '/set schedule="0 7 * * *"');
+    await standIn.comment(project, { mergeRequest: mr.iid }, root, '/set schedule="0 7 * * *"');
     await settle();
     step('alice adds a note to the pipeline\'s doc on the branch, then the spec changes again');
     const docPath = 'dags/raw/orders/orders_customers_daily.md';
-    const doc = (await fetch(`${sandbox.url}/api/v4/projects/${project.id}/repository/files/${encodeURIComponent(docPath)}/raw?ref=${encodeURIComponent(mr.sourceBranch)}`, { headers: { 'PRIVATE-TOKEN': alice.token } }).then((r) => r.text()));
-    await sandbox.pushCommit(project, alice, { branch: mr.sourceBranch, files: { [docPath]: `${doc}\n## Notes from the data team\n\nThe orders database is replicated at 05:30.\n` }, message: 'Note the replication time' });
-    await sandbox.comment(project, { mergeRequest: mr.iid }, root, '/set retries=3');
+    const doc = (await fetch(`${standIn.url}/api/v4/projects/${project.id}/repository/files/${encodeURIComponent(docPath)}/raw?ref=${encodeURIComponent(mr.sourceBranch)}`, { headers: { 'PRIVATE-TOKEN': alice.token } }).then((r) => r.text()));
+    await standIn.pushCommit(project, alice, { branch: mr.sourceBranch, files: { [docPath]: `${doc}\n## Notes from the data team\n\nThe orders database is replicated at 05:30.\n` }, message: 'Note the replication time' });
+    await standIn.comment(project, { mergeRequest: mr.iid }, root, '/set retries=3');
     await settle();
     step(`root merges !${mr.iid}`);
-    await sandbox.mergeMergeRequest(project, mr.iid, root);
+    await standIn.mergeMergeRequest(project, mr.iid, root);
     await settle();
 
     const transcript = [
@@ -91,32 +91,32 @@ export async function runDemo(options: { out?: (line: string) => void; workDir?:
       '',
       issue.description,
       '',
-      ...thread(project.notes.filter((n) => n.noteableType === 'Issue' && n.noteableIid === issue.iid), sandbox),
+      ...thread(project.notes.filter((n) => n.noteableType === 'Issue' && n.noteableIid === issue.iid), standIn),
       '',
       `# Merge request !${mr.iid}: ${mr.title} (${mr.state})`,
       '',
-      ...thread(project.notes.filter((n) => n.noteableType === 'MergeRequest' && n.noteableIid === mr.iid), sandbox),
+      ...thread(project.notes.filter((n) => n.noteableType === 'MergeRequest' && n.noteableIid === mr.iid), standIn),
     ].join('\n');
     print('');
     print(transcript);
 
     const checkout = path.join(workDir, 'warehouse');
     const header = `Authorization: Basic ${Buffer.from(`oauth2:${root.token}`).toString('base64')}`;
-    await run('git', ['-c', `http.extraHeader=${header}`, 'clone', '--quiet', `${sandbox.url}/data/warehouse.git`, checkout]);
+    await run('git', ['-c', `http.extraHeader=${header}`, 'clone', '--quiet', `${standIn.url}/data/warehouse.git`, checkout]);
     const files = (await run('git', ['-C', checkout, 'ls-files'])).stdout.split('\n').filter((f) => f.startsWith('dags/raw') || f.startsWith('tests/'));
     print('');
     print(`The merged main branch is checked out in ${checkout}; the pipeline's files:`);
     for (const file of files) print(`  ${file}`);
-    const mergeRequestUrl = `${sandbox.url}/data/warehouse/-/merge_requests/${mr.iid}`;
+    const mergeRequestUrl = `${standIn.url}/data/warehouse/-/merge_requests/${mr.iid}`;
     return { transcript, checkout, files, mergeRequestUrl, sourcePassword };
   } finally {
     await bot.stop(5_000);
-    await sandbox.close();
+    await standIn.close();
   }
 }
 
-function thread(notes: Note[], sandbox: { gitlab: { model: { userById(id: number): { username: string } | undefined } } }): string[] {
+function thread(notes: Note[], standIn: { gitlab: { model: { userById(id: number): { username: string } | undefined } } }): string[] {
   return notes
     .sort((a, b) => a.id - b.id)
-    .flatMap((n) => [`## @${sandbox.gitlab.model.userById(n.authorId)?.username ?? '?'}${n.type === 'DiffNote' ? ' (on a line)' : ''}`, '', n.body.replace(/^<!-- dagwright:[^>]*-->\n/, ''), '']);
+    .flatMap((n) => [`## @${standIn.gitlab.model.userById(n.authorId)?.username ?? '?'}${n.type === 'DiffNote' ? ' (on a line)' : ''}`, '', n.body.replace(/^<!-- dagwright:[^>]*-->\n/, ''), '']);
 }

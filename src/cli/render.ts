@@ -2,9 +2,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { defaultRepoConfig, parseRepoConfig, REPO_CONFIG_PATH } from '../bot/repo-config.ts';
+import { defaultRepoConfig, parseRepoConfig, REPO_CONFIG_PATH } from '../pipeline-spec/repo-config.ts';
 import { renderPipeline, RenderError } from '../render/render.ts';
-import { specFromObject } from '../spec/standalone.ts';
+import { specFromObject } from '../pipeline-spec/standalone.ts';
 import { reportText, validateFiles, type SourceFile } from '../validate/validate.ts';
 
 type Out = { log: (line: string) => void; error: (line: string) => void };

@@ -2,9 +2,15 @@
 // found again by a hidden marker and edited in place.
 import { KeyedQueue } from '../keyed-queue.ts';
 import { redact } from '../redact.ts';
-import type { ResourceRef } from '../bot/events.ts';
-import type { Store } from '../store/store.ts';
+import type { ResourceRef } from './resource.ts';
 import { isGitLabError, type GitLabClient } from './client.ts';
+
+/** Where the id of each bot comment is remembered (the store), so that it is edited instead of posted again. */
+export type BotNoteMemory = {
+  botNoteId(resourceKey: string, kind: string): number | undefined;
+  rememberBotNote(resourceKey: string, kind: string, noteId: number): void;
+  forgetBotNote(resourceKey: string, kind: string): void;
+};
 
 export type Note = { id: number; body: string; author?: { id: number; username?: string }; system?: boolean };
 
@@ -57,7 +63,7 @@ const commentWrites = new KeyedQueue();
  */
 export function upsertBotComment(options: {
   gitlab: GitLabClient;
-  store: Store;
+  store: BotNoteMemory;
   projectId: number;
   resource: ResourceRef;
   resourceKey: string;

@@ -1,6 +1,6 @@
 // The spec conversation's sentences in English: field errors, questions, the spec card.
 
-import { fenced } from '../gitlab/markdown.ts';
+import { fenced } from '../markdown.ts';
 
 type P = Record<string, unknown>;
 const list = (v: unknown) => String(v ?? '');

@@ -1,7 +1,7 @@
 // The spec conversation's sentences in Russian: field errors, questions, the spec card.
 import type { SpecMessages } from './spec-en.ts';
 
-import { fenced } from '../gitlab/markdown.ts';
+import { fenced } from '../markdown.ts';
 
 type P = Record<string, unknown>;
 const list = (v: unknown) => String(v ?? '');

@@ -3,10 +3,10 @@
 import { stringify as toYaml } from 'yaml';
 import type { ToolSet } from 'ai';
 import { z } from 'zod';
-import { describeProblem } from '../spec/card.ts';
-import { scalar } from '../spec/forms.ts';
-import { checkPatch, emptyPatch, type SpecPatch } from '../spec/patch.ts';
-import { FIELD_PATHS } from '../spec/schema.ts';
+import { describeProblem } from '../pipeline-spec/describe-problem.ts';
+import { scalar } from '../pipeline-spec/forms.ts';
+import { checkPatch, emptyPatch, type SpecPatch } from '../pipeline-spec/patch.ts';
+import { FIELD_PATHS } from '../pipeline-spec/schema.ts';
 import { messages } from '../i18n/index.ts';
 import type { ModelSession } from './llm.ts';
 import { prompt } from './prompts.ts';

@@ -4,12 +4,12 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { defaultRepoConfig } from '../bot/repo-config.ts';
+import { defaultRepoConfig } from '../pipeline-spec/repo-config.ts';
 import { redactDeep } from '../redact.ts';
 import { renderPipeline, RenderError } from '../render/render.ts';
-import { specFromObject } from '../spec/standalone.ts';
+import { specFromObject } from '../pipeline-spec/standalone.ts';
 import { reportText, validateFiles } from '../validate/validate.ts';
-import { MAX_SAMPLE_ROWS, operations, SourceError } from './introspect.ts';
+import { MAX_SAMPLE_ROWS, operations, SourceError } from '../sources/introspect.ts';
 
 const connId = z.string().regex(/^[A-Za-z0-9_.-]{1,250}$/).describe('an Airflow connection id the bot was given (AIRFLOW_CONN_<ID>)');
 const table = z.string().min(1).max(300).describe('schema.table, or a table of the default schema');

@@ -1,7 +1,7 @@
 // `dagwright mcp`: the tools over standard input and output. Standard output belongs to the protocol, so
 // nothing else may be printed there.
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { registerConnectionSecrets } from './connections.ts';
+import { registerConnectionSecrets } from '../sources/connections.ts';
 import { createMcpServer } from './server.ts';
 
 export async function serveMcpOnStdio(): Promise<void> {

@@ -1,8 +1,8 @@
 // What a pipeline is made of, worked out from a complete spec once, for every template pack: where its files
 // go, its schedule and data window, the SQL it runs and the tasks that run it.
-import type { RepoConfig } from '../bot/repo-config.ts';
-import { pipelineFolder } from '../spec/card.ts';
-import { DATABASE_TYPES, type PipelineSpec } from '../spec/schema.ts';
+import type { RepoConfig } from '../pipeline-spec/repo-config.ts';
+import { pipelineFolder } from '../pipeline-spec/layout.ts';
+import { DATABASE_TYPES, type PipelineSpec } from '../pipeline-spec/schema.ts';
 
 export class RenderError extends Error {
   readonly pack: string;

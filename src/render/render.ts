@@ -5,8 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cronstrue from 'cronstrue';
 import { Eta } from 'eta';
-import type { RepoConfig } from '../bot/repo-config.ts';
-import type { PipelineSpec } from '../spec/schema.ts';
+import type { RepoConfig } from '../pipeline-spec/repo-config.ts';
+import type { PipelineSpec } from '../pipeline-spec/schema.ts';
 import { mermaidGraph, planPipeline, RenderError, type Plan } from './plan.ts';
 
 export { RenderError } from './plan.ts';

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isTimezone, scheduleProblem } from '../spec/schema.ts';
+import { isTimezone, scheduleProblem } from '../pipeline-spec/schema.ts';
 import { ruffDiagnostics } from './ruff.ts';
 
 export type Finding = { path: string; line: number; rule: string; message: string };

@@ -1,5 +1,5 @@
 // Test stacks: a real Dagwright (HTTP server, SQLite, worker) on a free loopback port, and the GitLab
-// sandbox it talks to and that sends it webhooks.
+// GitLab stand-in it talks to and that sends it webhooks.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,8 +8,8 @@ import { createDagwright, type Dagwright } from '../../src/app.ts';
 import type { Bot } from '../../src/bot/bot.ts';
 import type { ServerConfig } from '../../src/config.ts';
 import { createLogger, type Logger } from '../../src/log.ts';
-import { AccessLevels, startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
-import type { Issue, Note, Project, User } from '../../src/sandbox/model.ts';
+import { AccessLevels, startGitLabStandIn, type GitLabStandIn } from '../../src/gitlab-standin/index.ts';
+import type { Issue, Note, Project, User } from '../../src/gitlab-standin/model.ts';
 import { toRequestInit, type Delivery } from './payloads.ts';
 
 export const WEBHOOK_SECRET = 'webhook-secret-for-tests';
@@ -72,18 +72,18 @@ export async function startBot(options: { gitlab: GitLabEndpoint; register?: (bo
 }
 
 /**
- * The sandbox with a project `data/warehouse` (owner `root`, developer `alice`, guest `gail`, the bot user
+ * The stand-in with a project `data/warehouse` (owner `root`, developer `alice`, guest `gail`, the bot user
  * `dagwright` as developer) whose webhook points at a running Dagwright.
  */
 export type Stack = {
-  sandbox: Sandbox;
+  standIn: GitLabStandIn;
   project: Project;
   root: User;
   alice: User;
   gail: User;
   botUser: User;
   bot: RunningBot;
-  /** Waits until the sandbox has no delivery in flight and the bot's queue is empty. */
+  /** Waits until the stand-in has no delivery in flight and the bot's queue is empty. */
   settle(): Promise<void>;
   openIssue(title?: string, description?: string, author?: User): Issue;
   comment(issue: Issue | number, body: string, author?: User): Promise<Note | undefined>;
@@ -93,12 +93,12 @@ export type Stack = {
 };
 
 export async function startStack(options: { register?: (bot: Bot) => void; config?: Partial<ServerConfig>; log?: Logger } = {}): Promise<Stack> {
-  const sandbox = await startSandbox();
-  const root = sandbox.createUser('root', { name: 'Administrator' });
-  const alice = sandbox.createUser('alice');
-  const gail = sandbox.createUser('gail');
-  const botUser = sandbox.createUser('dagwright', { bot: true });
-  const project = await sandbox.createProject('data/warehouse', {
+  const standIn = await startGitLabStandIn();
+  const root = standIn.createUser('root', { name: 'Administrator' });
+  const alice = standIn.createUser('alice');
+  const gail = standIn.createUser('gail');
+  const botUser = standIn.createUser('dagwright', { bot: true });
+  const project = await standIn.createProject('data/warehouse', {
     owner: root,
     members: [
       [alice, AccessLevels.developer],
@@ -106,21 +106,21 @@ export async function startStack(options: { register?: (bot: Bot) => void; confi
       [botUser, AccessLevels.developer],
     ],
   });
-  const bot = await startBot({ gitlab: { url: sandbox.url, token: botUser.token }, register: options.register, config: options.config, log: options.log });
-  sandbox.addHook(project, `${bot.url}/webhooks/gitlab`, { token: WEBHOOK_SECRET });
+  const bot = await startBot({ gitlab: { url: standIn.url, token: botUser.token }, register: options.register, config: options.config, log: options.log });
+  standIn.addHook(project, `${bot.url}/webhooks/gitlab`, { token: WEBHOOK_SECRET });
   const iidOf = (issue: Issue | number) => (typeof issue === 'number' ? issue : issue.iid);
   const stack: Stack = {
-    sandbox,
+    standIn,
     project,
     root,
     alice,
     gail,
     botUser,
     bot,
-    settle: () => sandbox.settled({ botUrl: stack.bot.url }),
+    settle: () => standIn.settled({ botUrl: stack.bot.url }),
     openIssue: (title = 'Load customers daily', description = 'Copy public.customers every morning.', author = alice) =>
-      sandbox.openIssue(project, author, { title, description }),
-    comment: (issue, body, author = alice) => sandbox.comment(project, { issue: iidOf(issue) }, author, body),
+      standIn.openIssue(project, author, { title, description }),
+    comment: (issue, body, author = alice) => standIn.comment(project, { issue: iidOf(issue) }, author, body),
     botComments: (issue) => {
       const iid = iidOf(issue);
       const target = project.issues.find((i) => i.iid === iid)!;
@@ -128,7 +128,7 @@ export async function startStack(options: { register?: (bot: Bot) => void; confi
     },
     stop: async () => {
       await stack.bot.stop();
-      await sandbox.close();
+      await standIn.close();
     },
   };
   return stack;

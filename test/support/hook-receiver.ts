@@ -1,4 +1,4 @@
-// A webhook endpoint for sandbox tests: records what it receives and answers with a status of our choice.
+// A webhook endpoint for stand-in tests: records what it receives and answers with a status of our choice.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 

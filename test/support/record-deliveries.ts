@@ -1,13 +1,13 @@
-// Records the deliveries in fixtures/deliveries/ from the sandbox, set up as `dagwright sandbox` sets itself
-// up (users root, alice, dagwright; project data/warehouse), so that they replay against such a sandbox.
+// Records the deliveries in fixtures/deliveries/ from the stand-in, set up as `dagwright gitlab-standin` sets itself
+// up (users root, alice, dagwright; project data/warehouse), so that they replay against such a stand-in.
 //
 //   node test/support/record-deliveries.ts
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { startSandbox } from '../../src/sandbox/index.ts';
-import { seedSandbox } from '../../src/sandbox/seed.ts';
+import { startGitLabStandIn } from '../../src/gitlab-standin/index.ts';
+import { seedGitLabStandIn } from '../../src/gitlab-standin/seed.ts';
 import { repoRoot } from './harness.ts';
 
 export const requestText = [
@@ -22,10 +22,10 @@ export const requestText = [
   '```',
 ].join('\n');
 
-/** The seeded sandbox of `dagwright sandbox` (same users, ids and project). */
-export async function seededSandbox() {
-  const sandbox = await startSandbox();
-  return { sandbox, ...(await seedSandbox(sandbox, path.join(repoRoot, 'fixtures/sandbox-repo'))) };
+/** The seeded stand-in of `dagwright gitlab-standin` (same users, ids and project). */
+export async function seededStandIn() {
+  const standIn = await startGitLabStandIn();
+  return { standIn, ...(await seedGitLabStandIn(standIn, path.join(repoRoot, 'fixtures/gitlab-standin-repo'))) };
 }
 
 async function record(): Promise<void> {
@@ -41,15 +41,15 @@ async function record(): Promise<void> {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { sandbox, alice, project } = await seededSandbox();
-  sandbox.addHook(project, `http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-  const issue = sandbox.openIssue(project, alice, { title: 'Load customers daily', description: requestText });
-  await sandbox.comment(project, { issue: issue.iid }, alice, 'What can you do?\n/help');
-  await sandbox.settled();
+  const { standIn, alice, project } = await seededStandIn();
+  standIn.addHook(project, `http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+  const issue = standIn.openIssue(project, alice, { title: 'Load customers daily', description: requestText });
+  await standIn.comment(project, { issue: issue.iid }, alice, 'What can you do?\n/help');
+  await standIn.settled();
   const out = path.join(repoRoot, 'fixtures/deliveries');
   fs.writeFileSync(path.join(out, 'issue-open-pipeline-request.json'), `${JSON.stringify(received[0], null, 2)}\n`);
   fs.writeFileSync(path.join(out, 'note-help-on-issue.json'), `${JSON.stringify(received[1], null, 2)}\n`);
-  await sandbox.close();
+  await standIn.close();
   server.close();
   console.log(`recorded ${received.length} deliveries into ${out}`);
 }

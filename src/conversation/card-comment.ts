@@ -1,0 +1,91 @@
+// The spec card of an issue, shown from the issue itself or from its merge request.
+import { createHash } from 'node:crypto';
+import type { Context } from '../bot/context.ts';
+import type { NotePayload } from '../bot/events.ts';
+import { renderCard } from './card.ts';
+import { newConversation, readIssue, type ConversationState } from './state.ts';
+import { evaluateSpec } from '../pipeline-spec/evaluate.ts';
+import { inspectForCard } from '../sources/introspect.ts';
+import { applyPatch, checkPatch, emptyPatch } from '../pipeline-spec/patch.ts';
+
+const CARD = 'card';
+
+/** On engagement: 👀 on the issue, once. */
+export async function engage(ctx: Context, state: ConversationState): Promise<ConversationState> {
+  if (!state.reacted) {
+    const iid = ctx.resource!.iid;
+    await ctx.gitlab.IssueAwardEmojis.award(ctx.projectId, iid, 'eyes').catch((err: unknown) => {
+      if (!/taken|already/i.test(String((err as Error).message))) throw err;
+    });
+  }
+  return { ...state, engaged: true, reacted: true, language: state.language ?? (await ctx.language()) };
+}
+
+/** Engaged by a comment or a command: the issue's own text is read too (the comment's fields win, being newer). */
+export async function engageWithIssue(ctx: Context<NotePayload>, state: ConversationState): Promise<ConversationState> {
+  const issue = ctx.payload.issue as { title?: string; description?: string | null };
+  const fromIssue = readIssue({ ...state, fields: {} }, issue.title ?? '', issue.description ?? '');
+  return engage(ctx, {
+    ...fromIssue.state,
+    fields: { ...fromIssue.state.fields, ...state.fields },
+    lastTurn: state.lastTurn,
+  });
+}
+
+
+const RETRY_FAILED_INSPECTION_MS = 5 * 60_000;
+
+/**
+ * When the spec names a source table, what inspecting it finds (read-only, on a connection the bot was given)
+ * goes with the state: the columns, and for an incremental load the best watermark, fill the fields that
+ * nobody gave (provenance "introspected"). Inspected again when the connection or the table changes, and a
+ * failed inspection after a while.
+ */
+async function withSourceFacts(state: ConversationState): Promise<ConversationState> {
+  const connId = state.fields['source.conn_id']?.value;
+  const table = state.fields['source.table']?.value;
+  if (typeof connId !== 'string' || typeof table !== 'string') return state.source ? { ...state, source: undefined } : state;
+  const known = state.source;
+  if (known && known.connId === connId && known.table === table && (!known.error || Date.now() - known.at < RETRY_FAILED_INSPECTION_MS)) return state;
+  const facts = await inspectForCard(connId, table);
+  if (facts.error) return { ...state, source: facts };
+  const open = (path: string) => !(path in state.fields) || state.fields[path]!.provenance.kind === 'introspected';
+  const patch = emptyPatch();
+  if (open('source.columns') && facts.columns?.length) patch.set['source.columns'] = facts.columns;
+  if (open('load.watermark') && state.fields['load.strategy']?.value === 'incremental' && facts.watermarks?.length) patch.set['load.watermark'] = facts.watermarks[0]!.column;
+  // Values the spec would refuse (a column name it cannot use) are left out, not shown as the user's errors.
+  const checked = checkPatch(patch);
+  return { ...state, fields: applyPatch(state.fields, { ...checked, problems: [], notes: [] }, { kind: 'introspected' }).fields, source: facts };
+}
+
+export function loadConversation<T extends ConversationState = ConversationState>(ctx: Context, issueKey: string): T {
+  return (ctx.store.conversation<T>(issueKey) ?? newConversation()) as T;
+}
+
+/** Shows the card; returns the state with the digest of what is shown (an unchanged card is not edited). */
+export async function showCard(ctx: Context, given: ConversationState, issue = { key: ctx.resourceKey, iid: ctx.resource!.iid }): Promise<ConversationState> {
+  const state = await withSourceFacts(given);
+  if (state !== given) ctx.store.saveConversation(issue.key, state);
+  const config = await ctx.config();
+  const m = await ctx.messages();
+  const evaluation = evaluateSpec(state.fields, config);
+  const body = renderCard(
+    {
+      evaluation,
+      config,
+      secrets: state.secrets,
+      problems: [...state.issueProblems, ...state.lastTurn.problems],
+      notes: [...state.issueNotes, ...state.lastTurn.notes],
+      proseFrom: state.lastTurn.proseFrom,
+      source: state.source,
+    },
+    m,
+  );
+  const digest = createHash('sha256').update(body).digest('hex');
+  if (digest === state.cardDigest && ctx.store.botNoteId(issue.key, CARD) !== undefined) return state;
+  await ctx.upsertComment(CARD, body, { issue });
+  const shown = { ...state, cardDigest: digest };
+  ctx.store.saveConversation(issue.key, shown);
+  return shown;
+}
+
