@@ -1,7 +1,7 @@
 // /cancel: drops the work that waits in the queue for this issue or merge request. Its job runs in a lane
 // of its own (see src/bot/lanes.ts), so it is not itself stuck behind that work; a job already running
 // finishes.
-import { z } from 'zod';
+import { noArguments } from '../src/bot/arguments.ts';
 import type { Bot } from '../src/bot/bot.ts';
 import { noteTextOf } from '../src/bot/events.ts';
 
@@ -9,10 +9,10 @@ export function registerCancel(bot: Bot): void {
   bot.command({
     name: 'cancel',
     usage: 'cancel',
-    summary: (m) => m.spec.commands.cancel,
+    summary: (m) => m.commands.summaries.cancel,
     where: ['issue', 'merge_request'],
     minAccessLevel: 'config',
-    args: z.array(z.string()).max(0, 'it takes no arguments'),
+    args: noArguments,
     run: async (ctx, _args, command) => {
       const m = await ctx.messages();
       const own = ctx.store.jobIdOfDelivery(ctx.deliveryId);
@@ -26,8 +26,8 @@ export function registerCancel(bot: Bot): void {
         const text = delivery ? noteTextOf(JSON.parse(delivery.body)) : '';
         return bot.commandsAnswered(text, ctx.botUser.username).some((c) => c.name === 'generate' || c.name === 'retry');
       });
-      if (generations.length && ctx.resource?.type === 'issue') await ctx.upsertComment('status', `### ⚙️ ${m.spec.cancel.generationCancelled(user)}`);
-      await ctx.replyOnce(`${ctx.payload.object_attributes.id}:${command.line}`, m.spec.cancel.done(dropped.length, running > 0));
+      if (generations.length && ctx.resource?.type === 'issue') await ctx.upsertComment('status', `### ⚙️ ${m.cancel.generationCancelled(user)}`);
+      await ctx.replyOnce(`${ctx.payload.object_attributes.id}:${command.line}`, m.cancel.done(dropped.length, running > 0));
     },
   });
 }

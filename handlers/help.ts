@@ -1,14 +1,14 @@
 // `/help`: the commands this bot knows, or the usage of one of them.
-import { z } from 'zod';
+import { atMostOneCommandName } from '../src/bot/arguments.ts';
 import type { Bot } from '../src/bot/bot.ts';
 
 export function registerHelp(bot: Bot): void {
   bot.command({
     name: 'help',
     usage: 'help [COMMAND]',
-    summary: (m) => m.commandSummaries.help ?? '',
+    summary: (m) => m.commands.summaries.help ?? '',
     where: ['issue', 'merge_request'],
-    args: z.array(z.string()).max(1, 'it takes at most one command name'),
+    args: atMostOneCommandName,
     run: async (context, [asked]) => {
       const m = await context.messages();
       const place = context.resource!.type;
@@ -19,18 +19,18 @@ export function registerHelp(bot: Bot): void {
       const name = asked?.replace(/^\//, '').toLowerCase();
       const one = name ? commands.find((c) => c.name === name) : undefined;
       if (name && !one) {
-        await context.reply(m.unknownCommand(name, undefined));
+        await context.reply(m.commands.unknown(name, undefined));
         return;
       }
       const row = (c: { usage: string; summary: string }) => `| \`${c.usage}\` | ${c.summary} |`;
       const body = one
         ? `\`${one.usage}\`: ${one.summary}`
         : [
-            `#### ${m.helpTitle}`,
+            `#### ${m.commands.helpTitle}`,
             '',
-            m.helpIntro(context.botUser.username),
+            m.commands.helpIntro(context.botUser.username),
             '',
-            `| ${m.helpColumns.join(' | ')} |`,
+            `| ${m.commands.helpColumns.join(' | ')} |`,
             '|---|---|',
             ...commands.map(row),
           ].join('\n');

@@ -1,7 +1,7 @@
 // The bot's merge requests: merged or closed, the issue hears of it.
 import type { Bot } from '../src/bot/bot.ts';
 import { resourceKeyOf } from '../src/bot/events.ts';
-import { issueOfBranch } from '../src/conversation/generation.ts';
+import { issueOfBranch } from '../src/publish/publish.ts';
 import { answerReviewComment } from '../src/conversation/review.ts';
 import { reviseWithModel } from '../src/conversation/revision.ts';
 
@@ -18,11 +18,11 @@ export function registerMergeRequestEvents(bot: Bot): void {
     const iid = issueOfBranch(mr.source_branch, config.branch_prefix);
     if (iid === undefined) return;
     const m = await ctx.messages();
-    const url = (mr as { url?: string }).url ?? '';
+    const url = typeof mr.url === 'string' ? mr.url : '';
     const body =
       mr.action === 'merge'
-        ? `### ✅ ${m.spec.generate.merged(mr.iid, url)}`
-        : `### ${m.spec.generate.closed(mr.iid, url)}`;
+        ? `### ✅ ${m.generate.merged(mr.iid, url)}`
+        : `### ${m.generate.closed(mr.iid, url)}`;
     await ctx.upsertComment('status', body, { issue: { key: resourceKeyOf(ctx.projectId, { type: 'issue', iid }), iid } });
   });
 }

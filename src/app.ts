@@ -3,8 +3,9 @@ import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
 import { registerHandlers } from '../handlers/index.ts';
 import { Bot } from './bot/bot.ts';
-import { Context, type BotUser } from './bot/context.ts';
-import { kindOfHeader, parseEvent, isFromBotOrSystem, type GitLabEvent } from './bot/events.ts';
+import { askWhoTheBotIs } from './bot/bot-user.ts';
+import type { BotUser } from './bot/context.ts';
+import { Dispatcher } from './bot/dispatch.ts';
 import { createIntake, type Intake } from './bot/intake.ts';
 import { queueLane } from './bot/lanes.ts';
 import { AccessLevels } from './gitlab/access-levels.ts';
@@ -20,12 +21,11 @@ import { createGitLabClient, type GitLabClient, type RetryPolicy } from './gitla
 import { createLogger, type Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { Worker } from './queue/worker.ts';
-import { messages } from './i18n/index.ts';
 import { registerSecret } from './redact.ts';
 import { createHttpServer } from './server.ts';
 import { openDatabases } from './store/db.ts';
 import { startRuff } from './validate/ruff.ts';
-import { Store, type DeliveryRow } from './store/store.ts';
+import { Store } from './store/store.ts';
 
 export type DagwrightOptions = {
   config: ServerConfig;
@@ -58,15 +58,6 @@ export type Dagwright = {
   stop(graceMs?: number): Promise<void>;
 };
 
-/** Rebuilds the event of a stored delivery (it was validated on the way in). */
-export function eventOfDelivery(delivery: DeliveryRow): GitLabEvent {
-  const kind = kindOfHeader(delivery.event_header);
-  if (!kind) throw new Error(`stored delivery ${delivery.id} has an unknown event ${delivery.event_header}`);
-  const parsed = parseEvent(kind.kind, kind.confidential, JSON.parse(delivery.body));
-  if (!parsed.ok) throw new Error(`stored delivery ${delivery.id} no longer parses: ${parsed.problem}`);
-  return parsed.event;
-}
-
 export function createDagwright(options: DagwrightOptions): Dagwright {
   const { config } = options;
   for (const secret of [config.gitlabToken, ...config.webhookSecrets, config.webhookSigningSecret]) registerSecret(secret);
@@ -89,11 +80,7 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
   let stopping = false;
   let listening = false;
 
-  const contextFor = (event: GitLabEvent, delivery: DeliveryRow) => {
-    if (!botUser) throw new Error('the bot user is not known yet');
-    return new Context(event, delivery.idempotency_key, { gitlab, llm, tools, mirrors, store, log, botUser, accessLevels }, delivery.received_at);
-  };
-
+  const dispatcher = new Dispatcher({ bot, gitlab, llm, tools, mirrors, store, log, accessLevels, botUser: () => botUser, stopping: () => stopping });
   const worker = new Worker({
     store,
     log,
@@ -102,40 +89,9 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
     maxAttempts: config.jobMaxAttempts,
     leaseMs: config.jobLeaseMs,
     ...options.worker,
-    run: async (job) => {
-      const event = eventOfDelivery(job.delivery);
-      // Deliveries stored before the bot knew who it is are checked again here.
-      if (isFromBotOrSystem(event, botUser?.id)) return;
-      await bot.receive(contextFor(event, job.delivery));
-    },
-    onFailed: async (job, reason) => {
-      const row = store.job(job.id);
-      const delivery = row && store.delivery(row.delivery_id);
-      if (!row || !delivery) return;
-      const context = contextFor(eventOfDelivery(delivery), delivery);
-      if (!context.resource) return;
-      // Told in English when the repository's configuration cannot be read (GitLab may be what failed).
-      const m = await context.messages().catch(() => messages('en'));
-      await context.status.update(
-        [`### ⚠️ ${m.jobFailedTitle}`, '', m.jobFailed(`\`${context.name}\``, row.attempts, reason), '', m.jobFailedHint(delivery.idempotency_key)].join('\n'),
-      );
-    },
+    run: (job) => dispatcher.run(job),
+    onFailed: (job, failure) => dispatcher.reportFailed(job, failure),
   });
-
-  /** A job that has to wait (every slot busy, or its issue's earlier job still running) says so. */
-  async function announceIfWaiting(jobId: number): Promise<void> {
-    try {
-      const job = store.job(jobId);
-      if (job?.status !== 'queued' || !botUser || stopping) return;
-      const delivery = store.delivery(job.delivery_id)!;
-      const event = eventOfDelivery(delivery);
-      if (isFromBotOrSystem(event, botUser.id)) return;
-      const stillWaiting = () => store.job(jobId)?.status === 'queued';
-      await bot.announceQueued(contextFor(event, delivery), store.queuePosition(jobId), stillWaiting);
-    } catch (err) {
-      log.warn({ err, job: jobId }, 'could not tell that a job waits in the queue');
-    }
-  }
 
   const intake = createIntake({
     store,
@@ -150,7 +106,7 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
       worker.notify(queueLane(event, botUser?.username));
       // After the worker's look at the queue (also on the next turn): a job it did not take must wait. Only
       // deliveries that may hold such a command are looked at again (intake stays cheap under a backlog).
-      if (botUser && bot.mayAnnounceQueued(event, botUser.username)) setImmediate(() => void announceIfWaiting(jobId));
+      if (botUser && bot.mayAnnounceQueued(event, botUser.username)) setImmediate(() => void dispatcher.announceIfWaiting(jobId));
     },
   });
 
@@ -175,17 +131,7 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
   async function start(): Promise<BotUser> {
     // The linter's process loads while GitLab is asked, not during the first /generate.
     startRuff();
-    for (let attempt = 1; !botUser; attempt++) {
-      if (stopping) throw new Error('stopped before GitLab answered');
-      try {
-        const user = (await gitlab.Users.showCurrentUser()) as { id: number; username: string; name?: string; email?: string };
-        botUser = { id: user.id, username: user.username, name: user.name, email: user.email };
-      } catch (err) {
-        const waitMs = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
-        log.error({ err, retryInMs: waitMs }, 'GitLab did not tell who the bot is (GET /user); deliveries are stored meanwhile');
-        await new Promise((resolve) => setTimeout(resolve, waitMs));
-      }
-    }
+    botUser = await askWhoTheBotIs(gitlab, log, () => stopping);
     log.info({ bot: botUser.username, model: config.llm?.model ?? null, sources: connections }, 'GitLab answered; the worker starts');
     worker.start();
     return botUser;

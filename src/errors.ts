@@ -22,6 +22,26 @@ export class TransientError extends Error {
   }
 }
 
+/** A service (GitLab, Airflow …) answered an HTTP request with an error status. */
+export class ServiceAnswerError extends Error {
+  readonly service: string;
+  readonly status: number;
+  readonly method: string;
+  readonly path: string;
+  readonly description: string;
+  readonly retryAfterMs: number | undefined;
+  constructor(init: { service: string; status: number; method: string; path: string; description: string; retryAfterMs?: number }) {
+    super(`${init.service} answered ${init.status} to ${init.method} ${init.path}: ${init.description}`);
+    this.name = 'ServiceAnswerError';
+    this.service = init.service;
+    this.status = init.status;
+    this.method = init.method;
+    this.path = init.path;
+    this.description = init.description;
+    this.retryAfterMs = init.retryAfterMs;
+  }
+}
+
 const networkCodes = new Set([
   'ECONNREFUSED',
   'ECONNRESET',

@@ -120,19 +120,19 @@ export class Bot {
         // none of the bot's (it is prose addressed to the bot); a near miss of a command is answered.
         if (suggestion) {
           const m = await context.messages();
-          await context.reply(m.unknownCommand(command.name, suggestion));
+          await context.reply(m.commands.unknown(command.name, suggestion));
         }
         continue;
       }
       const m = await context.messages();
       if (command.error) {
-        await context.reply(m.badCommandArguments(command.name, command.error));
+        await context.reply(m.commands.badArguments(command.name, command.error));
         continue;
       }
       if (!(await this.mayRun(context, definition, command.name, m))) continue;
       const args = definition.args.safeParse(command.args);
       if (!args.success) {
-        await context.reply(m.badCommandArguments(command.name, args.error.issues.map((i) => i.message).join('; ')));
+        await context.reply(m.commands.badArguments(command.name, args.error.issues.map((i) => m.commands.argumentProblems[i.message] ?? i.message).join('; ')));
         continue;
       }
       await definition.run(context, args.data, command);
@@ -179,8 +179,8 @@ export class Bot {
     if (required === undefined) return true;
     const actual = await context.actorAccessLevel();
     if (actual >= required) return true;
-    const levelName = (level: number) => roleName(level) ?? m.noAccess;
-    await context.reply(m.accessDenied(name, levelName(required), levelName(actual)));
+    const levelName = (level: number) => roleName(level) ?? m.commands.noAccess;
+    await context.reply(m.commands.accessDenied(name, levelName(required), levelName(actual)));
     return false;
   }
 }

@@ -1,7 +1,7 @@
 // One Context per job: the event's payload and everything a handler needs to act on it.
 import { createHash } from 'node:crypto';
 import type { Logger } from '../log.ts';
-import type { Mirrors } from '../git/repository.ts';
+import type { Identity, Mirrors, Workspace } from '../git/repository.ts';
 import type { Llm } from '../llm/llm.ts';
 import type { ToolHub } from '../mcp/client.ts';
 import type { ToolSet } from 'ai';
@@ -13,7 +13,9 @@ import type { AccessLevels } from '../gitlab/access-levels.ts';
 import { roleName } from '../pipeline-spec/roles.ts';
 import { loadRepoConfig } from '../gitlab/repo-config-file.ts';
 import { minAccessLevelOf, REPO_CONFIG_PATH, type LoadedRepoConfig, type RepoConfig } from '../pipeline-spec/repo-config.ts';
-import type { AnyPayload, GitLabEvent, ResourceRef } from './events.ts';
+import { projectOf, subjectOf, type AnyPayload, type GitLabEvent, type ResourceRef } from './events.ts';
+import type { ProjectRef } from '../gitlab/resource.ts';
+import type { PublishTarget } from '../publish/publish.ts';
 
 export type BotUser = { id: number; username: string; name?: string; email?: string };
 
@@ -37,6 +39,8 @@ export class Context<P extends AnyPayload = AnyPayload> {
   readonly deliveryId: string;
   readonly confidential: boolean;
   readonly projectId: number;
+  /** The event's project: its path, git URL and default branch. */
+  readonly project: ProjectRef;
   readonly resource: ResourceRef | undefined;
   readonly resourceKey: string;
   readonly gitlab: GitLabClient;
@@ -49,6 +53,7 @@ export class Context<P extends AnyPayload = AnyPayload> {
   /** When GitLab's delivery reached the bot (the job may have waited in the queue since). */
   readonly receivedAt: number;
   private readonly accessLevels: AccessLevels;
+  private readonly event: GitLabEvent;
   private loadedConfig: Promise<LoadedRepoConfig> | undefined;
 
   constructor(event: GitLabEvent, deliveryId: string, deps: ContextDeps, receivedAt = Date.now()) {
@@ -58,6 +63,8 @@ export class Context<P extends AnyPayload = AnyPayload> {
     this.deliveryId = deliveryId;
     this.confidential = event.confidential;
     this.projectId = event.projectId;
+    this.project = projectOf(event.payload);
+    this.event = event;
     this.resource = event.resource;
     this.resourceKey = event.resourceKey;
     this.gitlab = deps.gitlab;
@@ -78,7 +85,26 @@ export class Context<P extends AnyPayload = AnyPayload> {
 
   /** The user whose action fired the event. */
   get actor(): { id: number; username: string } | undefined {
-    return (this.payload as { user?: { id: number; username: string } | null }).user ?? undefined;
+    return this.event.payload.user ?? undefined;
+  }
+
+  /** The bot as the author and committer of its commits (GitLab's no-reply address when it shows none). */
+  get identity(): Identity {
+    const host = new URL(this.project.webUrl ?? 'http://gitlab.invalid').hostname;
+    return { name: this.botUser.name ?? this.botUser.username, email: this.botUser.email ?? `${this.botUser.username}@users.noreply.${host}` };
+  }
+
+  /** What publishing a branch of this project needs. */
+  get publishTarget(): PublishTarget {
+    return { gitlab: this.gitlab, mirrors: this.mirrors, project: this.project, identity: this.identity };
+  }
+
+  /** A workspace on a branch of the project (the default branch unless told), fetched from GitLab first. */
+  async workspace(ref = this.project.defaultBranch): Promise<Workspace> {
+    if (!this.project.gitHttpUrl) throw new Error(`GitLab did not send the git URL of ${this.project.pathWithNamespace}`);
+    const checkout = await this.mirrors.checkout(this.projectId, this.project.gitHttpUrl, ref);
+    if (!checkout) throw new Error(`the repository has no branch ${ref}`);
+    return checkout.work;
   }
 
   private requireResource(): ResourceRef {
@@ -94,7 +120,7 @@ export class Context<P extends AnyPayload = AnyPayload> {
   /** Awards an emoji on the note that fired the event, or else on its issue or merge request. */
   async react(emoji: string): Promise<void> {
     const resource = this.requireResource();
-    const payload = this.payload as { object_kind: string; object_attributes: { id: number } };
+    const payload = this.event.payload;
     try {
       if (payload.object_kind === 'note') {
         const api = resource.type === 'issue' ? this.gitlab.IssueNoteAwardEmojis : this.gitlab.MergeRequestNoteAwardEmojis;
@@ -141,7 +167,8 @@ export class Context<P extends AnyPayload = AnyPayload> {
    * On a merge request the reply goes into the thread of the comment that fired the event.
    */
   replyOnce(key: string, body: string): Promise<Note | undefined> {
-    const discussionId = (this.payload as { object_attributes?: { discussion_id?: string | null } }).object_attributes?.discussion_id;
+    const payload = this.event.payload;
+    const discussionId = payload.object_kind === 'note' ? payload.object_attributes.discussion_id : undefined;
     const resource = this.requireResource();
     const inThread =
       resource.type === 'merge_request' && discussionId
@@ -161,14 +188,14 @@ export class Context<P extends AnyPayload = AnyPayload> {
   }
 
   private async loadConfig(): Promise<LoadedRepoConfig> {
-    const project = (this.payload as { project: { default_branch?: string | null } }).project;
-    const ref = project.default_branch || 'HEAD';
+    // GitLab resolves HEAD to the default branch when the event does not name it.
+    const ref = this.event.payload.project.default_branch || 'HEAD';
     const loaded = await loadRepoConfig(this.gitlab, this.projectId, ref);
     if (loaded.problems.length > 0 && this.resource) {
       const fingerprint = createHash('sha256').update(loaded.source ?? '').digest('hex');
       if (this.store.markReported(`repo-config:${this.projectId}:${this.resourceKey}`, fingerprint, Date.now())) {
         const m = messages(await this.languageFor(loaded.config));
-        await this.reply(m.repoConfigInvalid(REPO_CONFIG_PATH, loaded.problems));
+        await this.reply(m.config.invalid(REPO_CONFIG_PATH, loaded.problems));
       }
     }
     return loaded;
@@ -176,13 +203,9 @@ export class Context<P extends AnyPayload = AnyPayload> {
 
   private async languageFor(config: RepoConfig): Promise<Language> {
     if (config.language === 'en' || config.language === 'ru') return config.language;
-    const p = this.payload as {
-      object_attributes?: { title?: string; description?: string | null; note?: string };
-      issue?: { title?: string; description?: string | null };
-      merge_request?: { title?: string; description?: string | null };
-    };
-    const subject = p.issue ?? p.merge_request ?? p.object_attributes;
-    return detectLanguage([subject?.title, subject?.description, p.object_attributes?.note].filter(Boolean).join('\n'));
+    const subject = subjectOf(this.event.payload);
+    const note = this.event.payload.object_kind === 'note' ? this.event.payload.object_attributes.note : undefined;
+    return detectLanguage([subject?.title, subject?.description, note].filter(Boolean).join('\n'));
   }
 
   /** The language to answer in: the repo config's `language`, else the language of the issue or MR. */
@@ -211,6 +234,6 @@ export class Context<P extends AnyPayload = AnyPayload> {
     const required = minAccessLevelOf(await this.config());
     const actual = await this.actorAccessLevel();
     const m = await this.messages();
-    return { allowed: actual >= required, required: roleName(required) ?? String(required), actual: roleName(actual) ?? m.noAccess };
+    return { allowed: actual >= required, required: roleName(required) ?? String(required), actual: roleName(actual) ?? m.commands.noAccess };
   }
 }

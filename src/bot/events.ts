@@ -3,7 +3,7 @@
 // Schemas check only what the router and the handlers rely on and keep every other field as GitLab sent
 // it (GitLab adds fields over time, and its own samples carry EE-only and malformed ones).
 import { z } from 'zod';
-import { resourceKeyOf, type ResourceRef } from '../gitlab/resource.ts';
+import { resourceKeyOf, type ProjectRef, type ResourceRef } from '../gitlab/resource.ts';
 
 // GitLab's ids and iids start at 1.
 const id = z.number().int().positive();
@@ -62,6 +62,18 @@ export const notePayload = z.looseObject({
     type: z.string().nullish(),
     discussion_id: z.string().nullish(),
     updated_at: z.string().optional(),
+    // Where a line comment (DiffNote) stands in the merge request's diff.
+    position: z
+      .looseObject({
+        new_path: z.string().nullish(),
+        new_line: z.number().nullish(),
+        old_line: z.number().nullish(),
+        line_range: z
+          .looseObject({ start: z.looseObject({ new_line: z.number().nullish() }).nullish(), end: z.looseObject({ new_line: z.number().nullish() }).nullish() })
+          .nullish(),
+      })
+      .nullish()
+      .catch(undefined),
   }),
   issue: issueRef.optional(),
   merge_request: mergeRequestRef.optional(),
@@ -290,4 +302,23 @@ export function isFromBotOrSystem(event: GitLabEvent, botUserId: number | undefi
 /** A comment's text, from a note event's payload (empty for other events). */
 export function noteTextOf(payload: unknown): string {
   return (payload as { object_attributes?: { note?: unknown } } | null)?.object_attributes?.note?.toString() ?? '';
+}
+
+/** The project of an event, typed once for every handler. */
+export function projectOf(payload: AnyPayload): ProjectRef {
+  const p = payload.project;
+  return { id: p.id, pathWithNamespace: p.path_with_namespace, webUrl: p.web_url, gitHttpUrl: p.git_http_url, defaultBranch: p.default_branch || 'main' };
+}
+
+/** The issue or merge request an event speaks of, as far as its payload tells: its title and description. */
+export function subjectOf(payload: AnyPayload): { title?: string; description?: string | null } | undefined {
+  switch (payload.object_kind) {
+    case 'issue':
+    case 'merge_request':
+      return payload.object_attributes;
+    case 'note':
+      return payload.issue ?? payload.merge_request;
+    default:
+      return payload.issue ?? payload.merge_request ?? undefined;
+  }
 }

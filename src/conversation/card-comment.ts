@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import type { Context } from '../bot/context.ts';
 import type { NotePayload } from '../bot/events.ts';
 import { renderCard } from './card.ts';
-import { newConversation, readIssue, type ConversationState } from './state.ts';
+import { readIssue } from './state.ts';
+import { conversationsOf, type Conversation } from './store.ts';
 import { evaluateSpec } from '../pipeline-spec/evaluate.ts';
 import { inspectForCard } from '../sources/introspect.ts';
 import { applyPatch, checkPatch, emptyPatch } from '../pipeline-spec/patch.ts';
@@ -11,7 +12,7 @@ import { applyPatch, checkPatch, emptyPatch } from '../pipeline-spec/patch.ts';
 const CARD = 'card';
 
 /** On engagement: 👀 on the issue, once. */
-export async function engage(ctx: Context, state: ConversationState): Promise<ConversationState> {
+export async function engage(ctx: Context, state: Conversation): Promise<Conversation> {
   if (!state.reacted) {
     const iid = ctx.resource!.iid;
     await ctx.gitlab.IssueAwardEmojis.award(ctx.projectId, iid, 'eyes').catch((err: unknown) => {
@@ -22,9 +23,9 @@ export async function engage(ctx: Context, state: ConversationState): Promise<Co
 }
 
 /** Engaged by a comment or a command: the issue's own text is read too (the comment's fields win, being newer). */
-export async function engageWithIssue(ctx: Context<NotePayload>, state: ConversationState): Promise<ConversationState> {
-  const issue = ctx.payload.issue as { title?: string; description?: string | null };
-  const fromIssue = readIssue({ ...state, fields: {} }, issue.title ?? '', issue.description ?? '');
+export async function engageWithIssue(ctx: Context<NotePayload>, state: Conversation): Promise<Conversation> {
+  const issue = ctx.payload.issue;
+  const fromIssue = readIssue({ ...state, fields: {} }, issue?.title ?? '', issue?.description ?? '');
   return engage(ctx, {
     ...fromIssue.state,
     fields: { ...fromIssue.state.fields, ...state.fields },
@@ -41,7 +42,7 @@ const RETRY_FAILED_INSPECTION_MS = 5 * 60_000;
  * nobody gave (provenance "introspected"). Inspected again when the connection or the table changes, and a
  * failed inspection after a while.
  */
-async function withSourceFacts(state: ConversationState): Promise<ConversationState> {
+async function withSourceFacts(state: Conversation): Promise<Conversation> {
   const connId = state.fields['source.conn_id']?.value;
   const table = state.fields['source.table']?.value;
   if (typeof connId !== 'string' || typeof table !== 'string') return state.source ? { ...state, source: undefined } : state;
@@ -58,14 +59,11 @@ async function withSourceFacts(state: ConversationState): Promise<ConversationSt
   return { ...state, fields: applyPatch(state.fields, { ...checked, problems: [], notes: [] }, { kind: 'introspected' }).fields, source: facts };
 }
 
-export function loadConversation<T extends ConversationState = ConversationState>(ctx: Context, issueKey: string): T {
-  return (ctx.store.conversation<T>(issueKey) ?? newConversation()) as T;
-}
-
 /** Shows the card; returns the state with the digest of what is shown (an unchanged card is not edited). */
-export async function showCard(ctx: Context, given: ConversationState, issue = { key: ctx.resourceKey, iid: ctx.resource!.iid }): Promise<ConversationState> {
+export async function showCard(ctx: Context, given: Conversation, issue = { key: ctx.resourceKey, iid: ctx.resource!.iid }): Promise<Conversation> {
   const state = await withSourceFacts(given);
-  if (state !== given) ctx.store.saveConversation(issue.key, state);
+  const conversations = conversationsOf(ctx);
+  if (state !== given) conversations.save(issue.key, state);
   const config = await ctx.config();
   const m = await ctx.messages();
   const evaluation = evaluateSpec(state.fields, config);
@@ -85,7 +83,7 @@ export async function showCard(ctx: Context, given: ConversationState, issue = {
   if (digest === state.cardDigest && ctx.store.botNoteId(issue.key, CARD) !== undefined) return state;
   await ctx.upsertComment(CARD, body, { issue });
   const shown = { ...state, cardDigest: digest };
-  ctx.store.saveConversation(issue.key, shown);
+  conversations.save(issue.key, shown);
   return shown;
 }
 

@@ -52,10 +52,10 @@ function valueText(path: string, field: Field, m: Messages): string {
   const value = field.value;
   if (path === 'source.columns' && Array.isArray(value)) {
     const names = value.map((c: { name: string; key?: boolean }) => `${c.name}${c.key ? ' 🔑' : ''}`).join(', ');
-    return `${m.spec.card.columnsSummary(value.length)}: ${names}`;
+    return `${m.card.columnsSummary(value.length)}: ${names}`;
   }
   if (path === 'quality' && Array.isArray(value)) {
-    return `${m.spec.card.checksSummary(value.length)}: ${value.map((q: { check: string }) => q.check).join(', ')}`;
+    return `${m.card.checksSummary(value.length)}: ${value.map((q: { check: string }) => q.check).join(', ')}`;
   }
   if (typeof value === 'string') return `\`${cell(value)}\``;
   return `\`${cell(JSON.stringify(value))}\``;
@@ -63,7 +63,7 @@ function valueText(path: string, field: Field, m: Messages): string {
 
 export function renderCard(input: CardInput, m: Messages): string {
   const { evaluation, config } = input;
-  const c = m.spec.card;
+  const c = m.card;
   const spec = evaluation.spec as Record<string, any>;
   const out: string[] = [`### 📋 ${c.title(spec.dag_id)}`, ''];
 
@@ -107,7 +107,7 @@ export function renderCard(input: CardInput, m: Messages): string {
 
 /** What inspecting the source found, or why it could not be inspected. */
 function sourceSection(facts: SourceFacts, m: Messages): string[] {
-  const s = m.spec.source;
+  const s = m.source;
   const title = `**${s.title(facts.connId, facts.table)}**`;
   if (facts.error) return [title, `- ${facts.notGiven ? s.notGiven(facts.error) : s.unreachable(facts.error)}`];
   const lines = [title, `- ${s.rows(facts.rows ?? 0)}`, `- ${facts.primaryKey?.length ? s.primaryKey(facts.primaryKey) : s.noPrimaryKey}`];

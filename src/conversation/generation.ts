@@ -1,272 +1,112 @@
-// /generate: a complete spec becomes a branch, a commit and a merge request, reported step by step in the
-// issue's status comment. Every step can run again after a crash and converge: the branch is pushed to the
-// same name, the MR is looked up before it is created, an unchanged render makes no commit.
-import path from 'node:path';
+// Generating an issue's pipeline: the spec made ready, rendered, validated and published onto the issue's
+// branch and merge request, each step shown in the issue's status comment. Used by /generate in the issue
+// and by a change of the spec from the merge request.
 import type { Context } from '../bot/context.ts';
-import type { RepoConfig } from '../pipeline-spec/repo-config.ts';
-import type { Mirrors } from '../git/repository.ts';
-import { mergeFile } from '../git/repository.ts';
-import { isGitLabError } from '../gitlab/client.ts';
 import type { Messages } from '../i18n/index.ts';
-import { renderPipeline, RenderError, type RenderedFile, type RenderResult } from '../render/render.ts';
+import { describeProblem } from '../pipeline-spec/describe-problem.ts';
+import type { SpecEvaluation } from '../pipeline-spec/evaluate.ts';
+import { evaluateSpec } from '../pipeline-spec/evaluate.ts';
+import type { RepoConfig } from '../pipeline-spec/repo-config.ts';
 import type { PipelineSpec } from '../pipeline-spec/schema.ts';
+import { renderPipeline, RenderError, type RenderResult } from '../render/render.ts';
 import { reportMarkdown, validateFiles } from '../validate/validate.ts';
+import { Checklist } from './checklist.ts';
+import { mergeRequestDescription } from './merge-request-text.ts';
+import { conversationsOf, type Conversation } from './store.ts';
+import { BranchWork, pipelineBranch } from '../publish/publish.ts';
 
-/** The bot's branch for an issue's pipeline: `<branch_prefix><iid>-<dag_id>`. */
-export function branchName(prefix: string, issueIid: number, dagId: string): string {
-  return `${prefix}${issueIid}-${dagId}`;
-}
+export const today = (): string => new Date().toISOString().slice(0, 10);
 
-/** The issue a bot branch belongs to, or undefined for a branch the bot did not make. */
-export function issueOfBranch(branch: string, prefix: string): number | undefined {
-  if (!branch.startsWith(prefix)) return undefined;
-  const iid = branch.slice(prefix.length).match(/^(\d+)-[a-z][a-z0-9_]*$/)?.[1];
-  return iid ? Number(iid) : undefined;
-}
-
-export const STEPS = ['queued', 'clone', 'render', 'validate', 'commit', 'push', 'mr'] as const;
-export type Step = (typeof STEPS)[number];
-
-/** The status comment's checklist: each step done, running, failed or to come, with its duration. */
-export class Checklist {
-  private readonly started = new Map<Step, number>();
-  private readonly finished = new Map<Step, number>();
-  private failure: { step: Step; reason: string } | undefined;
-  private position: number | undefined;
-  private outcome: string | undefined;
-  private readonly m: Messages;
-  private readonly title: string;
-  private readonly publish: (body: string) => Promise<unknown>;
-
-  constructor(m: Messages, title: string, publish: (body: string) => Promise<unknown>) {
-    this.m = m;
-    this.title = title;
-    this.publish = publish;
-  }
-
-  async run<T>(step: Step, work: () => Promise<T>): Promise<T> {
-    this.started.set(step, performance.now());
-    await this.publish(this.render());
-    try {
-      const result = await work();
-      this.finished.set(step, performance.now());
-      return result;
-    } catch (err) {
-      this.finished.set(step, performance.now());
-      throw err;
-    }
-  }
-
-  /** The job waits in the queue at this position (1 = next). */
-  async waiting(position: number): Promise<void> {
-    this.position = position;
-    await this.publish(this.render());
-  }
-
-  mark(step: Step, ms: number): void {
-    const now = performance.now();
-    this.started.set(step, now - ms);
-    this.finished.set(step, now);
-  }
-
-  async fail(step: Step, reason: string): Promise<void> {
-    this.failure = { step, reason };
-    await this.publish(this.render());
-  }
-
-  async finish(outcome: string): Promise<void> {
-    this.outcome = outcome;
-    await this.publish(this.render());
-  }
-
-  render(): string {
-    const g = this.m.spec.generate;
-    const lines = [`### ⚙️ ${this.title}`, ''];
-    for (const step of STEPS) {
-      const started = this.started.get(step);
-      const finished = this.finished.get(step);
-      const failed = this.failure?.step === step;
-      const box = failed ? '❌' : finished !== undefined ? '✅' : started !== undefined ? '⏳' : '⬜';
-      const took = started !== undefined && finished !== undefined ? ` (${((finished - started) / 1000).toFixed(1)} s)` : '';
-      if (step === 'queued' && this.position !== undefined && finished === undefined) lines.push(`- ⏳ ${g.steps[step]} (${g.position(this.position)})`);
-      else lines.push(`- ${box} ${g.steps[step]}${took}`);
-    }
-    if (this.failure) lines.push('', g.failedAt(g.steps[this.failure.step]!, this.failure.reason), '', g.retryHint);
-    if (this.outcome) lines.push('', this.outcome);
-    return lines.join('\n');
-  }
-}
-
-export type Generation = {
-  /** The bot's last render of each file, the base of the three-way merge of the next one. */
-  files: Record<string, string>;
-  /** Whether the status comment has told the reader about this generation's merge request. */
-  announced?: boolean;
-};
-
-export type GenerateInput = {
-  ctx: Context;
-  m: Messages;
-  config: RepoConfig;
-  spec: PipelineSpec;
-  mirrors: Mirrors;
-  previous: Generation | undefined;
-  issueIid: number;
-  queuedMs: number;
-  today: string;
-  /** The model's tokens spent on this issue, as a sentence, when a model took part. */
-  modelUsage?: string;
-};
-
-export type GenerateResult =
-  | { kind: 'invalid'; report: string }
-  | { kind: 'conflict'; files: Array<{ path: string; lines: number[] }> }
-  | { kind: 'done'; generation: Generation; mergeRequest: { iid: number; web_url: string }; commit: string | undefined; diffStat: string | undefined; created: boolean };
-
-/** The bot as a commit's author and committer. */
-export function identityOf(ctx: Context): { name: string; email: string } {
-  const user = ctx.botUser as { username: string; name?: string; email?: string };
-  const host = new URL((ctx.payload as { project: { web_url?: string } }).project.web_url ?? 'http://gitlab.invalid').hostname;
-  return { name: user.name ?? user.username, email: user.email ?? `${user.username}@users.noreply.${host}` };
-}
-
-export function mergeRequestDescription(m: Messages, result: RenderResult, report: string, issueIid: number, modelUsage?: string): string {
-  const s = result.plan.spec;
-  const g = m.spec.generate;
-  return [
-    `#### ${g.mrSummary}`,
-    '',
-    s.description,
-    '',
-    `| | |`,
-    '|---|---|',
-    `| dag_id | \`${s.dag_id}\` |`,
-    `| schedule | \`${s.schedule}\` (${s.timezone}) |`,
-    `| source | \`${s.source.conn_id}\` ${s.source.table ? `\`${s.source.table}\`` : s.source.type} |`,
-    `| target | \`${s.target.conn_id}\` \`${s.target.table}\` |`,
-    `| load | ${s.load.strategy} |`,
-    `| pack | ${result.plan.pack}, Airflow ${result.plan.airflow} |`,
-    '',
-    `#### ${g.mrGraph}`,
-    '',
-    '```mermaid',
-    result.graph,
-    '```',
-    '',
-    `#### ${g.mrFiles}`,
-    '',
-    ...result.files.map((f) => `- \`${f.path}\``),
-    '',
-    `#### ${g.mrValidation}`,
-    '',
-    report,
-    '',
-    ...(modelUsage ? [modelUsage, ''] : []),
-    `Closes #${issueIid}`,
-  ].join('\n');
+/** What keeps a spec from being rendered: the fields missing and the problems, as the card lists them. */
+export function missingOf(evaluation: SpecEvaluation, m: Messages): string[] {
+  return [...evaluation.missing, ...evaluation.errors.map((e) => describeProblem(e, m).replace(/`/g, ''))];
 }
 
 /** Validates a render as the repository will hold it: the Airflow it targets, files only where it allows. */
-function validateRender(result: RenderResult, config: RepoConfig) {
+export function validateRender(result: RenderResult, config: RepoConfig) {
   return validateFiles(result.files, { airflowVersion: result.plan.airflow, roots: [config.dags_root, 'tests'] });
 }
 
-/** Renders and validates in one go, for /preview (/generate times the two as separate steps). */
-export async function renderAndValidate(spec: PipelineSpec, config: RepoConfig, today: string, repoPacksDir?: string) {
-  const result = renderPipeline(spec, config, { today, repoPacksDir });
-  return { result, report: await validateRender(result, config) };
+/** The spec ready to render, or the reasons it is not (the card's list). start_date is frozen at first use. */
+async function readySpec(ctx: Context, issueKey: string): Promise<{ spec: PipelineSpec; conversation: Conversation } | { missing: string[] }> {
+  const conversations = conversationsOf(ctx);
+  const conversation = conversations.load(issueKey);
+  const evaluation = evaluateSpec(conversation.fields, await ctx.config());
+  if (!evaluation.pipeline) return { missing: missingOf(evaluation, await ctx.messages()) };
+  if ('start_date' in conversation.fields) return { spec: evaluation.pipeline, conversation };
+  const frozen = conversations.update(issueKey, (c) => ({ ...c, fields: { ...c.fields, start_date: { value: today(), provenance: { kind: 'default', from: 'dagwright' } } } }));
+  return { spec: { ...evaluation.pipeline, start_date: today() }, conversation: frozen };
 }
 
-export async function generate(input: GenerateInput, checklist: Checklist): Promise<GenerateResult> {
-  const { ctx, m, config, spec, mirrors, previous } = input;
-  const project = (ctx.payload as { project: { git_http_url?: string; default_branch?: string | null; path_with_namespace: string } }).project;
-  const target = project.default_branch || 'main';
-  const branch = branchName(config.branch_prefix, input.issueIid, spec.dag_id);
-  checklist.mark('queued', input.queuedMs);
+export type GenerationOutcome =
+  | { kind: 'incomplete'; missing: string[] }
+  | { kind: 'failed' }
+  | { kind: 'done'; commit: string | undefined; diffStat: string | undefined; mergeRequestIid: number; url: string };
 
-  const mirror = await checklist.run('clone', () => mirrors.fetch(ctx.projectId, project.git_http_url!));
-  const branchHead = await mirrors.branchHead(mirror, branch);
-  const branchExists = branchHead !== undefined;
-  const work = await mirrors.workspace(mirror, branchExists ? branch : target, branchHead);
+/** The status comment's checklist of an issue's generation. */
+export function generationChecklist(ctx: Context, m: Messages, issue: { key: string; iid: number }, dagId: string, onlyIf?: () => boolean): Checklist {
+  return new Checklist(m, m.generate.title(dagId), (body) => ctx.upsertComment('status', body, { issue, onlyIf }));
+}
+
+/** Generates the issue's pipeline onto its branch and merge request, reporting in the issue's status comment. */
+export async function generatePipeline(ctx: Context, issue: { key: string; iid: number }): Promise<GenerationOutcome> {
+  const ready = await readySpec(ctx, issue.key);
+  if ('missing' in ready) return { kind: 'incomplete', missing: ready.missing };
+  const { spec, conversation } = ready;
+  const m = await ctx.messages();
+  const g = m.generate;
+  const config = await ctx.config();
+  const usage = conversation.model;
+  const modelUsage = usage ? m.model.usage(usage.model, usage.input, usage.output) : undefined;
+  const checklist = generationChecklist(ctx, m, issue, spec.dag_id);
+  checklist.mark('queued', Math.max(0, Date.now() - ctx.receivedAt));
+
+  const branch = pipelineBranch(config.branch_prefix, issue.iid, spec.dag_id);
+  const work = await checklist.run('clone', () => BranchWork.open(ctx.publishTarget, branch, { fromDefaultBranch: true }));
+  if (!work) throw new Error(`the repository has no branch ${ctx.project.defaultBranch}`);
   try {
-    const result = await checklist.run('render', async () => renderPipeline(spec, config, { today: input.today, repoPacksDir: path.join(work.filesDir, '.dagwright', 'packs') }));
+    let result: RenderResult;
+    try {
+      result = await checklist.run('render', async () => renderPipeline(spec, config, { today: today(), repoPacksDir: work.packsDir }));
+    } catch (err) {
+      if (!(err instanceof RenderError)) throw err;
+      await checklist.fail('render', err.message);
+      return { kind: 'failed' };
+    }
     const report = await checklist.run('validate', () => validateRender(result, config));
     const markdown = reportMarkdown(report);
-    if (report.findings.length) return { kind: 'invalid', report: markdown };
-
-    // Each file: the new render, merged three-way with what people changed on the branch since the last one.
-    await work.checkOut(result.files.map((f) => f.path));
-    const conflicts: Array<{ path: string; lines: number[] }> = [];
-    const written: RenderedFile[] = [];
-    for (const file of result.files) {
-      const onBranch = work.read(file.path);
-      const base = previous?.files[file.path];
-      let content = file.content;
-      if (onBranch !== undefined && base !== undefined) {
-        const merged = await mergeFile(base, onBranch, file.content, work.dir);
-        if ('conflicts' in merged) {
-          conflicts.push({ path: file.path, lines: merged.conflicts });
-          continue;
-        }
-        content = merged.merged;
-      }
-      written.push({ path: file.path, content });
+    if (report.findings.length) {
+      await checklist.fail('validate', `${g.invalid}\n\n${markdown}`);
+      return { kind: 'failed' };
     }
-    if (conflicts.length) return { kind: 'conflict', files: conflicts };
-    for (const file of written) work.write(file.path, file.content);
-
-    const message = `${branchExists ? 'Update' : 'Add'} pipeline ${spec.dag_id}\n\nDagwright-Issue: ${project.path_with_namespace}#${input.issueIid}`;
-    const commit = await checklist.run('commit', () => work.commit(message, identityOf(ctx)));
+    const { conflicts } = await work.writeRender(result.files, conversation.generation?.files);
+    if (conflicts.length) {
+      await checklist.fail('commit', g.conflict(conflicts));
+      return { kind: 'failed' };
+    }
+    const commit = await checklist.run('commit', () => work.commit(`${work.isNew ? 'Add' : 'Update'} pipeline ${spec.dag_id}`, issue.iid));
     await checklist.run('push', async () => {
-      if (commit || !branchExists) await work.push(branch, (name) => remoteHead(ctx, name));
+      if (commit || work.isNew) await work.push();
     });
-    const diffStat = commit && branchExists ? await work.diffStat(`${commit}~1`, commit) : undefined;
+    const diffStat = commit && !work.isNew ? await work.diffStat(`${commit}~1`, commit) : undefined;
+    const description = mergeRequestDescription(m, result, markdown, issue.iid, modelUsage);
+    const { mergeRequest, created } = await checklist.run('mr', () => work.mergeRequest({ title: `Add pipeline ${spec.dag_id}`, description, labels: config.labels }));
 
-    const description = mergeRequestDescription(m, result, markdown, input.issueIid, input.modelUsage);
-    const { mergeRequest, created } = await checklist.run('mr', () => upsertMergeRequest(ctx, { branch, target, title: `Add pipeline ${spec.dag_id}`, description, labels: config.labels }));
-    const generation: Generation = { files: Object.fromEntries(result.files.map((f) => [f.path, f.content])) };
-    return { kind: 'done', generation, mergeRequest, commit, diffStat, created };
+    const files = Object.fromEntries(result.files.map((f) => [f.path, f.content]));
+    const saveGeneration = (announced: boolean) => conversationsOf(ctx).update(issue.key, (c) => ({ ...c, generation: { files, announced } }));
+    // Saved before the status comment is edited (the next render's merge base must not be lost) and marked
+    // announced after, so a crash in between makes the next run say that the merge request is open.
+    saveGeneration(false);
+    const outcome =
+      created || (!commit && !conversation.generation?.announced)
+        ? g.opened(mergeRequest.iid, mergeRequest.web_url)
+        : commit
+          ? g.updated(mergeRequest.iid, mergeRequest.web_url, commit)
+          : `${g.noChanges} ${mergeRequest.web_url}`;
+    await checklist.finish(modelUsage ? `✅ ${outcome}\n\n${modelUsage}` : `✅ ${outcome}`);
+    saveGeneration(true);
+    return { kind: 'done', commit, diffStat, mergeRequestIid: mergeRequest.iid, url: mergeRequest.web_url };
   } finally {
     await work.done();
   }
 }
-
-/** The commit a branch points at in GitLab, or undefined when there is no such branch. */
-export async function remoteHead(ctx: Context, branch: string): Promise<string | undefined> {
-  try {
-    return ((await ctx.gitlab.Branches.show(ctx.projectId, branch)) as { commit: { id: string } }).commit.id;
-  } catch (err) {
-    if (isGitLabError(err, 404)) return undefined;
-    throw err;
-  }
-}
-
-/** The open MR of the branch, updated; or a new one (a 409 means another job just made it: use that one). */
-export async function upsertMergeRequest(
-  ctx: Context,
-  mr: { branch: string; target: string; title: string; description: string; labels: string[] },
-): Promise<{ mergeRequest: { iid: number; web_url: string }; created: boolean }> {
-  const find = async () =>
-    ((await ctx.gitlab.MergeRequests.all({ projectId: ctx.projectId, sourceBranch: mr.branch, state: 'opened' })) as Array<{ iid: number; web_url: string; description: string }>)[0];
-  let existing = await find();
-  if (!existing) {
-    try {
-      const created = (await ctx.gitlab.MergeRequests.create(ctx.projectId, mr.branch, mr.target, mr.title, {
-        description: mr.description,
-        labels: mr.labels.join(',') || undefined,
-        removeSourceBranch: true,
-      })) as { iid: number; web_url: string };
-      return { mergeRequest: created, created: true };
-    } catch (err) {
-      if (!isGitLabError(err, 409)) throw err;
-      existing = await find();
-      if (!existing) throw err;
-    }
-  }
-  if (existing.description !== mr.description) {
-    await ctx.gitlab.MergeRequests.edit(ctx.projectId, existing.iid, { description: mr.description });
-  }
-  return { mergeRequest: existing, created: false };
-}
-
-export { RenderError };

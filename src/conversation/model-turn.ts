@@ -6,25 +6,22 @@ import { extractSpecPatch } from '../llm/extract.ts';
 import { BudgetExceeded, ModelOutputInvalid, type ModelSession } from '../llm/llm.ts';
 import { sanitizeModelComment } from '../llm/sanitize.ts';
 import { describeProblem } from '../pipeline-spec/describe-problem.ts';
-import type { ConversationState } from './state.ts';
 import { evaluateSpec } from '../pipeline-spec/evaluate.ts';
 import { applyPatch, toObject, valuesOf } from '../pipeline-spec/patch.ts';
-import { loadConversation, showCard } from './card-comment.ts';
+import { showCard } from './card-comment.ts';
+import { conversationsOf, type Conversation } from './store.ts';
 import { describeSourceFacts } from '../pipeline-spec/source-facts.ts';
-
-export type ModelUsage = { input: number; output: number; model: string };
-export type WithModelUsage = ConversationState & { model?: ModelUsage };
 
 /** Runs `work` with a model session for an issue; each call's tokens are added to the issue's count at once. */
 export async function withModel<T>(ctx: Context, issueKey: string, work: (session: ModelSession) => Promise<T>): Promise<T> {
   const llm = ctx.llm!;
-  const spent = loadConversation<WithModelUsage>(ctx, issueKey).model;
+  const conversations = conversationsOf(ctx);
+  const spent = conversations.load(issueKey).model;
   const session = llm.session({ input: spent?.input ?? 0, output: spent?.output ?? 0 }, (call) => {
-    const state = loadConversation<WithModelUsage>(ctx, issueKey);
-    ctx.store.saveConversation(issueKey, {
-      ...state,
-      model: { input: (state.model?.input ?? 0) + call.input, output: (state.model?.output ?? 0) + call.output, model: llm.modelName },
-    });
+    conversations.update(issueKey, (c) => ({
+      ...c,
+      model: { input: (c.model?.input ?? 0) + call.input, output: (c.model?.output ?? 0) + call.output, model: llm.modelName },
+    }));
   });
   return work(session);
 }
@@ -32,14 +29,14 @@ export async function withModel<T>(ctx: Context, issueKey: string, work: (sessio
 /** The one-line answer when the model could not be used: its budget is spent, or it answered nonsense twice. */
 export async function replyModelFailure(ctx: Context, key: string, err: unknown): Promise<boolean> {
   const m = await ctx.messages();
-  if (err instanceof BudgetExceeded) await ctx.replyOnce(key, m.spec.model.budget(err.scope));
-  else if (err instanceof ModelOutputInvalid) await ctx.replyOnce(key, m.spec.model.unreadable(err.problems));
+  if (err instanceof BudgetExceeded) await ctx.replyOnce(key, m.model.budget(err.scope));
+  else if (err instanceof ModelOutputInvalid) await ctx.replyOnce(key, m.model.unreadable(err.problems));
   else return false;
   return true;
 }
 
 /** The current spec's given values, as a nested object (what the model is shown). */
-export function givenSpec(state: ConversationState): Record<string, unknown> {
+export function givenSpec(state: Conversation): Record<string, unknown> {
   return toObject(valuesOf(state.fields));
 }
 
@@ -52,39 +49,40 @@ export async function readProseWithModel(ctx: Context, input: { text: string; ki
   const access = await ctx.actorMayAct();
   if (!access.allowed) {
     const m = await ctx.messages();
-    return void (await ctx.replyOnce(input.replyKey, m.spec.model.notForRole(access.required, access.actual)));
+    return void (await ctx.replyOnce(input.replyKey, m.model.notForRole(access.required, access.actual)));
   }
   try {
     await withModel(ctx, issueKey, async (session) => {
       const config = await ctx.config();
       const m = await ctx.messages();
-      const before = loadConversation(ctx, issueKey);
+      const conversations = conversationsOf(ctx);
+      const before = conversations.load(issueKey);
       const { patch, question } = await extractSpecPatch(
         session,
         { text: input.text, kind: input.kind, author: input.author, spec: givenSpec(before), sourceFacts: describeSourceFacts(before.source) },
         await ctx.modelTools(),
       );
       // Read again: the model's calls have added their tokens to the stored state meanwhile.
-      const now = loadConversation(ctx, issueKey);
+      const now = conversations.load(issueKey);
       const applied = applyPatch(now.fields, patch, { kind: 'model', user: input.author, from: input.kind });
-      const state: ConversationState = {
+      const state: Conversation = {
         ...now,
         fields: applied.fields,
         lastTurn: { noteId: input.noteId, problems: patch.problems, notes: patch.notes },
       };
-      ctx.store.saveConversation(issueKey, state);
+      conversations.save(issueKey, state);
       await showCard(ctx, state);
       const evaluation = evaluateSpec(state.fields, config);
       const parts: string[] = [];
-      if (applied.changed.length) parts.push(`${m.spec.replies.updated([...new Set(applied.changed)], evaluation.missing.length)} ${m.spec.model.read}`);
-      if (patch.problems.length) parts.push(m.spec.replies.notApplied(patch.problems.map((p) => describeProblem(p, m))));
+      if (applied.changed.length) parts.push(`${m.replies.updated([...new Set(applied.changed)], evaluation.missing.length)} ${m.model.read}`);
+      if (patch.problems.length) parts.push(m.replies.notApplied(patch.problems.map((p) => describeProblem(p, m))));
       if (question) {
         const answer = await answerQuestion(session, {
           question,
           asker: input.author,
           spec: givenSpec(state),
           missing: evaluation.missing,
-          pack: String((evaluation.spec as { pack?: string }).pack ?? config.pack),
+          pack: String(evaluation.spec.pack ?? config.pack),
           sourceFacts: describeSourceFacts(state.source),
           language: await ctx.language(),
         });

@@ -8,10 +8,11 @@ import { describeProblem } from '../pipeline-spec/describe-problem.ts';
 import { applyCommand } from './state.ts';
 import { parseRequestText } from '../pipeline-spec/forms.ts';
 import { checkPatch } from '../pipeline-spec/patch.ts';
-import { issueOfBranch } from './generation.ts';
+import { issueOfBranch } from '../publish/publish.ts';
 import { isGitLabError } from '../gitlab/client.ts';
-import { runGeneration } from '../../handlers/generate.ts';
-import { loadConversation, showCard } from './card-comment.ts';
+import { generatePipeline } from './generation.ts';
+import { showCard } from './card-comment.ts';
+import { conversationsOf } from './store.ts';
 
 /** A /set line for what a comment asks in `key: value` form (quoted as a shell would need it). */
 export function suggestedSet(values: Record<string, unknown>): string {
@@ -37,32 +38,34 @@ export async function answerReviewComment(ctx: Context<NotePayload>): Promise<vo
   const isLineComment = note.type === 'DiffNote';
   // Prose addressed to the bot needs a model as much as a line comment does; other remarks are not ours.
   if (!fields && !isLineComment && !mentions(note.note, ctx.botUser.username)) return;
-  await ctx.replyOnce(String(note.id), fields ? m.spec.review.suggestSet(suggestedSet(fields)) : m.spec.review.needsModel);
+  await ctx.replyOnce(String(note.id), fields ? m.review.suggestSet(suggestedSet(fields)) : m.review.needsModel);
 }
 
-export async function runReviewCommand(ctx: Context<NotePayload>, command: { set?: string[]; unset?: string[] }, line: number): Promise<void> {
+/** /set or /unset on the bot's merge request: the issue's spec changes and the branch is generated again. */
+export async function changeSpecFromReview(ctx: Context<NotePayload>, command: { set?: string[]; unset?: string[] }, line: number): Promise<void> {
   const m = await ctx.messages();
   const key = `${ctx.payload.object_attributes.id}:${line}`;
   const config = await ctx.config();
   const iid = issueOfBranch(ctx.payload.merge_request?.source_branch ?? '', config.branch_prefix);
-  if (iid === undefined) return void (await ctx.replyOnce(key, m.spec.review.notOurs));
+  if (iid === undefined) return void (await ctx.replyOnce(key, m.review.notOurs));
   const issue = { key: resourceKeyOf(ctx.projectId, { type: 'issue', iid }), iid };
-  const turn = applyCommand(loadConversation(ctx, issue.key), { ...command, noteId: ctx.payload.object_attributes.id }, ctx.actor!.username);
-  ctx.store.saveConversation(issue.key, turn.state);
+  const conversations = conversationsOf(ctx);
+  const turn = applyCommand(conversations.load(issue.key), { ...command, noteId: ctx.payload.object_attributes.id }, ctx.actor!.username);
+  conversations.save(issue.key, turn.state);
   await showCard(ctx, turn.state, issue);
   const refused = turn.problems.map((p) => describeProblem(p, m));
-  if (!turn.changed.length) return void (await ctx.replyOnce(key, m.spec.replies.notApplied(refused)));
+  if (!turn.changed.length) return void (await ctx.replyOnce(key, m.replies.notApplied(refused)));
   const { reply, committed } = await regenerateOnReview(ctx, issue);
-  await ctx.replyOnce(key, refused.length ? `${reply}\n\n${m.spec.replies.notApplied(refused)}` : reply);
+  await ctx.replyOnce(key, refused.length ? `${reply}\n\n${m.replies.notApplied(refused)}` : reply);
   if (committed && config.review.resolve_threads) await resolveThread(ctx);
 }
 
 /** After the spec changed from the merge request: the branch generated again, and the reply that says how. */
 export async function regenerateOnReview(ctx: Context<NotePayload>, issue: { key: string; iid: number }): Promise<{ reply: string; committed: boolean }> {
   const m = await ctx.messages();
-  const g = m.spec.review;
-  const outcome = await runGeneration(ctx, issue);
-  if (outcome.kind === 'incomplete') return { reply: m.spec.generate.incomplete(outcome.missing), committed: false };
+  const g = m.review;
+  const outcome = await generatePipeline(ctx, issue);
+  if (outcome.kind === 'incomplete') return { reply: m.generate.incomplete(outcome.missing), committed: false };
   if (outcome.kind === 'failed') return { reply: g.failed(issue.iid), committed: false };
   return outcome.commit ? { reply: g.committed(outcome.commit, outcome.diffStat ?? ''), committed: true } : { reply: g.unchanged, committed: false };
 }

@@ -4,7 +4,6 @@
 import type { Context } from '../bot/context.ts';
 import type { NotePayload } from '../bot/events.ts';
 import { resourceKeyOf } from '../bot/events.ts';
-import { identityOf, issueOfBranch, remoteHead, type Generation } from './generation.ts';
 import { reviseFiles, type RevisionAnswer, type RevisionInput } from '../llm/revise.ts';
 import { sanitizeModelComment } from '../llm/sanitize.ts';
 import { applyPatch } from '../pipeline-spec/patch.ts';
@@ -12,13 +11,12 @@ import { patchFromAnswer } from '../llm/extract.ts';
 import { describeProblem } from '../pipeline-spec/describe-problem.ts';
 import { pipelineFolder } from '../pipeline-spec/layout.ts';
 import { evaluateSpec } from '../pipeline-spec/evaluate.ts';
-import type { PipelineSpec } from '../pipeline-spec/schema.ts';
 import { reportMarkdown, validateFiles } from '../validate/validate.ts';
 import { regenerateOnReview, resolveThread } from './review.ts';
-import { givenSpec, replyModelFailure, withModel, type WithModelUsage } from './model-turn.ts';
-import { loadConversation, showCard } from './card-comment.ts';
-
-type State = WithModelUsage & { generation?: Generation; revisions?: Record<string, string> };
+import { givenSpec, replyModelFailure, withModel } from './model-turn.ts';
+import { showCard } from './card-comment.ts';
+import { conversationsOf } from './store.ts';
+import { BranchWork, issueOfBranch } from '../publish/publish.ts';
 
 const MAX_CORRECTIONS = 2;
 
@@ -30,33 +28,30 @@ export async function reviseWithModel(ctx: Context<NotePayload>): Promise<void> 
   const iid = issueOfBranch(branch, config.branch_prefix);
   if (iid === undefined) return;
   const m = await ctx.messages();
-  const r = m.spec.review;
+  const r = m.review;
   const key = String(note.id);
   const access = await ctx.actorMayAct();
   if (!access.allowed) return void (await ctx.replyOnce(key, r.mayNotRevise(access.required, access.actual)));
 
   const issue = { key: resourceKeyOf(ctx.projectId, { type: 'issue', iid }), iid };
-  const state = loadConversation<State>(ctx, issue.key);
+  const conversations = conversationsOf(ctx);
+  const state = conversations.load(issue.key);
   if (!state.generation) return void (await ctx.replyOnce(key, r.noGeneration(iid)));
   const evaluation = evaluateSpec(state.fields, config);
-  const spec = evaluation.spec as unknown as PipelineSpec;
+  const spec = evaluation.spec;
   const folder = pipelineFolder(spec, config);
   const allowed = Object.keys(state.generation.files).filter((p) => p.startsWith(`${folder}/`));
 
-  const project = ctx.payload.project as { git_http_url?: string };
-  const mirror = await ctx.mirrors.fetch(ctx.projectId, project.git_http_url!);
-  const head = await ctx.mirrors.branchHead(mirror, branch);
-  if (!head) return void (await ctx.replyOnce(key, r.noGeneration(iid)));
-  // A retried job whose commit is on the branch already: only the reply was missing.
-  const done = state.revisions?.[key];
-  if (done && done === head) return void (await ctx.replyOnce(key, r.committed(done, '')));
-
-  const work = await ctx.mirrors.workspace(mirror, branch, head);
+  const work = await BranchWork.open(ctx.publishTarget, branch, { fromDefaultBranch: false });
+  if (!work) return void (await ctx.replyOnce(key, r.noGeneration(iid)));
+  const head = work.startedAt;
   try {
+    // A retried job whose commit is on the branch already: only the reply was missing.
+    const done = state.revisions?.[key];
+    if (done && done === head) return void (await ctx.replyOnce(key, r.committed(done, '')));
     await work.checkOut(allowed);
     const files = Object.fromEntries(allowed.map((p) => [p, work.read(p) ?? '']));
-    type Position = { new_path?: string; new_line?: number | null; old_line?: number | null; line_range?: { start?: { new_line?: number | null }; end?: { new_line?: number | null } } | null };
-    const position = (note as { position?: Position | null }).position;
+    const position = note.position;
     const range = position?.line_range;
     const input: RevisionInput = {
       comment: note.note,
@@ -87,12 +82,11 @@ export async function reviseWithModel(ctx: Context<NotePayload>): Promise<void> 
           return void (await ctx.replyOnce(key, r.stillInvalid(outcome.report)));
         case 'edits': {
           for (const path of outcome.changed) work.write(path, outcome.files[path]!);
-          const message = `Revise pipeline ${spec.dag_id}\n\n${outcome.explanation.split('\n')[0]}\n\nDagwright-Issue: ${(ctx.payload.project as { path_with_namespace: string }).path_with_namespace}#${iid}`;
-          const commit = await work.commit(message, identityOf(ctx));
+          const commit = await work.commit(`Revise pipeline ${String(spec.dag_id)}`, iid, outcome.explanation.split('\n')[0]);
           if (!commit) return void (await ctx.replyOnce(key, r.unchanged));
           // Recorded before the push: a retry after a crash finds the commit on the branch and only replies.
-          ctx.store.saveConversation(issue.key, { ...loadConversation<State>(ctx, issue.key), revisions: { ...state.revisions, [key]: commit } });
-          await work.push(branch, (name) => remoteHead(ctx, name));
+          conversations.update(issue.key, (c) => ({ ...c, revisions: { ...c.revisions, [key]: commit } }));
+          await work.push();
           const diff = await work.diff(head, commit);
           await ctx.replyOnce(key, r.revised(commit, sanitizeModelComment(outcome.explanation, [input.author]), diff));
           if (config.review.resolve_threads) await resolveThread(ctx);
@@ -111,13 +105,14 @@ export async function reviseWithModel(ctx: Context<NotePayload>): Promise<void> 
 async function reviseSpec(ctx: Context<NotePayload>, issue: { key: string; iid: number }, answer: RevisionAnswer, key: string): Promise<void> {
   const m = await ctx.messages();
   const checked = patchFromAnswer(answer.set, answer.unset);
-  const state = loadConversation<State>(ctx, issue.key);
+  const conversations = conversationsOf(ctx);
+  const state = conversations.load(issue.key);
   const applied = applyPatch(state.fields, checked, { kind: 'model', user: ctx.actor!.username, from: 'comment' });
   const next = { ...state, fields: applied.fields };
-  ctx.store.saveConversation(issue.key, next);
+  conversations.save(issue.key, next);
   await showCard(ctx, next, issue);
-  const refused = checked.problems.length ? `\n\n${m.spec.replies.notApplied(checked.problems.map((p) => describeProblem(p, m)))}` : '';
-  if (!applied.changed.length) return void (await ctx.replyOnce(key, `${m.spec.review.unchanged}${refused}`));
+  const refused = checked.problems.length ? `\n\n${m.replies.notApplied(checked.problems.map((p) => describeProblem(p, m)))}` : '';
+  if (!applied.changed.length) return void (await ctx.replyOnce(key, `${m.review.unchanged}${refused}`));
   const { reply, committed } = await regenerateOnReview(ctx, issue);
   await ctx.replyOnce(key, sanitizeModelComment(`${answer.explanation}\n\n${reply}${refused}`, [ctx.actor!.username]));
   if (committed && (await ctx.config()).review.resolve_threads) await resolveThread(ctx);

@@ -4,151 +4,19 @@
 // so it is never in a URL, an argument list, a log line or a .git/config.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { TransientError } from '../errors.ts';
 import { KeyedQueue } from '../keyed-queue.ts';
 import { isProcessAlive } from '../process-alive.ts';
-import { runGit, runGitRaw, type GitRunOptions } from './run.ts';
+import { asGitError } from './failures.ts';
+import { holding, isLockRefusal, removeOrphanedLocks } from './locks.ts';
+import { git, gitEnv, runGitRaw, type GitAuth, type Identity } from './run.ts';
 
-export type GitAuth = { token: string };
-export type Identity = { name: string; email: string };
+export type { GitAuth, Identity };
+export { asGitError } from './failures.ts';
+export { holderMark, removeOrphanedLocks } from './locks.ts';
+export { mergeFile } from './merge-file.ts';
 
-/** Git's own configuration through the environment (GIT_CONFIG_COUNT): nothing lands in a config file. */
-function authEnv(auth: GitAuth): Record<string, string> {
-  return {
-    GIT_CONFIG_COUNT: '1',
-    GIT_CONFIG_KEY_0: 'http.extraHeader',
-    GIT_CONFIG_VALUE_0: `Authorization: Basic ${Buffer.from(`oauth2:${auth.token}`).toString('base64')}`,
-    GIT_TERMINAL_PROMPT: '0',
-  };
-}
-
-/** Only what git needs from our environment: the token in GITLAB_TOKEN is not passed on. */
-function gitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const key of ['PATH', 'HOME', 'LANG', 'TMPDIR']) if (process.env[key]) env[key] = process.env[key];
-  return { ...env, ...extra };
-}
-
-function git(repo: string, args: string[], options: Partial<GitRunOptions> & { auth?: GitAuth; extraEnv?: Record<string, string> } = {}): Promise<string> {
-  return runGit(args, { ...options, cwd: repo, env: gitEnv({ ...(options.auth ? authEnv(options.auth) : {}), ...options.extraEnv }) });
-}
-
-/**
- * What git (through curl) says when the server or the network failed: worth another try with backoff, as
- * the API's 429 and 5xx are. A refusal (auth, a protected branch, a missing repository) is not.
- */
-const transientGitFailure = new RegExp(
-  [
-    'The requested URL returned error: (429|5\\d\\d)',
-    'Empty reply from server',
-    'Could not resolve host',
-    'Failed to connect',
-    'Connection refused',
-    'Connection reset',
-    'Connection timed out',
-    'Operation timed out',
-    'timed out',
-    'Recv failure',
-    'Send failure',
-    'transfer closed',
-    'SSL_ERROR_SYSCALL',
-    'gnutls_handshake',
-    'not closed cleanly',
-    'RPC failed',
-    'early EOF',
-    'unexpected disconnect',
-    'the remote end hung up unexpectedly',
-    // A lock held by another process that is still at work passes too.
-    "\\.lock'?: File exists",
-    'cannot lock ref',
-  ].join('|'),
-  'i',
-);
-
-export function asGitError(err: unknown, what: string): Error {
-  const message = (err as Error).message ?? String(err);
-  if (transientGitFailure.test(message)) return new TransientError(`${what} failed: ${message.split('\n').find((l) => transientGitFailure.test(l)) ?? message.split('\n')[0]}`, { cause: err });
-  return new Error(`${what} failed: ${message.split('\n').filter(Boolean).slice(0, 3).join(' ')}`, { cause: err });
-}
-
-/** A holder of another host cannot be asked whether it runs; its mark counts for this long. */
-const FOREIGN_HOLDER_MS = 120_000;
-const HOLDERS_DIR = 'dagwright-holders';
-/** Tells this process's holder marks from those a crashed process with the same pid left (a restarted container). */
-const INSTANCE = randomUUID().slice(0, 8);
-
-/** Where a process marks that it runs git in a mirror (the mark's name says who: host, pid, instance). */
-export function holderMark(mirror: string, holder: { host: string; pid: number; instance: string }, seq: number): string {
-  return path.join(mirror, HOLDERS_DIR, `${holder.host}~${holder.pid}~${holder.instance}~${seq}`);
-}
-
-let nextHold = 0;
-const ownHolds = new Set<string>();
-
-/**
- * Runs git work that may take a mirror's locks (a fetch, a push, a ref update) with a mark in the mirror that
- * this process holds it, so that after a crash the locks of a process that is gone can be told from those of
- * one still at work.
- */
-async function holding<T>(mirror: string, work: () => Promise<T>): Promise<T> {
-  const mark = holderMark(mirror, { host: os.hostname(), pid: process.pid, instance: INSTANCE }, ++nextHold);
-  fs.mkdirSync(path.dirname(mark), { recursive: true });
-  fs.writeFileSync(mark, '');
-  ownHolds.add(path.basename(mark));
-  try {
-    return await work();
-  } finally {
-    ownHolds.delete(path.basename(mark));
-    fs.rmSync(mark, { force: true });
-  }
-}
-
-function holderIsLive(name: string, markFile: string): boolean {
-  const [host, pidText, instance] = name.split('~');
-  const pid = Number(pidText);
-  if (host !== os.hostname()) {
-    try {
-      return Date.now() - fs.statSync(markFile).mtimeMs < FOREIGN_HOLDER_MS;
-    } catch {
-      return false;
-    }
-  }
-  if (pid === process.pid) return instance === INSTANCE && ownHolds.has(name);
-  return Number.isInteger(pid) && isProcessAlive(pid);
-}
-
-/**
- * After a crash, git's lock files (shallow.lock, a ref's .lock …) would refuse every later fetch. They are
- * removed when no live process holds the mirror (the marks of processes that are gone are removed too);
- * while one does, they are its own and stay. Returns whether anything was removed.
- */
-export function removeOrphanedLocks(mirror: string, except?: string): boolean {
-  const holdersDir = path.join(mirror, HOLDERS_DIR);
-  let live = false;
-  for (const name of fs.existsSync(holdersDir) ? fs.readdirSync(holdersDir) : []) {
-    if (name === except) continue;
-    const mark = path.join(holdersDir, name);
-    if (holderIsLive(name, mark)) live = true;
-    else fs.rmSync(mark, { force: true });
-  }
-  if (live) return false;
-  // Git's locks sit beside what they guard: at the top (shallow, packed-refs, config, HEAD) or under refs/.
-  const refs = path.join(mirror, 'refs');
-  const entries = [
-    ...fs.readdirSync(mirror, { withFileTypes: true }),
-    ...(fs.existsSync(refs) ? (fs.readdirSync(refs, { recursive: true, withFileTypes: true }) as fs.Dirent[]) : []),
-  ];
-  let removed = false;
-  for (const lock of entries.filter((e) => e.isFile() && e.name.endsWith('.lock'))) {
-    fs.rmSync(path.join(lock.parentPath, lock.name), { force: true });
-    removed = true;
-  }
-  return removed;
-}
-
-const isLockRefusal = (err: unknown) => /\.lock'?: File exists|cannot lock ref|Unable to create '.*\.lock'/i.test((err as Error).message ?? '');
 
 export class Mirrors {
   readonly root: string;
@@ -237,6 +105,18 @@ export class Mirrors {
     const work = new Workspace(mirror, dir, base, this.auth);
     await work.checkOut(['.dagwright/packs']);
     return work;
+  }
+
+  /**
+   * A workspace on a branch of the project as GitLab has it now (the mirror fetched first); on `fallback`
+   * when the branch does not exist yet. Undefined when neither does (an empty repository).
+   */
+  async checkout(projectId: number, remoteUrl: string, branch: string, fallback?: string): Promise<{ work: Workspace; onBranch: boolean } | undefined> {
+    const mirror = await this.fetch(projectId, remoteUrl);
+    const head = await this.branchHead(mirror, branch);
+    if (head) return { work: await this.workspace(mirror, branch, head), onBranch: true };
+    const fallbackHead = fallback ? await this.branchHead(mirror, fallback) : undefined;
+    return fallbackHead ? { work: await this.workspace(mirror, fallback!, fallbackHead), onBranch: false } : undefined;
   }
 }
 
@@ -369,31 +249,3 @@ export class Workspace {
   }
 }
 
-/**
- * Three-way merge of one file (base = the bot's last render, ours = the branch, theirs = the new render):
- * a human's edit survives a re-render. Returns the merged text, or the lines where the two disagree.
- */
-export async function mergeFile(base: string, ours: string, theirs: string, scratch: string): Promise<{ merged: string } | { conflicts: number[] }> {
-  if (ours === base || theirs === ours) return { merged: theirs };
-  if (theirs === base) return { merged: ours };
-  fs.mkdirSync(scratch, { recursive: true });
-  const files = ['ours', 'base', 'theirs'].map((name) => path.join(scratch, `${randomUUID()}.${name}`));
-  fs.writeFileSync(files[0]!, ours);
-  fs.writeFileSync(files[1]!, base);
-  fs.writeFileSync(files[2]!, theirs);
-  try {
-    // Exit code: the number of conflicts; the output holds the merge with conflict markers.
-    // Up to 127 conflicts are counted; more is 127 too (an exit code >= 128 would be git failing).
-    const result = await runGitRaw(['merge-file', '-p', '-L', 'branch', '-L', 'last render', '-L', 'new render', ...files], {
-      env: gitEnv(),
-      okExitCodes: Array.from({ length: 127 }, (_, i) => i + 1),
-    });
-    const [code, stdout] = [result.exitCode, result.stdout.toString('utf8')];
-    if (code === 0) return { merged: stdout };
-    const conflicts: number[] = [];
-    stdout.split('\n').forEach((line, i) => line.startsWith('<<<<<<< ') && conflicts.push(i + 1));
-    return { conflicts };
-  } finally {
-    for (const file of files) fs.rmSync(file, { force: true });
-  }
-}

@@ -15,6 +15,9 @@ export class GitCommandError extends Error {
   }
 }
 
+export type GitAuth = { token: string };
+export type Identity = { name: string; email: string };
+
 export type GitRunOptions = {
   /** The repository (or work tree) to run in. */
   cwd?: string;
@@ -48,4 +51,25 @@ export function runGitRaw(args: readonly string[], options: GitRunOptions): Prom
 /** Runs `git args…` and resolves with its standard output as text. */
 export async function runGit(args: readonly string[], options: GitRunOptions): Promise<string> {
   return (await runGitRaw(args, options)).stdout.toString('utf8');
+}
+
+/** Git's own configuration through the environment (GIT_CONFIG_COUNT): nothing lands in a config file. */
+function authEnv(auth: GitAuth): Record<string, string> {
+  return {
+    GIT_CONFIG_COUNT: '1',
+    GIT_CONFIG_KEY_0: 'http.extraHeader',
+    GIT_CONFIG_VALUE_0: `Authorization: Basic ${Buffer.from(`oauth2:${auth.token}`).toString('base64')}`,
+    GIT_TERMINAL_PROMPT: '0',
+  };
+}
+
+/** Only what git needs from our environment: the token in GITLAB_TOKEN is not passed on. */
+export function gitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const key of ['PATH', 'HOME', 'LANG', 'TMPDIR']) if (process.env[key]) env[key] = process.env[key];
+  return { ...env, ...extra };
+}
+
+export function git(repo: string, args: string[], options: Partial<GitRunOptions> & { auth?: GitAuth; extraEnv?: Record<string, string> } = {}): Promise<string> {
+  return runGit(args, { ...options, cwd: repo, env: gitEnv({ ...(options.auth ? authEnv(options.auth) : {}), ...options.extraEnv }) });
 }

@@ -7,7 +7,7 @@
 import { Gitlab } from '@gitbeaker/rest';
 import { createRequesterFn } from '@gitbeaker/requester-utils';
 import pRetry, { AbortError } from 'p-retry';
-import { TransientError } from '../errors.ts';
+import { ServiceAnswerError, TransientError } from '../errors.ts';
 
 export type GitLabClient = InstanceType<typeof Gitlab<false>>;
 
@@ -31,20 +31,10 @@ export const defaultRetryPolicy: RetryPolicy = {
 };
 
 /** An HTTP error answer from GitLab. The request's headers (and so the token) are never kept. */
-export class GitLabApiError extends Error {
-  readonly status: number;
-  readonly method: string;
-  readonly path: string;
-  readonly description: string;
-  readonly retryAfterMs: number | undefined;
+export class GitLabApiError extends ServiceAnswerError {
   constructor(init: { status: number; method: string; path: string; description: string; retryAfterMs?: number }) {
-    super(`GitLab answered ${init.status} to ${init.method} ${init.path}: ${init.description}`);
+    super({ service: 'GitLab', ...init });
     this.name = 'GitLabApiError';
-    this.status = init.status;
-    this.method = init.method;
-    this.path = init.path;
-    this.description = init.description;
-    this.retryAfterMs = init.retryAfterMs;
   }
 }
 

@@ -6,3 +6,14 @@ export function resourceKeyOf(projectId: number, resource: ResourceRef | undefin
   if (resource) return `${projectId}${resource.type === 'issue' ? '#' : '!'}${resource.iid}`;
   return fallback ? `${projectId}@${fallback}` : `${projectId}`;
 }
+
+/** The project an event comes from, as the bot uses it. */
+export type ProjectRef = {
+  id: number;
+  pathWithNamespace: string;
+  webUrl: string | undefined;
+  /** Where git fetches and pushes (the event's `git_http_url`). */
+  gitHttpUrl: string | undefined;
+  /** The default branch; `main` when GitLab does not say (an empty project). */
+  defaultBranch: string;
+};

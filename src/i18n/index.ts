@@ -1,5 +1,5 @@
-import { en, type Messages } from './en.ts';
-import { ru } from './ru.ts';
+import { en, type Messages } from './en/index.ts';
+import { ru } from './ru/index.ts';
 
 export type Language = 'en' | 'ru';
 export type { Messages };

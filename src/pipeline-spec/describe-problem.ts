@@ -6,5 +6,5 @@ import type { Problem } from './patch.ts';
 export function describeProblem(problem: Problem, m: Messages, kind: 'problems' | 'notes' = 'problems'): string {
   const render = m.spec[kind][problem.key] ?? m.spec.problems['@invalid']!;
   const text = render(problem.params ?? {});
-  return problem.path ? m.spec.card.item(problem.path, text) : text.charAt(0).toUpperCase() + text.slice(1);
+  return problem.path ? m.card.item(problem.path, text) : text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -2,7 +2,7 @@
 // missing, and what breaks a rule.
 import { defaultRepoConfig, type RepoConfig } from './repo-config.ts';
 import { toObject, valuesOf, allowedValues, type Problem, type Provenance, type SpecFields } from './patch.ts';
-import { REQUIRED, specSchema } from './schema.ts';
+import { REQUIRED, specSchema, type PipelineSpec } from './schema.ts';
 
 export type SpecEvaluation = {
   /** The given fields and the defaults that fill the gaps. */
@@ -12,6 +12,8 @@ export type SpecEvaluation = {
   missing: string[];
   errors: Problem[];
   complete: boolean;
+  /** The spec, typed, when it is complete (the schema accepted it). */
+  pipeline: PipelineSpec | undefined;
 };
 
 /** `orders_pg` → `orders`: the source system, derived from the connection id. */
@@ -76,5 +78,6 @@ export function evaluateSpec(given: SpecFields, config: RepoConfig = defaultRepo
       });
     }
   }
-  return { fields, spec, missing, errors, complete: missing.length === 0 && errors.length === 0 };
+  const complete = missing.length === 0 && errors.length === 0;
+  return { fields, spec, missing, errors, complete, pipeline: complete ? (spec as unknown as PipelineSpec) : undefined };
 }

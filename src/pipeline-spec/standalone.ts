@@ -15,5 +15,5 @@ export function specFromObject(raw: unknown, config: RepoConfig, overrides: Reco
   const problems = [...patch.problems, ...evaluation.errors].map((p) => describeProblem(p, m).replace(/`/g, ''));
   const refused = new Set(patch.problems.map((p) => p.path));
   problems.push(...evaluation.missing.filter((p) => !refused.has(p)).map((p) => `${p}: is needed`));
-  return problems.length ? { problems } : { spec: evaluation.spec as unknown as PipelineSpec };
+  return problems.length ? { problems } : { spec: evaluation.pipeline! };
 }

@@ -1,20 +1,19 @@
 // How a job's failure is classified, how long to wait before the next attempt, and how it is described.
-import { TransientError, UserError, isNetworkError } from '../errors.ts';
-import { GitLabApiError } from '../gitlab/client.ts';
-import { en } from '../i18n/en.ts';
+import { ServiceAnswerError, TransientError, UserError, isNetworkError } from '../errors.ts';
+import { messages, type Messages } from '../i18n/index.ts';
 import { redact } from '../redact.ts';
 
 /** Rate limits, server errors and network failures pass with time; everything else would fail again. */
 export function isTransient(err: unknown): boolean {
   if (err instanceof UserError) return false;
   if (err instanceof TransientError) return true;
-  if (err instanceof GitLabApiError) return err.status === 429 || err.status >= 500;
+  if (err instanceof ServiceAnswerError) return err.status === 429 || err.status >= 500;
   if (err instanceof AggregateError) return err.errors.some(isTransient);
   return isNetworkError(err);
 }
 
 function retryAfterOf(err: unknown): number | undefined {
-  if (err instanceof TransientError || err instanceof GitLabApiError) return err.retryAfterMs;
+  if (err instanceof TransientError || err instanceof ServiceAnswerError) return err.retryAfterMs;
   if (err instanceof AggregateError) {
     const waits = err.errors.map(retryAfterOf).filter((w): w is number => w !== undefined);
     return waits.length ? Math.max(...waits) : undefined;
@@ -29,11 +28,20 @@ export function retryDelayFor(err: unknown, attempt: number, backoff: { baseMs: 
   return Math.round(Math.max(jittered, retryAfterOf(err) ?? 0));
 }
 
-/** One plain, redacted line for the job record and the status comment. */
-export function describeFailure(err: unknown): string {
-  if (err instanceof UserError) return redact(err.render(en));
-  if (err instanceof GitLabApiError) return redact(`GitLab answered ${err.status} (${err.description}) to ${err.method} ${err.path}`);
-  if (err instanceof AggregateError) return err.errors.map(describeFailure).join('; ');
+/** How a job failed for good: an error, or the bot stopped while running it (a crash), too many times. */
+export type JobFailure = { kind: 'error'; error: unknown } | { kind: 'interrupted' };
+
+/** One plain, redacted line for the job record (English) and the status comment (the reader's language). */
+export function describeFailure(failure: JobFailure | unknown, m: Messages = messages('en')): string {
+  if (isJobFailure(failure)) return failure.kind === 'interrupted' ? m.jobs.interrupted : describeFailure(failure.error, m);
+  const err = failure;
+  if (err instanceof UserError) return redact(err.render(m));
+  if (err instanceof ServiceAnswerError) return redact(m.jobs.serviceAnswered(err.service, err.status, err.description, `${err.method} ${err.path}`));
+  if (err instanceof AggregateError) return err.errors.map((e) => describeFailure(e, m)).join('; ');
   if (err instanceof TransientError || isNetworkError(err)) return redact((err as Error).message);
-  return en.internalError;
+  return m.jobs.internalError;
+}
+
+function isJobFailure(value: unknown): value is JobFailure {
+  return typeof value === 'object' && value !== null && !(value instanceof Error) && ((value as JobFailure).kind === 'error' || (value as JobFailure).kind === 'interrupted');
 }

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { LeasedJob, Store } from '../store/store.ts';
-import { retryDelayFor, isTransient, describeFailure } from './failures.ts';
+import { retryDelayFor, isTransient, describeFailure, type JobFailure } from './failures.ts';
 import { isProcessAlive } from '../process-alive.ts';
 
 export type WorkerOptions = {
@@ -15,7 +15,7 @@ export type WorkerOptions = {
   metrics: Metrics;
   run: (job: LeasedJob) => Promise<void>;
   /** Called once when a job has failed for good, to tell its users. */
-  onFailed: (job: LeasedJob | { id: number }, reason: string) => Promise<void>;
+  onFailed: (job: LeasedJob | { id: number }, failure: JobFailure) => Promise<void>;
   concurrency: number;
   maxAttempts: number;
   leaseMs: number;
@@ -64,7 +64,7 @@ export class Worker {
       Date.now(),
     );
     if (requeued.length) this.options.log.warn({ jobs: requeued }, 'requeued jobs interrupted by a previous stop');
-    for (const id of failed) void this.reportFailure({ id }, 'the bot stopped while running this job, too many times');
+    for (const id of failed) void this.reportFailure({ id }, { kind: 'interrupted' });
     this.notify();
   }
 
@@ -116,7 +116,7 @@ export class Worker {
     if (!this.running || this.draining) return;
     try {
       for (const id of this.options.store.expireLeases(Date.now(), this.options.maxAttempts)) {
-        void this.reportFailure({ id }, 'the bot stopped while running this job, too many times');
+        void this.reportFailure({ id }, { kind: 'interrupted' });
       }
     } catch (err) {
       this.options.log.error({ err }, 'could not take back expired leases');
@@ -162,16 +162,16 @@ export class Worker {
         store.finish(job.id, this.owner, 'failed', Date.now(), reason);
         metrics.job('failed', seconds);
         jobLog.error({ err, attempt: job.attempts }, 'job failed');
-        await this.reportFailure(job, reason, err);
+        await this.reportFailure(job, { kind: 'error', error: err });
       }
     }
   }
 
-  private async reportFailure(job: LeasedJob | { id: number }, reason: string, err?: unknown): Promise<void> {
+  private async reportFailure(job: LeasedJob | { id: number }, failure: JobFailure): Promise<void> {
     try {
-      await this.options.onFailed(job, reason);
+      await this.options.onFailed(job, failure);
     } catch (reportErr) {
-      this.options.log.error({ err: reportErr, job: job.id, cause: err }, 'could not report a failed job');
+      this.options.log.error({ err: reportErr, job: job.id, cause: failure.kind === 'error' ? failure.error : failure.kind }, 'could not report a failed job');
     }
   }
 

@@ -1,0 +1,139 @@
+// The request conversation in an issue: engagement, the issue's text and comments read as turns, the spec
+// commands (/set, /unset, /spec, /status). Silence for what does not concern the bot.
+import { createHash } from 'node:crypto';
+import { stringify as toYaml } from 'yaml';
+import type { Bot } from '../bot/bot.ts';
+import { mentions, parseCommands, type ParsedCommand } from '../bot/commands.ts';
+import type { Context } from '../bot/context.ts';
+import type { IssuePayload, NotePayload } from '../bot/events.ts';
+import type { Messages } from '../i18n/index.ts';
+import { describeProblem } from '../pipeline-spec/describe-problem.ts';
+import { evaluateSpec } from '../pipeline-spec/evaluate.ts';
+import { engage, engageWithIssue, showCard } from './card-comment.ts';
+import { readProseWithModel } from './model-turn.ts';
+import { applyCommand, readComment, readIssue, type Turn } from './state.ts';
+import { conversationsOf } from './store.ts';
+import { findMergeRequest, pipelineBranch } from '../publish/publish.ts';
+
+/**
+ * A text without its command lines — slash lines, and the lines of commands the bot answers (they answer
+ * for themselves) — empty when nothing else is left.
+ */
+function proseOf(text: string, commands: ParsedCommand[] = []): string {
+  const commandLines = new Set(commands.map((c) => c.line));
+  return text
+    .split('\n')
+    .filter((line, i) => !/^\s*\//.test(line) && !commandLines.has(i + 1))
+    .join('\n')
+    .trim();
+}
+
+/** Whether a text addresses the bot: a mention, or one of its commands at the start of a line. */
+function addressesBot(ctx: Context, text: string, bot: Bot): boolean {
+  const known = new Set(bot.commands().map((c) => c.name));
+  return mentions(text, ctx.botUser.username) || parseCommands(text, ctx.botUser.username).some((c) => known.has(c.name));
+}
+
+async function replyToTurn(ctx: Context, key: string, turn: Turn, m: Messages, missing: number): Promise<void> {
+  if (turn.changed.length) {
+    const changed = [...new Set(turn.changed)];
+    const lines = turn.problems.map((p) => describeProblem(p, m));
+    await ctx.replyOnce(key, [m.replies.updated(changed, missing), ...(lines.length ? ['', m.replies.notApplied(lines)] : [])].join('\n'));
+  } else if (turn.problems.length) {
+    await ctx.replyOnce(key, m.replies.notApplied(turn.problems.map((p) => describeProblem(p, m))));
+  }
+}
+
+/** An issue opened, edited or reopened: its text is read again; the bot engages when it is a request for it. */
+export async function readIssueText(ctx: Context<IssuePayload>, bot: Bot): Promise<void> {
+  const issue = ctx.payload.object_attributes;
+  const labels = (ctx.payload.labels ?? []).map((l) => l.title);
+  const conversations = conversationsOf(ctx);
+  const turn = readIssue(conversations.load(ctx.resourceKey), issue.title, issue.description ?? '');
+  const config = await ctx.config();
+  const engaged =
+    turn.state.engaged ||
+    Object.keys(turn.state.fields).length > 0 ||
+    labels.includes(config.trigger_label) ||
+    addressesBot(ctx, issue.description ?? '', bot);
+  if (!engaged) return;
+  const state = await engage(ctx, turn.state);
+  conversations.save(ctx.resourceKey, state);
+  await showCard(ctx, state);
+  // A description in prose: the model reads it (when it is new or was edited).
+  const textChanged = ctx.name !== 'issue.update' || ctx.payload.changes?.description !== undefined;
+  const prose = proseOf(issue.description ?? '');
+  if (ctx.llm && textChanged && prose && Object.values(turn.state.fields).every((field) => field.provenance.kind !== 'issue')) {
+    const digest = createHash('sha256').update(prose).digest('hex').slice(0, 16);
+    await readProseWithModel(ctx, { text: prose, kind: 'issue', author: ctx.actor?.username ?? 'author', replyKey: `issue-text:${digest}` });
+  }
+}
+
+/** A comment in an issue: what it holds in request forms is applied; prose goes to the model when there is one. */
+export async function readIssueComment(ctx: Context<NotePayload>, bot: Bot): Promise<void> {
+  const note = ctx.payload.object_attributes;
+  if (note.action !== 'create' || !ctx.payload.issue) return;
+  const conversations = conversationsOf(ctx);
+  let state = conversations.load(ctx.resourceKey);
+  const addressed = addressesBot(ctx, note.note, bot);
+  const wasEngaged = state.engaged;
+  const turn = readComment(state, note.note, ctx.actor!.username, { addressedToBot: addressed, noteId: note.id });
+  if (!wasEngaged && !turn.structured && !addressed) return;
+  const answered = bot.commandsAnswered(note.note, ctx.botUser.username);
+  const prose = proseOf(note.note, answered);
+  // A comment of commands: the commands have answered it (prose beside them goes to the model, in an issue
+  // that is already a request).
+  if (!turn.structured && turn.problems.length === 0 && addressed && answered.length && (!prose || !ctx.llm || !wasEngaged)) return;
+  state = turn.state;
+  if (!wasEngaged) state = await engageWithIssue(ctx, state);
+  if (ctx.llm && !turn.structured && !turn.problems.length && prose) {
+    // The model reads what the request forms could not; the card's "needs a model" notice does not apply.
+    conversations.save(ctx.resourceKey, { ...state, lastTurn: { ...state.lastTurn, proseFrom: undefined } });
+    return readProseWithModel(ctx, { text: prose, kind: 'comment', author: ctx.actor!.username, replyKey: String(note.id), noteId: note.id });
+  }
+  conversations.save(ctx.resourceKey, state);
+  const m = await ctx.messages();
+  await showCard(ctx, state);
+  if (turn.structured || turn.problems.length) {
+    const missing = evaluateSpec(state.fields, await ctx.config()).missing.length;
+    await replyToTurn(ctx, String(note.id), turn, m, missing);
+  } else if (addressed) {
+    await ctx.replyOnce(String(note.id), m.replies.needsModel);
+  }
+}
+
+/** /set or /unset in an issue: the card changes, and the reply says what did and what was refused. */
+export async function changeSpecInIssue(ctx: Context<NotePayload>, change: { set?: string[]; unset?: string[] }, replyKey: string): Promise<void> {
+  const conversations = conversationsOf(ctx);
+  const before = conversations.load(ctx.resourceKey);
+  const turn = applyCommand(before, { ...change, noteId: ctx.payload.object_attributes.id }, ctx.actor!.username);
+  const state = before.engaged ? turn.state : await engageWithIssue(ctx, turn.state);
+  conversations.save(ctx.resourceKey, state);
+  const m = await ctx.messages();
+  await showCard(ctx, state);
+  const missing = evaluateSpec(state.fields, await ctx.config()).missing.length;
+  await replyToTurn(ctx, replyKey, turn, m, missing);
+}
+
+/** /spec: the spec as it stands, as YAML. */
+export async function answerSpec(ctx: Context, replyKey: string): Promise<void> {
+  const state = conversationsOf(ctx).load(ctx.resourceKey);
+  const m = await ctx.messages();
+  if (!state.engaged) return void (await ctx.replyOnce(replyKey, m.replies.noRequest));
+  const evaluation = evaluateSpec(state.fields, await ctx.config());
+  await ctx.replyOnce(replyKey, [m.replies.specBlock, '', '```yaml', toYaml(evaluation.spec, { lineWidth: 0 }).trimEnd(), '```'].join('\n'));
+}
+
+/** /status: whether the spec is complete, and the state of its merge request (the newest, if there were several). */
+export async function answerStatus(ctx: Context, replyKey: string): Promise<void> {
+  const state = conversationsOf(ctx).load(ctx.resourceKey);
+  const m = await ctx.messages();
+  if (!state.engaged) return void (await ctx.replyOnce(replyKey, m.replies.noRequest));
+  const config = await ctx.config();
+  const evaluation = evaluateSpec(state.fields, config);
+  const status = m.replies.status(evaluation.complete, [...evaluation.missing, ...evaluation.errors.map((e) => e.path ?? '')].filter(Boolean));
+  const dagId = evaluation.spec.dag_id;
+  if (typeof dagId !== 'string') return void (await ctx.replyOnce(replyKey, status));
+  const mr = await findMergeRequest(ctx.gitlab, ctx.projectId, pipelineBranch(config.branch_prefix, ctx.resource!.iid, dagId), 'latest');
+  await ctx.replyOnce(replyKey, mr ? `${status}\n\n${m.replies.mergeRequestState(mr.iid, mr.state, mr.web_url)}` : status);
+}

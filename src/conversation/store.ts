@@ -1,0 +1,102 @@
+// Everything the bot keeps per issue — the request conversation, the model's tokens, the last render, the
+// revisions committed — as one checked record: read through one zod schema, written whole. A stored record
+// that does not read fails the job loudly and is left as it is (nothing the users told the bot is lost).
+import { z } from 'zod';
+import type { Store } from '../store/store.ts';
+import type { Provenance, Problem } from '../pipeline-spec/patch.ts';
+import type { SecretFinding } from '../pipeline-spec/secrets.ts';
+import type { SourceFacts } from '../pipeline-spec/source-facts.ts';
+import { newConversation, type ConversationState } from './state.ts';
+
+export type ModelUsage = { input: number; output: number; model: string };
+
+export type Generation = {
+  /** The bot's last render of each file, the base of the three-way merge of the next one. */
+  files: Record<string, string>;
+  /** Whether the status comment has told the reader about this generation's merge request. */
+  announced?: boolean;
+};
+
+/** What is kept per issue. */
+export type Conversation = ConversationState & {
+  /** The model's tokens spent on this issue. */
+  model?: ModelUsage;
+  generation?: Generation;
+  /** The commit each review comment became (by note id), so that a retried job only replies. */
+  revisions?: Record<string, string>;
+};
+
+const user = z.string();
+const provenance: z.ZodType<Provenance> = z.union([
+  z.object({ kind: z.literal('issue') }),
+  z.object({ kind: z.literal('comment'), user }),
+  z.object({ kind: z.literal('command'), user }),
+  z.object({ kind: z.literal('default'), from: z.enum(['repo-config', 'dagwright', 'derived']) }),
+  z.object({ kind: z.literal('secret'), user: user.optional() }),
+  z.object({ kind: z.literal('introspected') }),
+  z.object({ kind: z.literal('model'), user, from: z.enum(['issue', 'comment']) }),
+]);
+const problem: z.ZodType<Problem> = z.object({ key: z.string(), params: z.record(z.string(), z.unknown()).optional(), path: z.string().optional() });
+const secret: z.ZodType<SecretFinding> = z.looseObject({
+  kind: z.enum(['uri', 'password', 'token']),
+  masked: z.string(),
+  scheme: z.string().optional(),
+  host: z.string().optional(),
+  database: z.string().optional(),
+}) as z.ZodType<SecretFinding>;
+const sourceFacts: z.ZodType<SourceFacts> = z.looseObject({ connId: z.string(), table: z.string(), at: z.number() }) as z.ZodType<SourceFacts>;
+
+const conversationSchema = z.looseObject({
+  engaged: z.boolean().default(false),
+  reacted: z.boolean().default(false),
+  language: z.enum(['en', 'ru']).optional(),
+  fields: z.record(z.string(), z.object({ value: z.unknown(), provenance })).default({}),
+  secrets: z.array(secret).default([]),
+  issueProblems: z.array(problem).default([]),
+  issueNotes: z.array(problem).default([]),
+  cardDigest: z.string().optional(),
+  source: sourceFacts.optional(),
+  lastTurn: z
+    .object({ noteId: z.number().optional(), problems: z.array(problem), notes: z.array(problem), proseFrom: z.string().optional() })
+    .default({ problems: [], notes: [] }),
+  model: z.object({ input: z.number(), output: z.number(), model: z.string() }).optional(),
+  generation: z.object({ files: z.record(z.string(), z.string()), announced: z.boolean().optional() }).optional(),
+  revisions: z.record(z.string(), z.string()).optional(),
+});
+
+/** The conversations of issues, by the issue's resource key (`<project>#<iid>`). */
+export class Conversations {
+  private readonly store: Store;
+
+  constructor(store: Store) {
+    this.store = store;
+  }
+
+  /** The issue's record; a new conversation when the bot has none. */
+  load(issueKey: string): Conversation {
+    const stored = this.store.conversation<unknown>(issueKey);
+    if (stored === undefined) return newConversation();
+    const parsed = conversationSchema.safeParse(stored);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(record)'}: ${i.message}`).join('; ');
+      throw new Error(`the stored conversation of ${issueKey} does not read (${problems}); it is left as it is`);
+    }
+    return parsed.data as Conversation;
+  }
+
+  save(issueKey: string, conversation: Conversation): void {
+    this.store.saveConversation(issueKey, conversation);
+  }
+
+  /** Reads, changes and writes the record in one step; returns what was written. */
+  update(issueKey: string, change: (conversation: Conversation) => Conversation): Conversation {
+    const next = change(this.load(issueKey));
+    this.save(issueKey, next);
+    return next;
+  }
+}
+
+/** The conversations kept in a job's store. */
+export function conversationsOf(ctx: { store: Store }): Conversations {
+  return new Conversations(ctx.store);
+}

@@ -1,0 +1,40 @@
+// Git's failures in plain words, told apart: the network or the server (worth another try) from a refusal.
+import { TransientError } from '../errors.ts';
+
+/**
+ * What git (through curl) says when the server or the network failed: worth another try with backoff, as
+ * the API's 429 and 5xx are. A refusal (auth, a protected branch, a missing repository) is not.
+ */
+const transientGitFailure = new RegExp(
+  [
+    'The requested URL returned error: (429|5\\d\\d)',
+    'Empty reply from server',
+    'Could not resolve host',
+    'Failed to connect',
+    'Connection refused',
+    'Connection reset',
+    'Connection timed out',
+    'Operation timed out',
+    'timed out',
+    'Recv failure',
+    'Send failure',
+    'transfer closed',
+    'SSL_ERROR_SYSCALL',
+    'gnutls_handshake',
+    'not closed cleanly',
+    'RPC failed',
+    'early EOF',
+    'unexpected disconnect',
+    'the remote end hung up unexpectedly',
+    // A lock held by another process that is still at work passes too.
+    "\\.lock'?: File exists",
+    'cannot lock ref',
+  ].join('|'),
+  'i',
+);
+
+export function asGitError(err: unknown, what: string): Error {
+  const message = (err as Error).message ?? String(err);
+  if (transientGitFailure.test(message)) return new TransientError(`${what} failed: ${message.split('\n').find((l) => transientGitFailure.test(l)) ?? message.split('\n')[0]}`, { cause: err });
+  return new Error(`${what} failed: ${message.split('\n').filter(Boolean).slice(0, 3).join(' ')}`, { cause: err });
+}

@@ -1,0 +1,34 @@
+// English: card, source.
+
+export const cardEn = {
+  card: {
+    title: (dagId: string | undefined) => (dagId ? `Pipeline request \`${dagId}\`` : 'Pipeline request'),
+    columns: ['field', 'value', 'from'] as [string, string, string],
+    startDateLater: 'the day of the first `/generate`',
+    missingTitle: 'Still needed',
+    errorsTitle: 'Not applied',
+    warningsTitle: 'Warnings',
+    notesTitle: 'Notes',
+    filesTitle: 'What `/generate` will write',
+    ready: 'Everything needed is here. Comment `/generate` to open a merge request (Developer role or more).',
+    howToAnswer: 'Answer in a comment with `key: value` lines (`schedule: 0 6 * * *`), a yaml block, or `/set key=value`.',
+    secretWarning: (masked: string, connId: string | undefined) =>
+      `A credential was written in this issue (\`${masked}\`). Rotate it. Dagwright never stores it: create an Airflow connection${connId ? ` \`${connId}\`` : ''} and refer to it by its id.`,
+    tokenWarning: (masked: string) => `A token was written in this issue (\`${masked}\`). Revoke it: anyone who can read the issue has seen it.`,
+    proseNotice: (user: string) =>
+      `@${user}'s last comment had nothing I can read without a model. I read yaml blocks, \`key: value\` lines, the parameter table and commands (\`/help\`).`,
+    columnsSummary: (n: number) => `${n} column${n === 1 ? '' : 's'}`,
+    checksSummary: (n: number) => `${n} check${n === 1 ? '' : 's'}`,
+    item: (path: string, text: string) => `\`${path}\`: ${text}`,
+  },
+  source: {
+    title: (connId: string, table: string) => `Source \`${connId}\` \`${table}\``,
+    rows: (n: number) => `about ${n.toLocaleString('en')} rows`,
+    primaryKey: (columns: string[]) => `primary key: ${columns.map((c) => `\`${c}\``).join(', ')}`,
+    noPrimaryKey: 'no primary key',
+    watermarks: (items: string[]) => `watermark candidates (indexed): ${items.join(', ')}`,
+    noWatermark: 'no indexed timestamp or serial column: an incremental load would scan the table',
+    unreachable: (reason: string) => `could not be inspected: ${reason}`,
+    notGiven: (reason: string) => `not inspected: ${reason} (the bot inspects only the sources it is given, read-only)`,
+  },
+};

@@ -1,0 +1,15 @@
+// English: commands.
+
+export const summariesEn = {
+  commands: {
+    retry: 'run the last generation again (after a failure)',
+    generate: 'render, validate, commit and open or update the merge request',
+    preview: 'render and validate, and show the files here; nothing is pushed',
+    spec: 'the spec as a yaml block you can copy',
+    set: 'set spec fields: `set schedule="0 6 * * *" load.strategy=incremental`',
+    unset: 'remove spec fields: `unset load.watermark`',
+    status: 'where the request stands',
+    cancel: 'drop the work still waiting in the queue for this issue or merge request',
+    init: 'open a merge request that sets the repository up: the config, an issue template, a DAG-integrity CI job',
+  },
+};

@@ -1,0 +1,35 @@
+// Russian: card, source.
+import type { cardEn } from '../en/card.ts';
+
+export const cardRu: typeof cardEn = {
+  card: {
+    title: (dagId: string | undefined) => (dagId ? `Заявка на пайплайн \`${dagId}\`` : 'Заявка на пайплайн'),
+    columns: ['поле', 'значение', 'откуда'],
+    startDateLater: 'день первого `/generate`',
+    missingTitle: 'Ещё нужно',
+    errorsTitle: 'Не применено',
+    warningsTitle: 'Предупреждения',
+    notesTitle: 'Заметки',
+    filesTitle: 'Что запишет `/generate`',
+    ready: 'Всё необходимое есть. Напишите `/generate`, чтобы открыть merge request (нужна роль Developer или выше).',
+    howToAnswer: 'Ответьте комментарием со строками `ключ: значение` (`schedule: 0 6 * * *`), блоком yaml или командой `/set ключ=значение`.',
+    secretWarning: (masked: string, connId: string | undefined) =>
+      `В задаче указаны учётные данные (\`${masked}\`). Смените пароль. Dagwright их не хранит: создайте подключение Airflow${connId ? ` \`${connId}\`` : ''} и укажите его id.`,
+    tokenWarning: (masked: string) => `В задаче указан токен (\`${masked}\`). Отзовите его: его видел каждый, кто читал задачу.`,
+    proseNotice: (user: string) =>
+      `В последнем комментарии @${user} нет ничего, что я могу прочитать без модели. Я читаю блоки yaml, строки \`ключ: значение\`, таблицу параметров и команды (\`/help\`).`,
+    columnsSummary: (n: number) => `столбцов: ${n}`,
+    checksSummary: (n: number) => `проверок: ${n}`,
+    item: (path: string, text: string) => `\`${path}\`: ${text}`,
+  },
+  source: {
+    title: (connId: string, table: string) => `Источник \`${connId}\` \`${table}\``,
+    rows: (n: number) => `около ${n.toLocaleString('ru')} строк`,
+    primaryKey: (columns: string[]) => `первичный ключ: ${columns.map((c) => `\`${c}\``).join(', ')}`,
+    noPrimaryKey: 'первичного ключа нет',
+    watermarks: (items: string[]) => `кандидаты в watermark (с индексом): ${items.join(', ')}`,
+    noWatermark: 'нет индексированной колонки времени или счётчика: инкрементальная загрузка будет читать всю таблицу',
+    unreachable: (reason: string) => `не удалось проверить: ${reason}`,
+    notGiven: (reason: string) => `не проверялся: ${reason} (бот смотрит только переданные ему источники, только на чтение)`,
+  },
+};

@@ -1,0 +1,16 @@
+// Russian: commands.
+import type { summariesEn } from '../en/summaries.ts';
+
+export const summariesRu: typeof summariesEn = {
+  commands: {
+    retry: 'повторить последнюю генерацию (после сбоя)',
+    generate: 'сгенерировать, проверить, закоммитить и открыть или обновить merge request',
+    preview: 'сгенерировать и проверить, показать файлы здесь; ничего не отправляется',
+    spec: 'спецификация блоком yaml, который можно скопировать',
+    set: 'задать поля: `set schedule="0 6 * * *" load.strategy=incremental`',
+    unset: 'удалить поля: `unset load.watermark`',
+    status: 'где сейчас заявка',
+    cancel: 'снять работу, ждущую в очереди, для этой задачи или merge request',
+    init: 'открыть merge request, который настраивает репозиторий: конфиг, шаблон задачи, CI-проверку DAG',
+  },
+};
