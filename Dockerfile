@@ -17,6 +17,8 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY src ./src
 COPY handlers ./handlers
 COPY prompts ./prompts
+COPY README.md ./
+COPY docs ./docs
 
 RUN mkdir -p /data && chown node:node /data
 USER node

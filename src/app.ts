@@ -2,10 +2,10 @@
 import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
 import { registerHandlers } from '../handlers/index.ts';
-import { Bot } from './bot/bot.ts';
+import { Bot, Dispatcher } from './bot/bot.ts';
 import { askWhoTheBotIs } from './bot/bot-user.ts';
 import type { BotUser } from './bot/context.ts';
-import { Dispatcher } from './bot/dispatch.ts';
+
 import { createIntake, type Intake } from './bot/intake.ts';
 import { queueLane } from './bot/lanes.ts';
 import { AccessLevels } from './gitlab/access-levels.ts';
@@ -89,8 +89,8 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
     maxAttempts: config.jobMaxAttempts,
     leaseMs: config.jobLeaseMs,
     ...options.worker,
-    run: (job) => dispatcher.run(job),
-    onFailed: (job, failure) => dispatcher.reportFailed(job, failure),
+    run: dispatcher.run.bind(dispatcher),
+    onFailed: dispatcher.reportFailed.bind(dispatcher),
   });
 
   const intake = createIntake({
@@ -104,9 +104,7 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
     botUsername: () => botUser?.username,
     onEnqueued: (event, jobId) => {
       worker.notify(queueLane(event, botUser?.username));
-      // After the worker's look at the queue (also on the next turn): a job it did not take must wait. Only
-      // deliveries that may hold such a command are looked at again (intake stays cheap under a backlog).
-      if (botUser && bot.mayAnnounceQueued(event, botUser.username)) setImmediate(() => void dispatcher.announceIfWaiting(jobId));
+      dispatcher.announceIfItWaits(event, jobId);
     },
   });
 

@@ -49,7 +49,10 @@ Commands:
 
 Options:
   -h, --help     show help (also after a command: dagwright serve --help)
-  -v, --version  show the version`,
+  -v, --version  show the version
+
+Documentation, in the package: README.md · docs/user-guide.md (requests, the spec card, /generate,
+review) · docs/pipeline-spec.md (every field of the pipeline spec)`,
   serve: `Usage: dagwright serve
 
 Receives GitLab webhooks on POST /webhooks/gitlab and runs the bot. Also serves

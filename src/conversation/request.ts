@@ -73,13 +73,16 @@ export async function readIssueText(ctx: Context<IssuePayload>, bot: Bot): Promi
 export async function readIssueComment(ctx: Context<NotePayload>, bot: Bot): Promise<void> {
   const note = ctx.payload.object_attributes;
   if (note.action !== 'create' || !ctx.payload.issue) return;
+  // A comment made only of the bot's commands is no turn of the conversation: the commands answer it.
+  const answered = bot.commandsAnswered(note.note, ctx.botUser.username);
+  const known = new Set(bot.commands().map((c) => c.name));
+  if (answered.length && answered.every((c) => known.has(c.name)) && !proseOf(note.note, answered)) return;
   const conversations = conversationsOf(ctx);
   let state = conversations.load(ctx.resourceKey);
   const addressed = addressesBot(ctx, note.note, bot);
   const wasEngaged = state.engaged;
   const turn = readComment(state, note.note, ctx.actor!.username, { addressedToBot: addressed, noteId: note.id });
   if (!wasEngaged && !turn.structured && !addressed) return;
-  const answered = bot.commandsAnswered(note.note, ctx.botUser.username);
   const prose = proseOf(note.note, answered);
   // A comment of commands: the commands have answered it (prose beside them goes to the model, in an issue
   // that is already a request).

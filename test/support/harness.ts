@@ -149,10 +149,9 @@ export async function waitFor<T>(
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** GitLab's own webhook samples, kept beside the repository in ../shared/gitlab-samples. */
-export function gitlabSamplesDir(): string | undefined {
-  const dir = path.resolve(repoRoot, '../shared/gitlab-samples');
-  return fs.existsSync(dir) ? dir : undefined;
+/** GitLab's own webhook samples (fixtures/gitlab-samples/, copied from GitLab's documentation). */
+export function gitlabSamplesDir(): string {
+  return path.join(repoRoot, 'fixtures', 'gitlab-samples');
 }
 
 export async function metricValue(bot: { url: string }, name: string, labels = ''): Promise<number> {

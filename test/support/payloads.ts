@@ -1,4 +1,4 @@
-// GitLab webhook deliveries for tests, shaped like GitLab's (see ../shared/gitlab-samples), with the fields
+// GitLab webhook deliveries for tests, shaped like GitLab's (see fixtures/gitlab-samples/), with the fields
 // a test cares about as parameters.
 import { randomUUID } from 'node:crypto';
 
