@@ -147,7 +147,7 @@ export async function generatePipeline(ctx: Context, issue: { key: string; iid: 
       result = await checklist.run('render', async () => renderPipeline(spec, config, { today: today(), repoPacksDir: work.packsDir }));
     } catch (err) {
       if (!(err instanceof RenderError)) throw err;
-      await checklist.fail('render', err.message);
+      await checklist.fail('render', err.describe(m));
       return { kind: 'failed' };
     }
     const report = await checklist.run('validate', () => validateRender(result, config));

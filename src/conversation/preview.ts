@@ -28,7 +28,7 @@ export async function previewPipeline(ctx: Context, replyKey: string): Promise<v
     ].join('\n');
     await ctx.replyOnce(replyKey, body);
   } catch (err) {
-    if (err instanceof RenderError) return void (await ctx.replyOnce(replyKey, err.message));
+    if (err instanceof RenderError) return void (await ctx.replyOnce(replyKey, err.describe(m)));
     throw err;
   } finally {
     await work.done();

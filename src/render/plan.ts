@@ -3,15 +3,28 @@
 import type { RepoConfig } from '../pipeline-spec/repo-config.ts';
 import { pipelineFolder } from '../pipeline-spec/layout.ts';
 import { DATABASE_TYPES, type PipelineSpec } from '../pipeline-spec/schema.ts';
+import { en } from '../i18n/en/index.ts';
+import type { RenderProblem } from '../i18n/en/render.ts';
+import type { Messages } from '../i18n/index.ts';
 
+/** A spec the pack cannot render: the field, and why (a message key, told in English or in the reader's language). */
 export class RenderError extends Error {
   readonly pack: string;
   readonly field: string;
-  constructor(pack: string, field: string, message: string) {
-    super(`${pack}: ${field}: ${message}`);
+  readonly problem: RenderProblem;
+  readonly params: Record<string, unknown>;
+  constructor(pack: string, field: string, problem: RenderProblem, params: Record<string, unknown> = {}) {
+    super(`${pack}: ${field}: ${en.render[problem](params)}`);
     this.name = 'RenderError';
     this.pack = pack;
     this.field = field;
+    this.problem = problem;
+    this.params = params;
+  }
+
+  /** The reason in the reader's language. */
+  describe(m: Messages): string {
+    return `${this.pack}: ${this.field}: ${m.render[this.problem](this.params)}`;
   }
 }
 
@@ -75,17 +88,17 @@ function interval(duration: string): string {
 
 export function planPipeline(spec: PipelineSpec, config: RepoConfig, options: { today: string; pack: string }): Plan {
   const pack = options.pack;
-  const fail = (field: string, message: string): never => {
-    throw new RenderError(pack, field, message);
+  const fail = (field: string, problem: RenderProblem, params?: Record<string, unknown>): never => {
+    throw new RenderError(pack, field, problem, params);
   };
   const source = spec.source;
   const strategy = spec.load.strategy;
   const sourceIsDatabase = (DATABASE_TYPES as readonly string[]).includes(source.type!);
-  if (!sourceIsDatabase && source.type !== 's3') fail('source.type', `${source.type} sources are not supported by this pack yet`);
-  if (source.type === 's3' && !['snapshot', 'append', 'overwrite'].includes(strategy!)) fail('load.strategy', 'file sources load with snapshot, append or overwrite');
-  if (source.type === 's3' && !['csv', 'json', 'jsonl', 'parquet'].includes(source.format ?? '')) fail('source.format', 'file sources are read as csv, json, jsonl or parquet');
-  if (pack !== 'spark-docker' && source.type === 's3' && /[*?[]/.test(source.path ?? '')) fail('source.path', 'this pack loads one file per run: give its key (templates such as {{ data_interval_start | ds }} are fine), not a glob');
-  if (source.type === 's3' && !source.columns?.length) fail('source.columns', 'the columns of the files, in order, are needed to load them');
+  if (!sourceIsDatabase && source.type !== 's3') fail('source.type', 'unsupportedSource', { type: source.type });
+  if (source.type === 's3' && !['snapshot', 'append', 'overwrite'].includes(strategy!)) fail('load.strategy', 'fileStrategy');
+  if (source.type === 's3' && !['csv', 'json', 'jsonl', 'parquet'].includes(source.format ?? '')) fail('source.format', 'fileFormat');
+  if (pack !== 'spark-docker' && source.type === 's3' && /[*?[]/.test(source.path ?? '')) fail('source.path', 'oneFilePerRun');
+  if (source.type === 's3' && !source.columns?.length) fail('source.columns', 'fileColumns');
 
   const schedule: Plan['schedule'] =
     spec.schedule === 'manual' ? { kind: 'manual' } : { kind: 'cron', cron: PRESET_CRON[spec.schedule!] ?? spec.schedule!, written: spec.schedule! };
@@ -98,12 +111,12 @@ export function planPipeline(spec: PipelineSpec, config: RepoConfig, options: { 
     (strategy === 'append' && !watermark) ||
     // A file key that names the run's dates is read by data interval too.
     /data_interval_/.test(source.path ?? '');
-  if (windowed && schedule.kind === 'manual') fail('schedule', `a ${strategy} load needs a schedule to take its data window from; "manual" has none`);
+  if (windowed && schedule.kind === 'manual') fail('schedule', 'needsSchedule', { strategy });
 
   const [schema, name] = spec.target.table!.split('.') as [string, string];
   const target = { table: spec.target.table!, schema, name, stage: `${schema}.${name}__stage`, conn_id: spec.target.conn_id! };
   const keys = spec.load.keys ?? (source.columns ?? []).filter((c) => c.key).map((c) => c.name);
-  if (strategy === 'scd2' && !source.columns?.length) fail('source.columns', 'scd2 compares the columns of each row: list them (or let the bot introspect the source)');
+  if (strategy === 'scd2' && !source.columns?.length) fail('source.columns', 'scd2Columns');
 
   const relation = source.table ?? (source.query ? `(${source.query.trim().replace(/;\s*$/, '')}) AS source_query` : `s3://${source.bucket}/${source.path}`);
   const where = usesWatermark ? `\nWHERE ${watermark} >= ${WINDOW_START}\n  AND ${watermark} < ${WINDOW_END}` : '';
@@ -152,9 +165,9 @@ export function planPipeline(spec: PipelineSpec, config: RepoConfig, options: { 
   }
 
   if (pack === 'spark-docker') {
-    if (!source.columns?.length) fail('source.columns', 'the external table is created from the source columns: list them');
-    if (!spec.target.location?.startsWith('s3a://')) fail('target.location', 'external tables need their s3a:// location');
-    if (spec.target.format && !['orc', 'parquet'].includes(spec.target.format)) fail('target.format', 'must be orc or parquet');
+    if (!source.columns?.length) fail('source.columns', 'externalColumns');
+    if (!spec.target.location?.startsWith('s3a://')) fail('target.location', 'externalLocation');
+    if (spec.target.format && !['orc', 'parquet'].includes(spec.target.format)) fail('target.format', 'externalFormat');
   }
   const tasks: Task[] = [];
   const add = (task: Task) => tasks.push(task);

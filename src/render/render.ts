@@ -23,7 +23,7 @@ const eta = new Eta({ autoEscape: false, autoTrim: false, useWith: false, cache:
 /** Finds a pack's template: a repository's own packs first (`.dagwright/packs/<name>/`), then the built-in ones. */
 function templateReader(pack: string, repoPacksDir: string | undefined): (name: string) => string | undefined {
   const dirs = [repoPacksDir && path.join(repoPacksDir, pack), path.join(BUILTIN_PACKS_DIR, pack)].filter((d): d is string => !!d);
-  if (!dirs.some((d) => fs.existsSync(d))) throw new RenderError(pack, 'pack', `there is no template pack "${pack}"`);
+  if (!dirs.some((d) => fs.existsSync(d))) throw new RenderError(pack, 'pack', 'noPack', { pack });
   return (name) => {
     for (const dir of dirs) {
       const file = path.join(dir, name);
@@ -79,7 +79,7 @@ export function renderPipeline(spec: PipelineSpec, config: RepoConfig, options: 
   };
   const render = (name: string, extra: Record<string, unknown> = {}): string => {
     const template = read(name);
-    if (template === undefined) throw new RenderError(packName, 'pack', `the pack has no template ${name}`);
+    if (template === undefined) throw new RenderError(packName, 'pack', 'noTemplate', { template: name });
     return eta.renderString(template, { ...data, ...extra }).replace(/\n{4,}/g, '\n\n\n').replace(/\s+$/, '\n');
   };
 

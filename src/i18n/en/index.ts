@@ -1,6 +1,7 @@
 // Every sentence the bot writes in English, by concern. None may start a line with "/" (GitLab would run it).
 import { cardEn } from './card.ts';
 import { generateEn } from './generate.ts';
+import { renderEn } from './render.ts';
 import { repliesEn } from './replies.ts';
 import { reviewEn } from './review.ts';
 import { setupEn } from './setup.ts';
@@ -56,6 +57,7 @@ export const en = {
   ...generateEn,
   ...reviewEn,
   ...setupEn,
+  ...renderEn,
 };
 
 export type Messages = typeof en;

@@ -2,6 +2,7 @@
 import type { Messages } from '../en/index.ts';
 import { cardRu } from './card.ts';
 import { generateRu } from './generate.ts';
+import { renderRu } from './render.ts';
 import { repliesRu } from './replies.ts';
 import { reviewRu } from './review.ts';
 import { setupRu } from './setup.ts';
@@ -57,4 +58,5 @@ export const ru: Messages = {
   ...generateRu,
   ...reviewRu,
   ...setupRu,
+  ...renderRu,
 };

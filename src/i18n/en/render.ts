@@ -1,0 +1,21 @@
+// English: why a spec could not be rendered with its template pack.
+type P = Record<string, unknown>;
+
+export const renderEn = {
+  render: {
+    noPack: (p: P) => `there is no template pack "${String(p.pack)}"`,
+    noTemplate: (p: P) => `the pack has no template ${String(p.template)}`,
+    unsupportedSource: (p: P) => `${String(p.type)} sources are not supported by this pack yet`,
+    fileStrategy: () => 'file sources load with snapshot, append or overwrite',
+    fileFormat: () => 'file sources are read as csv, json, jsonl or parquet',
+    oneFilePerRun: () => 'this pack loads one file per run: give its key (templates such as {{ data_interval_start | ds }} are fine), not a glob',
+    fileColumns: () => 'the columns of the files, in order, are needed to load them',
+    needsSchedule: (p: P) => `a ${String(p.strategy)} load needs a schedule to take its data window from; "manual" has none`,
+    scd2Columns: () => 'scd2 compares the columns of each row: list them (or let the bot introspect the source)',
+    externalColumns: () => 'the external table is created from the source columns: list them',
+    externalLocation: () => 'external tables need their s3a:// location',
+    externalFormat: () => 'must be orc or parquet',
+  } satisfies Record<string, (p: P) => string>,
+};
+
+export type RenderProblem = keyof typeof renderEn.render;

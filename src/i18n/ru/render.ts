@@ -1,0 +1,21 @@
+// Russian: why a spec could not be rendered with its template pack.
+import type { renderEn } from '../en/render.ts';
+
+type P = Record<string, unknown>;
+
+export const renderRu: typeof renderEn = {
+  render: {
+    noPack: (p: P) => `шаблонного пакета «${String(p.pack)}» нет`,
+    noTemplate: (p: P) => `в пакете нет шаблона ${String(p.template)}`,
+    unsupportedSource: (p: P) => `источники ${String(p.type)} этот пакет пока не поддерживает`,
+    fileStrategy: () => 'файловые источники загружаются стратегией snapshot, append или overwrite',
+    fileFormat: () => 'файловые источники читаются как csv, json, jsonl или parquet',
+    oneFilePerRun: () => 'этот пакет загружает один файл за запуск: укажите его ключ (шаблоны вроде {{ data_interval_start | ds }} подходят), а не маску',
+    fileColumns: () => 'чтобы загрузить файлы, нужны их колонки по порядку',
+    needsSchedule: (p: P) => `загрузке ${String(p.strategy)} нужно расписание, из которого берётся окно данных; у «manual» его нет`,
+    scd2Columns: () => 'scd2 сравнивает колонки каждой строки: перечислите их (или дайте боту прочитать источник)',
+    externalColumns: () => 'внешняя таблица создаётся по колонкам источника: перечислите их',
+    externalLocation: () => 'внешним таблицам нужно расположение s3a://',
+    externalFormat: () => 'должно быть orc или parquet',
+  },
+};
