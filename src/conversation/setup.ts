@@ -24,7 +24,7 @@ export async function setUpRepository(ctx: Context, replyKey: string): Promise<v
     await work.commit(t.title, ctx.resource!.iid);
     await work.push();
     const include = needsInclude ? ['', t.include(SETUP_PATHS.ciInclude)] : [];
-    const description = [`${t.title}: ${files.map((f) => `\`${f.path}\``).join(', ')}.`, ...include, '', `Requested in #${ctx.resource!.iid}.`].join('\n');
+    const description = [`${t.title}: ${files.map((f) => `\`${f.path}\``).join(', ')}.`, ...include, '', t.requestedIn(ctx.resource!.iid)].join('\n');
     const { mergeRequest } = await work.mergeRequest({ title: t.title, description, labels: config.labels });
     await ctx.replyOnce(replyKey, [t.opened(mergeRequest.iid, mergeRequest.web_url, files.map((f) => f.path)), ...include].join('\n'));
   } finally {

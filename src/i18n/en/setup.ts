@@ -7,6 +7,7 @@ export const setupEn = {
     nothing: 'This repository is set up already: it has the config, the issue template, the DAG-integrity test and its CI job.',
     emptyRepository: 'The repository has no default branch yet: push a first commit, then comment `/init` again.',
     title: 'Set up Dagwright',
+    requestedIn: (iid: number) => `Requested in #${iid}.`,
   },
   cancel: {
     done: (dropped: number, running: boolean) =>

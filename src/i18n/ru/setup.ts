@@ -8,6 +8,7 @@ export const setupRu: typeof setupEn = {
     nothing: 'Репозиторий уже настроен: есть конфиг, шаблон задачи, тест целостности DAG и его задача в CI.',
     emptyRepository: 'В репозитории ещё нет основной ветки: сделайте первый коммит и снова напишите `/init`.',
     title: 'Set up Dagwright',
+    requestedIn: (iid: number) => `Запрошено в #${iid}.`,
   },
   cancel: {
     done: (dropped: number, running: boolean) =>
