@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ServiceAnswerError } from '../src/errors.ts';
 import { messages } from '../src/i18n/index.ts';
-import { describeFailure } from '../src/queue/failures.ts';
+import { describeFailure, describeJobFailure } from '../src/queue/failures.ts';
 import { RenderError } from '../src/render/render.ts';
 
 describe('failures in the reader language', () => {
@@ -18,8 +18,8 @@ describe('failures in the reader language', () => {
   test("a job's failure line follows the language; the job record stays English", () => {
     const refused = new ServiceAnswerError({ service: 'GitLab', status: 403, method: 'POST', path: '/projects/1/merge_requests', description: '403 Forbidden' });
     assert.equal(describeFailure(refused), 'GitLab answered 403 (403 Forbidden) to POST /projects/1/merge_requests');
-    assert.equal(describeFailure({ kind: 'error', error: refused }, messages('ru')), 'GitLab ответил 403 (403 Forbidden) на POST /projects/1/merge_requests');
-    assert.equal(describeFailure({ kind: 'interrupted' }, messages('ru')), 'бот останавливался во время этой задачи слишком много раз');
+    assert.equal(describeJobFailure({ kind: 'error', error: refused }, messages('ru')), 'GitLab ответил 403 (403 Forbidden) на POST /projects/1/merge_requests');
+    assert.equal(describeJobFailure({ kind: 'interrupted' }, messages('ru')), 'бот останавливался во время этой задачи слишком много раз');
     assert.equal(describeFailure(new Error('boom'), messages('ru')), messages('ru').jobs.internalError);
   });
 

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { UserError } from '../errors.ts';
 import { messages, type Messages } from '../i18n/index.ts';
 import type { Logger } from '../log.ts';
-import { describeFailure, type JobFailure } from '../queue/failures.ts';
+import { describeJobFailure, type JobFailure } from '../queue/failures.ts';
 import type { DeliveryRow, LeasedJob, Store } from '../store/store.ts';
 import { gitlabQuickActions, parseCommands, suggestCommand, type ParsedCommand } from './commands.ts';
 import { Context, type BotUser, type ContextDeps } from './context.ts';
@@ -66,6 +66,11 @@ export class Bot {
     if (this.commandDefinitions.has(definition.name)) throw new Error(`command /${definition.name} is registered twice`);
     this.commandDefinitions.set(definition.name, definition);
     return this;
+  }
+
+  /** Whether `name` is one of the bot's commands. */
+  isCommand(name: string): boolean {
+    return this.commandDefinitions.has(name);
   }
 
   commands(): AnyCommand[] {
@@ -240,7 +245,7 @@ export class Dispatcher {
     if (!context.resource) return;
     // Told in English when the repository's configuration cannot be read (GitLab may be what failed).
     const m = await context.messages().catch(() => messages('en'));
-    const reason = describeFailure(failure, m);
+    const reason = describeJobFailure(failure, m);
     await context.status.update(
       [`### ⚠️ ${m.jobs.failedTitle}`, '', m.jobs.failed(`\`${context.name}\``, row.attempts, reason), '', m.jobs.failedHint(delivery.idempotency_key)].join('\n'),
     );

@@ -14,7 +14,7 @@ import { roleName } from '../pipeline-spec/roles.ts';
 import { loadRepoConfig } from '../gitlab/repo-config-file.ts';
 import { minAccessLevelOf, REPO_CONFIG_PATH, type LoadedRepoConfig, type RepoConfig } from '../pipeline-spec/repo-config.ts';
 import { projectOf, subjectOf, type AnyPayload, type GitLabEvent, type ResourceRef } from './events.ts';
-import type { ProjectRef } from '../gitlab/resource.ts';
+import { gitUrlOf, type ProjectRef } from '../gitlab/resource.ts';
 import type { PublishTarget } from '../publish/publish.ts';
 
 export type BotUser = { id: number; username: string; name?: string; email?: string };
@@ -101,8 +101,7 @@ export class Context<P extends AnyPayload = AnyPayload> {
 
   /** A workspace on a branch of the project (the default branch unless told), fetched from GitLab first. */
   async workspace(ref = this.project.defaultBranch): Promise<Workspace> {
-    if (!this.project.gitHttpUrl) throw new Error(`GitLab did not send the git URL of ${this.project.pathWithNamespace}`);
-    const checkout = await this.mirrors.checkout(this.projectId, this.project.gitHttpUrl, ref);
+    const checkout = await this.mirrors.checkout(this.projectId, gitUrlOf(this.project), ref);
     if (!checkout) throw new Error(`the repository has no branch ${ref}`);
     return checkout.work;
   }

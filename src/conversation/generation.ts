@@ -9,7 +9,7 @@ import type { SpecEvaluation } from '../pipeline-spec/evaluate.ts';
 import { evaluateSpec } from '../pipeline-spec/evaluate.ts';
 import type { RepoConfig } from '../pipeline-spec/repo-config.ts';
 import type { PipelineSpec } from '../pipeline-spec/schema.ts';
-import { renderPipeline, RenderError, type RenderResult } from '../render/render.ts';
+import { renderPipeline, RenderError, type RenderedFile, type RenderResult } from '../render/render.ts';
 import { reportMarkdown, validateFiles } from '../validate/validate.ts';
 import { mergeRequestDescription } from './merge-request-text.ts';
 import { conversationsOf, type Conversation } from './store.ts';
@@ -99,9 +99,14 @@ export function missingOf(evaluation: SpecEvaluation, m: Messages): string[] {
   return [...evaluation.missing, ...evaluation.errors.map((e) => describeProblem(e, m).replace(/`/g, ''))];
 }
 
-/** Validates a render as the repository will hold it: the Airflow it targets, files only where it allows. */
+/** Validates files as the repository will hold them: for the Airflow they target, only where it allows files. */
+export function validateForRepository(files: RenderedFile[], airflowVersion: 2 | 3, config: RepoConfig) {
+  return validateFiles(files, { airflowVersion, roots: [config.dags_root, 'tests'] });
+}
+
+/** Validates a render as the repository will hold it. */
 export function validateRender(result: RenderResult, config: RepoConfig) {
-  return validateFiles(result.files, { airflowVersion: result.plan.airflow, roots: [config.dags_root, 'tests'] });
+  return validateForRepository(result.files, result.plan.airflow, config);
 }
 
 /** The spec ready to render, or the reasons it is not (the card's list). start_date is frozen at first use. */

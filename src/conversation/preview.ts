@@ -18,7 +18,7 @@ export async function previewPipeline(ctx: Context, replyKey: string): Promise<v
   const spec = { ...evaluation.pipeline, start_date: evaluation.pipeline.start_date ?? today() };
   const work = await ctx.workspace();
   try {
-    const result = renderPipeline(spec, config, { today: today(), repoPacksDir: `${work.filesDir}/.dagwright/packs` });
+    const result = renderPipeline(spec, config, { today: today(), repoPacksDir: work.packsDir });
     const report = await validateRender(result, config);
     const body = [
       `#### ${m.generate.previewTitle(spec.dag_id, result.files.length)}`,

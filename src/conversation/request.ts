@@ -30,8 +30,7 @@ function proseOf(text: string, commands: ParsedCommand[] = []): string {
 
 /** Whether a text addresses the bot: a mention, or one of its commands at the start of a line. */
 function addressesBot(ctx: Context, text: string, bot: Bot): boolean {
-  const known = new Set(bot.commands().map((c) => c.name));
-  return mentions(text, ctx.botUser.username) || parseCommands(text, ctx.botUser.username).some((c) => known.has(c.name));
+  return mentions(text, ctx.botUser.username) || parseCommands(text, ctx.botUser.username).some((c) => bot.isCommand(c.name));
 }
 
 async function replyToTurn(ctx: Context, key: string, turn: Turn, m: Messages, missing: number): Promise<void> {
@@ -75,8 +74,7 @@ export async function readIssueComment(ctx: Context<NotePayload>, bot: Bot): Pro
   if (note.action !== 'create' || !ctx.payload.issue) return;
   // A comment made only of the bot's commands is no turn of the conversation: the commands answer it.
   const answered = bot.commandsAnswered(note.note, ctx.botUser.username);
-  const known = new Set(bot.commands().map((c) => c.name));
-  if (answered.length && answered.every((c) => known.has(c.name)) && !proseOf(note.note, answered)) return;
+  if (answered.length && answered.every((c) => bot.isCommand(c.name)) && !proseOf(note.note, answered)) return;
   const conversations = conversationsOf(ctx);
   let state = conversations.load(ctx.resourceKey);
   const addressed = addressesBot(ctx, note.note, bot);

@@ -11,7 +11,8 @@ import { patchFromAnswer } from '../llm/extract.ts';
 import { describeProblem } from '../pipeline-spec/describe-problem.ts';
 import { pipelineFolder } from '../pipeline-spec/layout.ts';
 import { evaluateSpec } from '../pipeline-spec/evaluate.ts';
-import { reportMarkdown, validateFiles } from '../validate/validate.ts';
+import { reportMarkdown } from '../validate/validate.ts';
+import { validateForRepository } from './generation.ts';
 import { regenerateOnReview, resolveThread } from './review.ts';
 import { givenSpec, replyModelFailure, withModel } from './model-turn.ts';
 import { showCard } from './card-comment.ts';
@@ -64,7 +65,7 @@ export async function reviseWithModel(ctx: Context<NotePayload>): Promise<void> 
     };
     const tools = await ctx.modelTools();
     const validate = async (edited: Record<string, string>) => {
-      const report = await validateFiles(Object.entries(edited).map(([path, content]) => ({ path, content })), { airflowVersion: spec.airflow_version === 2 ? 2 : 3, roots: [config.dags_root, 'tests'] });
+      const report = await validateForRepository(Object.entries(edited).map(([path, content]) => ({ path, content })), spec.airflow_version === 2 ? 2 : 3, config);
       return report.findings.length ? reportMarkdown(report) : undefined;
     };
     await withModel(ctx, issue.key, async (session) => {

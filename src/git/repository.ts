@@ -13,9 +13,6 @@ import { holding, isLockRefusal, removeOrphanedLocks } from './locks.ts';
 import { git, gitEnv, runGitRaw, type GitAuth, type Identity } from './run.ts';
 
 export type { GitAuth, Identity };
-export { asGitError } from './failures.ts';
-export { holderMark, removeOrphanedLocks } from './locks.ts';
-export { mergeFile } from './merge-file.ts';
 
 
 export class Mirrors {
@@ -103,7 +100,7 @@ export class Mirrors {
     const dir = path.join(this.workspacesDir, `${process.pid}-${randomUUID()}`);
     fs.mkdirSync(dir, { recursive: true });
     const work = new Workspace(mirror, dir, base, this.auth);
-    await work.checkOut(['.dagwright/packs']);
+    await work.checkOut([REPO_PACKS_PATH]);
     return work;
   }
 
@@ -119,6 +116,9 @@ export class Mirrors {
     return fallbackHead ? { work: await this.workspace(mirror, fallback!, fallbackHead), onBranch: false } : undefined;
   }
 }
+
+/** Where a repository keeps its own template packs (they override the built-in ones). */
+export const REPO_PACKS_PATH = '.dagwright/packs';
 
 type TreeEntry = { mode: string; sha: string; path: string };
 
@@ -174,6 +174,11 @@ export class Workspace {
   get filesDir(): string {
     return path.join(this.dir, 'files');
   }
+  /** The repository's own template packs, as taken out of git. */
+  get packsDir(): string {
+    return path.join(this.filesDir, REPO_PACKS_PATH);
+  }
+
 
   /** A file as checked out (see `checkOut`) or written; undefined otherwise. */
   read(file: string): string | undefined {

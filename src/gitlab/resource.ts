@@ -17,3 +17,9 @@ export type ProjectRef = {
   /** The default branch; `main` when GitLab does not say (an empty project). */
   defaultBranch: string;
 };
+
+/** Where git reaches the project; an event without it cannot be worked on in git. */
+export function gitUrlOf(project: ProjectRef): string {
+  if (!project.gitHttpUrl) throw new Error(`GitLab did not send the git URL of ${project.pathWithNamespace}`);
+  return project.gitHttpUrl;
+}

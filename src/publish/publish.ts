@@ -5,7 +5,7 @@
 import type { Identity, Mirrors, Workspace } from '../git/repository.ts';
 import { mergeFile } from '../git/merge-file.ts';
 import type { GitLabClient } from '../gitlab/client.ts';
-import type { ProjectRef } from '../gitlab/resource.ts';
+import { gitUrlOf, type ProjectRef } from '../gitlab/resource.ts';
 import { isGitLabError } from '../gitlab/client.ts';
 
 // ---- the bot's branches and commits
@@ -110,15 +110,14 @@ export class BranchWork {
    */
   static async open(target: PublishTarget, branch: string, options: { fromDefaultBranch: boolean }): Promise<BranchWork | undefined> {
     const { project, mirrors } = target;
-    if (!project.gitHttpUrl) throw new Error(`GitLab did not send the git URL of ${project.pathWithNamespace}`);
     const fallback = options.fromDefaultBranch ? project.defaultBranch : undefined;
-    const checkout = await mirrors.checkout(project.id, project.gitHttpUrl, branch, fallback);
+    const checkout = await mirrors.checkout(project.id, gitUrlOf(project), branch, fallback);
     return checkout && new BranchWork(target, branch, checkout.work, !checkout.onBranch);
   }
 
   /** Where the repository's own template packs are, in this work's files. */
   get packsDir(): string {
-    return `${this.work.filesDir}/.dagwright/packs`;
+    return this.work.packsDir;
   }
 
   checkOut(paths: string[]): Promise<void> {

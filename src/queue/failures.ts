@@ -32,9 +32,7 @@ export function retryDelayFor(err: unknown, attempt: number, backoff: { baseMs: 
 export type JobFailure = { kind: 'error'; error: unknown } | { kind: 'interrupted' };
 
 /** One plain, redacted line for the job record (English) and the status comment (the reader's language). */
-export function describeFailure(failure: JobFailure | unknown, m: Messages = messages('en')): string {
-  if (isJobFailure(failure)) return failure.kind === 'interrupted' ? m.jobs.interrupted : describeFailure(failure.error, m);
-  const err = failure;
+export function describeFailure(err: unknown, m: Messages = messages('en')): string {
   if (err instanceof UserError) return redact(err.render(m));
   if (err instanceof ServiceAnswerError) return redact(m.jobs.serviceAnswered(err.service, err.status, err.description, `${err.method} ${err.path}`));
   if (err instanceof AggregateError) return err.errors.map((e) => describeFailure(e, m)).join('; ');
@@ -42,6 +40,7 @@ export function describeFailure(failure: JobFailure | unknown, m: Messages = mes
   return m.jobs.internalError;
 }
 
-function isJobFailure(value: unknown): value is JobFailure {
-  return typeof value === 'object' && value !== null && !(value instanceof Error) && ((value as JobFailure).kind === 'error' || (value as JobFailure).kind === 'interrupted');
+/** How a job failed for good, in the reader's language. */
+export function describeJobFailure(failure: JobFailure, m: Messages): string {
+  return failure.kind === 'interrupted' ? m.jobs.interrupted : describeFailure(failure.error, m);
 }

@@ -1,5 +1,9 @@
 // Durable state: deliveries, the job queue with its leases, and the bot's own notes.
 import type { Databases, Db } from './db.ts';
+import { messages } from '../i18n/index.ts';
+
+/** The job record's reason for a job the bot stopped in too many times (the record is in English, for operators). */
+const INTERRUPTED = messages('en').jobs.interrupted;
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -74,7 +78,7 @@ export class Store {
         WHERE status = 'running' AND lease_expires_at <= ? AND attempts < ?`),
       failExhaustedLeases: db.prepare(`
         UPDATE jobs SET status = 'failed', lease_owner = NULL, lease_expires_at = NULL, finished_at = ?,
-          last_error = coalesce(last_error, 'the bot stopped while running this job, too many times')
+          last_error = coalesce(last_error, ?)
         WHERE status = 'running' AND lease_expires_at <= ? AND attempts >= ?
         RETURNING id`),
       // The oldest queued job that is due and that no earlier job of its resource key is ahead of. Walking
@@ -118,7 +122,7 @@ export class Store {
         WHERE id = ? AND status = 'running' AND lease_owner = ?`),
       failInterrupted: db.prepare(`
         UPDATE jobs SET status = 'failed', lease_owner = NULL, lease_expires_at = NULL, finished_at = ?,
-          last_error = 'the bot stopped while running this job, too many times'
+          last_error = ?
         WHERE id = ? AND status = 'running' AND lease_owner = ?`),
       queueDepth: db.prepare(`SELECT count(*) AS n FROM jobs WHERE status IN ('queued', 'running')`),
       cancelQueued: db.prepare(`
@@ -189,7 +193,7 @@ export class Store {
    */
   expireLeases(now: number, maxAttempts: number): number[] {
     return this.db.transaction(() => {
-      const exhausted = (this.statements.failExhaustedLeases.all(now, now, maxAttempts) as Array<{ id: number }>).map((r) => r.id);
+      const exhausted = (this.statements.failExhaustedLeases.all(now, INTERRUPTED, now, maxAttempts) as Array<{ id: number }>).map((r) => r.id);
       this.statements.expireLeases.run(now, maxAttempts);
       return exhausted;
     }).immediate();
@@ -224,7 +228,7 @@ export class Store {
       for (const row of rows) {
         if (!isDead(row.lease_owner)) continue;
         if (row.attempts >= maxAttempts) {
-          this.statements.failInterrupted.run(now, row.id, row.lease_owner);
+          this.statements.failInterrupted.run(now, INTERRUPTED, row.id, row.lease_owner);
           failed.push(row.id);
         } else {
           this.statements.requeue.run(row.id, row.lease_owner);
