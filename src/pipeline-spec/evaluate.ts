@@ -43,12 +43,17 @@ function defaults(values: Record<string, unknown>, config: RepoConfig): Array<[s
     ['retry_delay', config.defaults.retry_delay, from('retry_delay')],
     ['pack', config.pack, top('pack')],
     ['airflow_version', config.airflow_version, top('airflow_version')],
+    ['target.type', config.defaults.target_type, from('target_type')],
   ];
   const connId = values['source.conn_id'];
   const system = typeof connId === 'string' ? systemFromConnId(connId) : undefined;
   if (system) out.push(['source.system', system, { kind: 'default', from: 'derived' }]);
   const keys = values['load.keys'];
-  const quality: unknown[] = [{ check: 'row_count', min: 1 }];
+  // A load that reads the whole source each run has rows every run; a windowed one may have a quiet
+  // interval, which is normal data: its default asks only that the target is not empty.
+  const strategy = values['load.strategy'];
+  const windowed = strategy === 'append' || strategy === 'incremental';
+  const quality: unknown[] = [windowed ? { check: 'row_count', min: 1, scope: 'table' } : { check: 'row_count', min: 1 }];
   if (Array.isArray(keys) && keys.length) quality.push({ check: 'not_null', columns: keys });
   out.push(['quality', quality, builtIn]);
   return out;

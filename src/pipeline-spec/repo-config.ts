@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { AccessLevel, type AccessLevelName } from './roles.ts';
+import { TARGET_TYPES } from './schema.ts';
 
 export const REPO_CONFIG_PATH = '.gitlab/dagwright.yml';
 
@@ -44,6 +45,7 @@ export const repoConfigSchema = z.strictObject({
       retries: z.number().int().min(0).max(100).default(2),
       retry_delay: z.string().regex(duration, 'must be a duration such as 30s, 5m, 2h or 1d').default('5m'),
       timezone: z.string().min(1).default('UTC'),
+      target_type: z.enum(TARGET_TYPES, { error: `must be one of ${TARGET_TYPES.join(', ')}` }).default('postgres'),
     })
     .prefault({}),
   review: z.strictObject({ resolve_threads: z.boolean().default(false) }).prefault({}),

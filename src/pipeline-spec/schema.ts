@@ -6,6 +6,9 @@ import { findSecrets } from './secrets.ts';
 
 export const SOURCE_TYPES = ['postgres', 'mysql', 'mariadb', 'mssql', 'oracle', 'clickhouse', 'sqlite', 's3', 'sftp', 'http', 'kafka'] as const;
 export const DATABASE_TYPES = ['postgres', 'mysql', 'mariadb', 'mssql', 'oracle', 'clickhouse', 'sqlite'] as const;
+/** The engines a target may be (the packs write SQL in each one's dialect). */
+export const TARGET_TYPES = ['postgres', 'mysql', 'mariadb'] as const;
+export type TargetType = (typeof TARGET_TYPES)[number];
 export const FILE_FORMATS = ['csv', 'json', 'jsonl', 'parquet', 'xml', 'avro'] as const;
 export const LAYERS = ['raw', 'stage', 'dm', 'sandbox'] as const;
 export const STRATEGIES = ['overwrite', 'append', 'incremental', 'snapshot', 'scd2'] as const;
@@ -103,7 +106,9 @@ export const sourceSchema = z.strictObject(
 export const targetSchema = z.strictObject(
   {
     conn_id: connId,
+    type: z.enum(TARGET_TYPES, { error: '@one_of' }),
     table: z.string({ error: '@type_string' }).regex(qualifiedTable, '@target_table'),
+    create_schema: z.boolean({ error: '@type_boolean' }),
     format: z.string({ error: '@type_string' }).regex(/^[a-z0-9_]+$/, '@format'),
     location: z.string({ error: '@type_string' }).regex(/^[a-z0-9]+:\/\/\S+$/, '@location'),
     partition_by: columns,
@@ -116,6 +121,7 @@ export const loadSchema = z.strictObject(
     strategy: z.enum(STRATEGIES, { error: '@one_of' }),
     watermark: column,
     keys: columns,
+    lookback: duration,
   },
   { error: '@type_object' },
 ).partial();
@@ -124,7 +130,13 @@ const check = <S extends z.core.$ZodLooseShape>(shape: S) => z.strictObject(shap
 export const qualityCheckSchema = z.discriminatedUnion(
   'check',
   [
-    check({ check: z.literal('row_count'), min: z.number({ error: '@type_number' }).int('@type_integer').min(0, '@min').optional(), max: z.number({ error: '@type_number' }).int('@type_integer').min(0, '@min').optional() }),
+    check({
+      check: z.literal('row_count'),
+      min: z.number({ error: '@type_number' }).int('@type_integer').min(0, '@min').optional(),
+      max: z.number({ error: '@type_number' }).int('@type_integer').min(0, '@min').optional(),
+      // run: the rows this run wrote (the default); table: the whole target.
+      scope: z.enum(['run', 'table'], { error: '@one_of' }).optional(),
+    }),
     check({ check: z.literal('not_null'), columns }),
     check({ check: z.literal('unique'), columns }),
     check({ check: z.literal('accepted_values'), column, values: z.array(z.union([z.string(), z.number()]), { error: '@type_list' }).min(1, '@list_empty') }),

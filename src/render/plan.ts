@@ -2,7 +2,8 @@
 // go, its schedule and data window, the SQL it runs and the tasks that run it.
 import type { RepoConfig } from '../pipeline-spec/repo-config.ts';
 import { pipelineFolder } from '../pipeline-spec/layout.ts';
-import { DATABASE_TYPES, type PipelineSpec } from '../pipeline-spec/schema.ts';
+import { DATABASE_TYPES, type PipelineSpec, type TargetType } from '../pipeline-spec/schema.ts';
+import { dialectOf, mapColumnType, type Dialect } from './dialect.ts';
 import { en } from '../i18n/en/index.ts';
 import type { RenderProblem } from '../i18n/en/render.ts';
 import type { Messages } from '../i18n/index.ts';
@@ -47,8 +48,15 @@ export type Plan = {
   windowed: boolean;
   sameConnection: boolean;
   sourceIsDatabase: boolean;
-  target: { table: string; schema: string; name: string; stage: string; conn_id: string };
+  target: { table: string; schema: string; name: string; stage: string; conn_id: string; type: TargetType; tableSql: string; stageSql: string; createSchema: boolean };
+  /** The target's SQL (every statement but the extract), and the source's (the extract). */
+  dialect: Dialect;
+  sourceDialect: Dialect;
   columns: Column[] | undefined;
+  /** The columns with their types in the target's engine. */
+  targetColumns: Column[] | undefined;
+  /** The columns the load names (undefined when a transform decides them). */
+  loadedColumns: string[] | undefined;
   keys: string[];
   /** The SELECT run on the source: the window filter and the transform applied. */
   extractSql: string;
@@ -58,8 +66,8 @@ export type Plan = {
   notify: { emails: string[]; connections: string[] };
   tasks: Task[];
   checks: {
-    column: Record<string, Record<string, { equal_to?: number; geq_to?: number }>>;
-    table: Record<string, string>;
+    /** Aggregates (SQLTableCheckOperator), each holding on an empty run; over the run's rows when scoped. */
+    table: Record<string, { statement: string; scope: string | undefined }>;
     custom: Array<{ id: string; name: string; sql: string }>;
   };
 };
@@ -72,18 +80,8 @@ const PRESET_CRON: Record<string, string> = {
   '@yearly': '0 0 1 1 *',
 };
 
-const WINDOW_START = "'{{ data_interval_start }}'";
-const WINDOW_END = "'{{ data_interval_end }}'";
-const RUN_DATE = "'{{ data_interval_start | ds }}'";
-
 function quoteList(values: Array<string | number>): string {
   return values.map((v) => (typeof v === 'number' ? String(v) : `'${String(v).replace(/'/g, "''")}'`)).join(', ');
-}
-
-const durationSql: Record<string, string> = { s: 'second', m: 'minute', h: 'hour', d: 'day' };
-function interval(duration: string): string {
-  const amount = duration.slice(0, -1);
-  return `INTERVAL '${amount} ${durationSql[duration.slice(-1)]}${amount === '1' ? '' : 's'}'`;
 }
 
 export function planPipeline(spec: PipelineSpec, config: RepoConfig, options: { today: string; pack: string }): Plan {
@@ -118,51 +116,81 @@ export function planPipeline(spec: PipelineSpec, config: RepoConfig, options: { 
   const keys = spec.load.keys ?? (source.columns ?? []).filter((c) => c.key).map((c) => c.name);
   if (strategy === 'scd2' && !source.columns?.length) fail('source.columns', 'scd2Columns');
 
-  const relation = source.table ?? (source.query ? `(${source.query.trim().replace(/;\s*$/, '')}) AS source_query` : `s3://${source.bucket}/${source.path}`);
-  const where = usesWatermark ? `\nWHERE ${watermark} >= ${WINDOW_START}\n  AND ${watermark} < ${WINDOW_END}` : '';
-  const base = `SELECT *\nFROM ${relation}${where}`;
+  const sourceDialect = dialectOf(source.type!);
+  const targetType = spec.target.type ?? 'postgres';
+  const dialect = dialectOf(targetType);
+  const lookback = spec.load.lookback;
+  if (lookback && !(strategy === 'incremental' && watermark)) fail('load.lookback', 'lookbackStrategy');
+  const columns = source.columns as Column[] | undefined;
+  // Without a transform, the columns are named (never SELECT * into a positional INSERT).
+  const loadedColumns = !spec.transform?.sql && columns?.length ? columns.map((c) => c.name) : undefined;
+  const relation = source.table
+    ? sourceDialect.quote(source.table)
+    : source.query
+      ? `(${source.query.trim().replace(/;\s*$/, '')}) AS source_query`
+      : `s3://${source.bucket}/${source.path}`;
+  const sq = sourceDialect.quote;
+  const where = usesWatermark
+    ? `\nWHERE ${sq(watermark!)} >= ${sourceDialect.bound('data_interval_start', lookback)}\n  AND ${sq(watermark!)} < ${sourceDialect.bound('data_interval_end')}`
+    : '';
+  const base = `SELECT ${loadedColumns ? loadedColumns.map(sq).join(', ') : '*'}\nFROM ${relation}${where}`;
   let extractSql = spec.transform?.sql ? `WITH source AS (\n${indent(base, 4)}\n)\n${spec.transform.sql.trim().replace(/;\s*$/, '')}` : base;
-  if (strategy === 'snapshot') extractSql = `SELECT extracted.*, CAST(${RUN_DATE} AS DATE) AS load_date\nFROM (\n${indent(extractSql, 4)}\n) AS extracted`;
-  if (strategy === 'append' && !watermark) extractSql = `SELECT extracted.*, CAST(${WINDOW_START} AS TIMESTAMP) AS loaded_for\nFROM (\n${indent(extractSql, 4)}\n) AS extracted`;
+  const all = loadedColumns ? loadedColumns.map((c) => `extracted.${sq(c)}`).join(', ') : 'extracted.*';
+  if (strategy === 'snapshot') extractSql = `SELECT ${all}, ${sourceDialect.runDate} AS load_date\nFROM (\n${indent(extractSql, 4)}\n) AS extracted`;
+  if (strategy === 'append' && !watermark) extractSql = `SELECT ${all}, ${sourceDialect.timestamp(sourceDialect.bound('data_interval_start'))} AS loaded_for\nFROM (\n${indent(extractSql, 4)}\n) AS extracted`;
 
+  const q = dialect.quote;
   const runScope =
     strategy === 'snapshot'
-      ? `load_date = CAST(${RUN_DATE} AS DATE)`
+      ? `load_date = ${dialect.runDate}`
       : strategy === 'append' && !watermark
-        ? `loaded_for = CAST(${WINDOW_START} AS TIMESTAMP)`
+        ? `loaded_for = ${dialect.timestamp(dialect.bound('data_interval_start'))}`
         : usesWatermark
-          ? `${watermark} >= ${WINDOW_START} AND ${watermark} < ${WINDOW_END}`
+          ? `${q(watermark!)} >= ${dialect.bound('data_interval_start', lookback)} AND ${q(watermark!)} < ${dialect.bound('data_interval_end')}`
           : strategy === 'scd2'
             ? 'is_current'
             : undefined;
 
-  const columnChecks: Plan['checks']['column'] = {};
-  const tableChecks: Plan['checks']['table'] = {};
+  // Every check is an aggregate that holds on an empty run (whether a run may be empty is row_count's to say).
+  const tableChecks: Record<string, string> = {};
+  const wholeTable = new Set<string>();
   const custom: Plan['checks']['custom'] = [];
+  const scopeClause = runScope ? `\nWHERE ${runScope}` : '';
   for (const check of spec.quality ?? []) {
     switch (check.check) {
       case 'row_count':
         if (check.min !== undefined) tableChecks.row_count_min = `COUNT(*) >= ${check.min}`;
         if (check.max !== undefined) tableChecks.row_count_max = `COUNT(*) <= ${check.max}`;
+        if (check.scope === 'table') wholeTable.add('row_count_min').add('row_count_max');
         break;
       case 'not_null':
-        for (const c of check.columns) (columnChecks[c] ??= {}).null_check = { equal_to: 0 };
+        for (const c of check.columns) tableChecks[`not_null_${c}`] = `SUM(CASE WHEN ${q(c)} IS NULL THEN 1 ELSE 0 END) = 0`;
         break;
       case 'unique':
-        if (check.columns.length === 1) (columnChecks[check.columns[0]!] ??= {}).unique_check = { equal_to: 0 };
-        else tableChecks[`unique_${check.columns.join('_')}`] = `COUNT(*) = COUNT(DISTINCT ${check.columns.join(" || '|' || ")})`;
+        if (check.columns.length === 1) tableChecks[`unique_${check.columns[0]}`] = `COUNT(${q(check.columns[0]!)}) = COUNT(DISTINCT ${q(check.columns[0]!)})`;
+        else {
+          // Rows that repeat the same combination (NULLs group together, as GROUP BY does), in any engine.
+          const list = check.columns.map(q).join(', ');
+          const name = `unique_${check.columns.join('_')}`.slice(0, 63);
+          custom.push({ id: `check_${name}`, name, sql: `SELECT COUNT(*)\nFROM (\n    SELECT ${list}\n    FROM ${q(spec.target.table!)}${indent(scopeClause, 4)}\n    GROUP BY ${list}\n    HAVING COUNT(*) > 1\n) AS duplicates` });
+        }
         break;
       case 'accepted_values':
-        tableChecks[`accepted_values_${check.column}`] = `SUM(CASE WHEN ${check.column} NOT IN (${quoteList(check.values)}) THEN 1 ELSE 0 END) = 0`;
+        tableChecks[`accepted_values_${check.column}`] = `SUM(CASE WHEN ${q(check.column)} NOT IN (${quoteList(check.values)}) THEN 1 ELSE 0 END) = 0`;
         break;
       case 'freshness':
-        tableChecks[`freshness_${check.column}`] = `MAX(${check.column}) >= CAST(${WINDOW_END} AS TIMESTAMP) - ${interval(check.max_age)}`;
+        tableChecks[`freshness_${check.column}`] = `COUNT(*) = 0 OR MAX(${q(check.column)}) >= ${dialect.timestamp(dialect.bound('data_interval_end', check.max_age))}`;
         break;
       case 'sql':
-        custom.push({ id: `check_${check.name}`, name: check.name, sql: check.sql.replace(/\{\{\s*target\s*\}\}/g, target.table).trim().replace(/;\s*$/, '') });
+        custom.push({ id: `check_${check.name}`, name: check.name, sql: check.sql.replace(/\{\{\s*target\s*\}\}/g, q(spec.target.table!)).trim().replace(/;\s*$/, '') });
         break;
     }
   }
+  // SUM over no rows is NULL, which would fail the check: an empty run passes unless row_count says otherwise.
+  for (const [name, statement] of Object.entries(tableChecks)) {
+    if (statement.startsWith('SUM(')) tableChecks[name] = statement.replace(/^SUM\((.*)\) = 0$/, 'COALESCE(SUM($1), 0) = 0');
+  }
+  const scopedChecks = Object.fromEntries(Object.entries(tableChecks).map(([name, statement]) => [name, { statement, scope: wholeTable.has(name) ? undefined : runScope }]));
 
   if (pack === 'spark-docker') {
     if (!source.columns?.length) fail('source.columns', 'externalColumns');
@@ -177,12 +205,13 @@ export function planPipeline(spec: PipelineSpec, config: RepoConfig, options: { 
     add({ id: 'repair_partitions', kind: 'merge', label: 'MSCK REPAIR TABLE', upstream: ['load'] });
     add({ id: 'check_quality', kind: 'check', label: 'spark: data checks', upstream: ['repair_partitions'] });
   }
-  const columns = source.columns as Column[] | undefined;
   if (pack !== 'spark-docker' && columns?.length) add({ id: 'create_target', kind: 'ddl', label: `create ${target.table}`, upstream: [] });
   const first = tasks.length ? ['create_target'] : [];
   // Files are read into the stage table first, then published into the target with the run's marker.
   const sqlPack = pack !== 'spark-docker';
   const needsStage = (strategy === 'incremental' && keys.length > 0) || strategy === 'scd2' || !sourceIsDatabase;
+  // The stage is created from the columns: without them nobody would create it.
+  if (sqlPack && needsStage && !columns?.length) fail('source.columns', 'stageColumns', { strategy });
   if (sqlPack && !sourceIsDatabase) add({ id: 'clear_stage', kind: 'prepare', label: `empty ${target.stage}`, upstream: first });
   if (sqlPack) add({ id: 'load', kind: 'load', label: needsStage ? `extract into ${target.stage}` : `load ${target.table}`, upstream: sourceIsDatabase ? first : ['clear_stage'] });
   let last = 'load';
@@ -191,7 +220,6 @@ export function planPipeline(spec: PipelineSpec, config: RepoConfig, options: { 
     add({ id: 'merge', kind: 'merge', label, upstream: ['load'] });
     last = 'merge';
   }
-  if (sqlPack && Object.keys(columnChecks).length) add({ id: 'check_columns', kind: 'check', label: 'column checks', upstream: [last] });
   if (sqlPack && Object.keys(tableChecks).length) add({ id: 'check_table', kind: 'check', label: 'table checks', upstream: [last] });
   if (sqlPack) for (const c of custom) add({ id: c.id, kind: 'check', label: c.name, upstream: [last] });
 
@@ -216,15 +244,19 @@ export function planPipeline(spec: PipelineSpec, config: RepoConfig, options: { 
     windowed: windowed || (pack === 'spark-docker' && schedule.kind === 'cron'),
     sameConnection: sourceIsDatabase && source.conn_id === spec.target.conn_id,
     sourceIsDatabase,
-    target,
+    target: { ...target, type: targetType, tableSql: q(target.table), stageSql: q(target.stage), createSchema: spec.target.create_schema === true },
+    dialect,
+    sourceDialect,
     columns,
+    targetColumns: columns?.map((c) => ({ ...c, type: mapColumnType(c.type, sourceIsDatabase ? source.type! : 'ansi', dialect) })),
+    loadedColumns,
     keys,
     extractSql,
     runScope,
     tags: [...new Set([...(spec.tags ?? []), spec.layer!, system])],
     notify,
     tasks,
-    checks: { column: columnChecks, table: tableChecks, custom },
+    checks: { table: scopedChecks, custom },
   };
 }
 

@@ -44,6 +44,23 @@ const connectionTypes: Record<string, string> = {
   s3: 'aws',
 };
 
+/** Rows a transfer reads and writes at a time. */
+const TRANSFER_PAGE_SIZE = 10_000;
+
+/**
+ * The target columns a load writes, in the order the extract returns them (with the run's marker column
+ * where the strategy adds one), and what orders the extract for reading it in pages.
+ */
+function loadColumns(plan: Plan, staged: boolean): { columns: string[] | undefined; order: string | undefined } {
+  if (!plan.loadedColumns) return { columns: undefined, order: undefined };
+  const q = plan.dialect.quote;
+  const strategy = plan.spec.load.strategy;
+  const marker = staged ? [] : strategy === 'snapshot' ? ['load_date'] : strategy === 'append' && !plan.spec.load.watermark ? ['loaded_for'] : [];
+  const columns = [...plan.loadedColumns.map(q), ...marker];
+  const order = plan.keys.length ? plan.keys.map(plan.sourceDialect.quote).join(', ') : columns.map((_, i) => String(i + 1)).join(', ');
+  return { columns, order };
+}
+
 export function describeSchedule(plan: Plan): string {
   if (plan.schedule.kind === 'manual') return 'manual: only when triggered';
   const words = cronstrue.toString(plan.schedule.cron, { use24HourTimeFormat: true, verbose: false });
@@ -55,11 +72,18 @@ export function renderPipeline(spec: PipelineSpec, config: RepoConfig, options: 
   const read = templateReader(packName, options.repoPacksDir);
   const plan = planPipeline(spec, config, { today: options.today, pack: packName });
   const graph = mermaidGraph(plan.tasks);
-  const loadTable = plan.tasks.some((t) => t.kind === 'merge') ? plan.target.stage : plan.target.table;
+  const staged = plan.tasks.some((t) => t.kind === 'merge');
+  const loadTable = staged ? plan.target.stage : plan.target.table;
+  const load = loadColumns(plan, staged);
   const data: Record<string, unknown> = {
     plan,
     graph,
     loadTable,
+    loadTableSql: staged ? plan.target.stageSql : plan.target.tableSql,
+    insertColumns: load.columns ? ` (${load.columns.join(', ')})` : '',
+    transferColumns: load.columns,
+    pageOrder: load.order,
+    pageSize: TRANSFER_PAGE_SIZE,
     scheduleWords: describeSchedule(plan),
     connections: [...new Map([
       [plan.spec.source.conn_id!, connectionTypes[plan.spec.source.type!] ?? plan.spec.source.type!],
