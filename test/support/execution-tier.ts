@@ -59,14 +59,16 @@ function sqlValue(value: string | number | null): string {
   return value === null ? 'NULL' : typeof value === 'number' ? String(value) : `'${value.replace(/'/g, "''")}'`;
 }
 
-export async function createSource(db: Database, schema: string, rows: SourceRow[]): Promise<void> {
+/** The source table; `loose` leaves out its constraints, so that it can hold the bad rows the checks must catch. */
+export async function createSource(db: Database, schema: string, rows: Array<SourceRow | (Omit<SourceRow, 'id'> & { id: number | null })>, loose = false): Promise<void> {
   await db.resetSchema(schema);
   const types = db.engine === 'postgres' ? ['integer', 'varchar(100)', 'numeric(10,2)', 'varchar(20)', 'timestamp'] : ['int', 'varchar(100)', 'decimal(10,2)', 'varchar(20)', 'datetime'];
-  await db.exec(`CREATE TABLE ${schema}.orders (id ${types[0]} PRIMARY KEY, customer ${types[1]} NOT NULL, amount ${types[2]}, status ${types[3]}, updated_at ${types[4]} NOT NULL)`);
+  const strict = loose ? ['', ''] : [' PRIMARY KEY', ' NOT NULL'];
+  await db.exec(`CREATE TABLE ${schema}.orders (id ${types[0]}${strict[0]}, customer ${types[1]}${strict[1]}, amount ${types[2]}, status ${types[3]}, updated_at ${types[4]} NOT NULL)`);
   for (const row of rows) await insertRow(db, schema, row);
 }
 
-export async function insertRow(db: Database, schema: string, row: SourceRow): Promise<void> {
+export async function insertRow(db: Database, schema: string, row: Omit<SourceRow, 'id'> & { id: number | null }): Promise<void> {
   await db.exec(`INSERT INTO ${schema}.orders (id, customer, amount, status, updated_at) VALUES (${[row.id, row.customer, row.amount, row.status, row.updated_at].map(sqlValue).join(', ')})`);
 }
 
@@ -75,13 +77,15 @@ export async function updateRow(db: Database, schema: string, row: SourceRow): P
 }
 
 /** The spec a data engineer would write for the case (through the same evaluation the bot uses). */
-export function caseSpec(options: { airflow: AirflowLine; dagId: string; strategy: Strategy; source: Engine; target: Engine; sourceSchema: string; targetSchema: string; sameConnection: boolean; quality?: unknown[]; transform?: string; extra?: Record<string, unknown> }): PipelineSpec {
+export function caseSpec(options: { airflow: AirflowLine; dagId: string; strategy: Strategy; source: Engine; target: Engine; sourceSchema: string; targetSchema: string; sameConnection: boolean; loose?: boolean; quality?: unknown[]; transform?: string; extra?: Record<string, unknown> }): PipelineSpec {
   const { strategy } = options;
   const load: Record<string, unknown> = { strategy: strategy.replace(/_.*$/, '') };
   if (strategy === 'append_watermark' || strategy.startsWith('incremental')) load.watermark = 'updated_at';
   if (strategy === 'incremental_keys' || strategy === 'scd2') load.keys = ['id'];
   // A key among the columns makes an incremental load upsert on it: the case without keys has none.
-  const sourceColumns = SOURCE_COLUMNS[options.source].map((c) => (strategy === 'incremental' ? { ...c, key: undefined } : c));
+  const sourceColumns = SOURCE_COLUMNS[options.source]
+    .map((c) => (strategy === 'incremental' ? { ...c, key: undefined } : c))
+    .map((c) => (options.loose ? { ...c, nullable: undefined } : c));
   const object = {
     dag_id: options.dagId,
     description: `Orders, ${strategy}, ${options.source} to ${options.target}`,
@@ -227,6 +231,92 @@ export function executionTier(line: AirflowLine): void {
           });
         }
       }
+    }
+
+    for (const [source, target] of [['postgres', 'mariadb'], ['mariadb', 'postgres']] as Array<[Engine, Engine]>) {
+      const pair = `${source.slice(0, 2)}${target.slice(0, 2)}`;
+      test(`a transform, ${source} to ${target}: the target holds the transformed rows`, async () => {
+        const tag = `af${line}_transform_${pair}`;
+        const transform = 'SELECT id, UPPER(customer) AS customer, amount, status, updated_at FROM source WHERE status IS NOT NULL';
+        const spec = caseSpec({ airflow: line, dagId: `orders_${tag}`, strategy: 'overwrite', source, target, sourceSchema: `dw_${tag}_src`, targetSchema: `dw_${tag}_wh`, sameConnection: false, transform });
+        await createSource(db[source]!, `dw_${tag}_src`, INITIAL_ROWS);
+        await db[target]!.resetSchema(`dw_${tag}_wh`);
+        const dagFile = deploy(runner, renderPipeline(spec, defaultRepoConfig, { today: '2026-03-01' }), tag);
+        try {
+          assertSucceeded(await runner.run(dagFile, spec.dag_id!, INTERVALS[0]!.runAfter), `transform, ${source} to ${target}`, runner.logTail());
+          const expected = INITIAL_ROWS.filter((r) => r.status !== null).map((r) => asRow({ ...r, customer: r.customer.toUpperCase() }));
+          assertRows(await targetRows(db[target]!, `dw_${tag}_wh.orders`, 'overwrite'), expected, 'the transformed rows');
+        } finally {
+          undeploy(runner, tag);
+        }
+      });
+
+      test(`a lookback, ${source} to ${target}: a row that arrived late for interval 1 is loaded by interval 2`, async () => {
+        const tag = `af${line}_lookback_${pair}`;
+        const spec = caseSpec({ airflow: line, dagId: `orders_${tag}`, strategy: 'incremental_keys', source, target, sourceSchema: `dw_${tag}_src`, targetSchema: `dw_${tag}_wh`, sameConnection: false, extra: { load: { strategy: 'incremental', watermark: 'updated_at', keys: ['id'], lookback: '1d' } } });
+        await createSource(db[source]!, `dw_${tag}_src`, INITIAL_ROWS);
+        await db[target]!.resetSchema(`dw_${tag}_wh`);
+        const dagFile = deploy(runner, renderPipeline(spec, defaultRepoConfig, { today: '2026-03-01' }), tag);
+        try {
+          assertSucceeded(await runner.run(dagFile, spec.dag_id!, INTERVALS[0]!.runAfter), 'interval 1', runner.logTail());
+          const late: SourceRow = { id: 6, customer: 'Late', amount: '1.00', status: 'open', updated_at: '2026-03-01 12:00:00' };
+          await insertRow(db[source]!, `dw_${tag}_src`, late);
+          await updateRow(db[source]!, `dw_${tag}_src`, UPDATED_ROW);
+          assertSucceeded(await runner.run(dagFile, spec.dag_id!, INTERVALS[1]!.runAfter), 'interval 2', runner.logTail());
+          // Interval 1 read back to 02-28 06:00 (row 1 too); interval 2 re-read interval 1 and found the late row.
+          const expected = [...INITIAL_ROWS.map((r) => (r.id === UPDATED_ROW.id ? UPDATED_ROW : r)), late].map((r) => asRow(r));
+          assertRows(await targetRows(db[target]!, `dw_${tag}_wh.orders`, 'incremental_keys'), expected, 'interval 2 upserted the late row and the update');
+        } finally {
+          undeploy(runner, tag);
+        }
+      });
+    }
+
+    for (const engine of ENGINES) {
+      const tag = `af${line}_checks_${engine.slice(0, 2)}`;
+      const quality = [
+        { check: 'row_count', min: 1, scope: 'table' },
+        { check: 'not_null', columns: ['id', 'customer'] },
+        { check: 'unique', columns: ['id'] },
+        { check: 'unique', columns: ['customer', 'status'] },
+        { check: 'accepted_values', column: 'status', values: ['open', 'paid'] },
+        { check: 'freshness', column: 'updated_at', max_age: '12h' },
+        { check: 'sql', name: 'no_negative_amounts', sql: 'SELECT COUNT(*) FROM {{ target }} WHERE amount < 0' },
+      ];
+      const spec = () => caseSpec({ airflow: line, dagId: `orders_${tag}`, strategy: 'append_watermark', source: engine, target: engine, sourceSchema: `dw_${tag}_src`, targetSchema: `dw_${tag}_wh`, sameConnection: true, loose: true, quality });
+      const runWith = async (rows: Parameters<typeof createSource>[1] | undefined, interval = 0): Promise<RunAnswer> => {
+        const result = renderPipeline(spec(), defaultRepoConfig, { today: '2026-03-01' });
+        if (rows) {
+          await createSource(db[engine]!, `dw_${tag}_src`, rows, true);
+          await db[engine]!.resetSchema(`dw_${tag}_wh`);
+        }
+        const dagFile = deploy(runner, result, tag);
+        try {
+          return await runner.run(dagFile, `orders_${tag}`, INTERVALS[interval]!.runAfter);
+        } finally {
+          undeploy(runner, tag);
+        }
+      };
+      const bad: Array<[string, Parameters<typeof createSource>[1], string]> = [
+        ['a NULL key', [...INITIAL_ROWS, { ...NEW_ROW, id: null, updated_at: '2026-03-01 08:00:00' }], 'check_table'],
+        ['a duplicate key', [...INITIAL_ROWS, { ...NEW_ROW, id: 2, updated_at: '2026-03-01 08:00:00' }], 'check_table'],
+        ['a value outside accepted_values', [...INITIAL_ROWS, { ...NEW_ROW, status: 'refunded', updated_at: '2026-03-01 08:00:00' }], 'check_table'],
+        ['stale rows (the newest is 23 hours old at the window end)', INITIAL_ROWS.filter((r) => r.id <= 2), 'check_table'],
+        ['a row the custom sql check counts', [...INITIAL_ROWS, { ...NEW_ROW, amount: '-1.00', updated_at: '2026-03-01 08:00:00' }], 'check_no_negative_amounts'],
+        ['the same customer and status twice', [...INITIAL_ROWS, { ...INITIAL_ROWS[1]!, id: 9, updated_at: '2026-03-01 09:00:00' }], 'check_unique_customer_status'],
+      ];
+      test(`data checks on ${engine}: good data passes (a NULL in a multi-column unique check, an empty interval); bad data fails the run`, async () => {
+        const good = await runWith(INITIAL_ROWS);
+        assertSucceeded(good, `${engine}, good data`, runner.logTail());
+        // The next interval has no rows at all: normal data, which no check may fail on.
+        const quiet = await runWith(undefined, 2);
+        assertSucceeded(quiet, `${engine}, an interval without rows`, runner.logTail());
+        for (const [what, rows, task] of bad) {
+          const answer = await runWith(rows);
+          assert.equal(answer.state, 'failed', `${engine}, ${what}: the run must fail; tasks ${JSON.stringify(answer.tasks)}`);
+          assert.equal(answer.tasks[task], 'failed', `${engine}, ${what}: ${task} fails; tasks ${JSON.stringify(answer.tasks)}`);
+        }
+      });
     }
   });
 }
