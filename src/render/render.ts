@@ -118,6 +118,7 @@ export function renderPipeline(spec: PipelineSpec, config: RepoConfig, options: 
     files.push({ path: `${jobs}/ddl.sql`, content: render('ddl.sql.eta') });
     files.push({ path: `${jobs}/load.py`, content: render('load.py.eta') });
     files.push({ path: `${jobs}/quality.py`, content: render('quality.py.eta') });
+    files.push({ path: `${plan.folder}/jobs/.airflowignore`, content: fs.readFileSync(path.join(COMMON_DIR, 'jobs-airflowignore.eta'), 'utf8') });
     files.push({ path: plan.docFile, content: render('doc.md.eta') });
     files.push(integrityTest(data));
     return { files, plan, graph };

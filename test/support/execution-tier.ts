@@ -11,6 +11,8 @@ import { patchFromObject } from '../../src/pipeline-spec/patch.ts';
 import { defaultRepoConfig } from '../../src/pipeline-spec/repo-config.ts';
 import type { PipelineSpec } from '../../src/pipeline-spec/schema.ts';
 import { renderPipeline, type RenderResult } from '../../src/render/render.ts';
+import { GOLDEN_CASES } from './golden-specs.ts';
+import { repoRoot } from './harness.ts';
 import { AirflowRunner, skipUnlessAirflow, type AirflowLine, type RunAnswer } from './airflow.ts';
 import { AIRFLOW_URIS, connect, type Database, type Engine, type Row } from './warehouse.ts';
 
@@ -59,8 +61,11 @@ function sqlValue(value: string | number | null): string {
   return value === null ? 'NULL' : typeof value === 'number' ? String(value) : `'${value.replace(/'/g, "''")}'`;
 }
 
+/** A row of a source without constraints: its key may be NULL. */
+export type LooseRow = Omit<SourceRow, 'id'> & { id: number | null };
+
 /** The source table; `loose` leaves out its constraints, so that it can hold the bad rows the checks must catch. */
-export async function createSource(db: Database, schema: string, rows: Array<SourceRow | (Omit<SourceRow, 'id'> & { id: number | null })>, loose = false): Promise<void> {
+export async function createSource(db: Database, schema: string, rows: LooseRow[], loose = false): Promise<void> {
   await db.resetSchema(schema);
   const types = db.engine === 'postgres' ? ['integer', 'varchar(100)', 'numeric(10,2)', 'varchar(20)', 'timestamp'] : ['int', 'varchar(100)', 'decimal(10,2)', 'varchar(20)', 'datetime'];
   const strict = loose ? ['', ''] : [' PRIMARY KEY', ' NOT NULL'];
@@ -68,7 +73,7 @@ export async function createSource(db: Database, schema: string, rows: Array<Sou
   for (const row of rows) await insertRow(db, schema, row);
 }
 
-export async function insertRow(db: Database, schema: string, row: Omit<SourceRow, 'id'> & { id: number | null }): Promise<void> {
+export async function insertRow(db: Database, schema: string, row: LooseRow): Promise<void> {
   await db.exec(`INSERT INTO ${schema}.orders (id, customer, amount, status, updated_at) VALUES (${[row.id, row.customer, row.amount, row.status, row.updated_at].map(sqlValue).join(', ')})`);
 }
 
@@ -233,6 +238,18 @@ export function executionTier(line: AirflowLine): void {
       }
     }
 
+    test(`every golden render for Airflow ${line} imports into its DagBag with the tasks and dependencies of its plan`, async () => {
+      const cases = GOLDEN_CASES.filter((c) => c.airflow === line);
+      assert.ok(cases.length >= 20, 'both packs, every source and strategy');
+      for (const { name, spec } of cases) {
+        const plan = renderPipeline(spec(), defaultRepoConfig, { today: '2026-11-24' }).plan;
+        const answer = await runner.importFolder(path.join(repoRoot, 'fixtures/golden', name, 'dags'));
+        assert.deepEqual(answer.import_errors, {}, `${name} imports without errors`);
+        const planned = Object.fromEntries(plan.tasks.map((t) => [t.id, [...t.upstream].sort()]));
+        assert.deepEqual(answer.dags[plan.spec.dag_id!], planned, `${name}: the DAG's tasks and their upstream tasks are the plan's`);
+      }
+    });
+
     for (const [source, target] of [['postgres', 'mariadb'], ['mariadb', 'postgres']] as Array<[Engine, Engine]>) {
       const pair = `${source.slice(0, 2)}${target.slice(0, 2)}`;
       test(`a transform, ${source} to ${target}: the target holds the transformed rows`, async () => {
@@ -284,7 +301,7 @@ export function executionTier(line: AirflowLine): void {
         { check: 'sql', name: 'no_negative_amounts', sql: 'SELECT COUNT(*) FROM {{ target }} WHERE amount < 0' },
       ];
       const spec = () => caseSpec({ airflow: line, dagId: `orders_${tag}`, strategy: 'append_watermark', source: engine, target: engine, sourceSchema: `dw_${tag}_src`, targetSchema: `dw_${tag}_wh`, sameConnection: true, loose: true, quality });
-      const runWith = async (rows: Parameters<typeof createSource>[1] | undefined, interval = 0): Promise<RunAnswer> => {
+      const runWith = async (rows: LooseRow[] | undefined, interval = 0): Promise<RunAnswer> => {
         const result = renderPipeline(spec(), defaultRepoConfig, { today: '2026-03-01' });
         if (rows) {
           await createSource(db[engine]!, `dw_${tag}_src`, rows, true);
@@ -297,7 +314,7 @@ export function executionTier(line: AirflowLine): void {
           undeploy(runner, tag);
         }
       };
-      const bad: Array<[string, Parameters<typeof createSource>[1], string]> = [
+      const bad: Array<[string, LooseRow[], string]> = [
         ['a NULL key', [...INITIAL_ROWS, { ...NEW_ROW, id: null, updated_at: '2026-03-01 08:00:00' }], 'check_table'],
         ['a duplicate key', [...INITIAL_ROWS, { ...NEW_ROW, id: 2, updated_at: '2026-03-01 08:00:00' }], 'check_table'],
         ['a value outside accepted_values', [...INITIAL_ROWS, { ...NEW_ROW, status: 'refunded', updated_at: '2026-03-01 08:00:00' }], 'check_table'],
