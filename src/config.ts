@@ -1,4 +1,5 @@
 // Environment → typed server configuration, with messages a human can act on.
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { readMcpServers, type ExternalServer } from './mcp/servers-file.ts';
@@ -69,7 +70,21 @@ const envSchema = z.object({
   LLM_TOOL_STEPS: positiveInt(5, 50),
   MCP_TOKEN: z.string().optional().refine((v) => !v || v.length >= 16, { message: 'must be at least 16 characters (it guards the /mcp endpoint)' }),
   MCP_SERVERS: z.string().optional(),
+  AIRFLOW_PYTHON: z
+    .string()
+    .trim()
+    .optional()
+    .refine((p) => !p || isExecutable(p), { message: 'must be the path of the python executable of a virtualenv with Airflow and its providers (e.g. /opt/airflow-venv/bin/python)' }),
 });
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
 
 export type LlmConfig = {
   baseUrl: string;

@@ -99,9 +99,12 @@ export function missingOf(evaluation: SpecEvaluation, m: Messages): string[] {
   return [...evaluation.missing, ...evaluation.errors.map((e) => describeProblem(e, m).replace(/`/g, ''))];
 }
 
-/** Validates files as the repository will hold them: for the Airflow they target, only where it allows files. */
-export function validateForRepository(files: RenderedFile[], airflowVersion: 2 | 3, config: RepoConfig) {
-  return validateFiles(files, { airflowVersion, roots: [config.dags_root, 'tests'] });
+/**
+ * Validates files as the repository will hold them: for the Airflow they target, only where it allows files,
+ * and imported by the team's own Airflow when the server has it (AIRFLOW_PYTHON).
+ */
+export function validateForRepository(files: RenderedFile[], airflowVersion: 2 | 3, config: RepoConfig, airflowPython = process.env.AIRFLOW_PYTHON) {
+  return validateFiles(files, { airflowVersion, roots: [config.dags_root, 'tests'], dagBag: airflowPython ? { python: airflowPython, dagsRoot: config.dags_root } : undefined });
 }
 
 /** Validates a render as the repository will hold it. */

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isTimezone, scheduleProblem } from '../pipeline-spec/schema.ts';
+import { importIntoDagBag } from './dagbag.ts';
 import { ruffDiagnostics } from './ruff.ts';
 
 export type Finding = { path: string; line: number; rule: string; message: string };
@@ -106,11 +107,24 @@ export function pathFindings(files: SourceFile[], roots: string[]): Finding[] {
     .map((f) => ({ path: f.path, line: 1, rule: 'DW012', message: `writes outside ${roots.join(' and ')}` }));
 }
 
-export async function validateFiles(files: SourceFile[], options: { airflowVersion: 2 | 3; roots?: string[] }): Promise<ValidationReport> {
+export type ValidationOptions = {
+  airflowVersion: 2 | 3;
+  roots?: string[];
+  /** Also import the DAGs under `dagsRoot` into a DagBag of the Airflow whose python this is (AIRFLOW_PYTHON). */
+  dagBag?: { python: string; dagsRoot: string };
+};
+
+export async function validateFiles(files: SourceFile[], options: ValidationOptions): Promise<ValidationReport> {
   const skipped: string[] = [];
-  // Ruff (in its own process) and the python3 check run at the same time.
-  const [lint, structure] = await Promise.all([lintPython(files, options.airflowVersion), checkDagStructure(files)]);
-  const findings: Finding[] = [...lint];
+  // Ruff (in its own process), the python3 check and the team's Airflow run at the same time.
+  const imported = options.dagBag
+    ? importIntoDagBag(files, options.dagBag.dagsRoot, options.dagBag.python).then(
+        (r) => r.findings,
+        (err: Error): Finding[] => [{ path: options.dagBag!.dagsRoot, line: 1, rule: 'DW017', message: err.message }],
+      )
+    : Promise.resolve([]);
+  const [lint, structure, dagBag] = await Promise.all([lintPython(files, options.airflowVersion), checkDagStructure(files), imported]);
+  const findings: Finding[] = [...lint, ...dagBag];
   for (const file of files) {
     if (file.path.endsWith('.py') || file.path.endsWith('.sql')) findings.push(...removedContextKeys(file));
   }
