@@ -87,7 +87,7 @@ export function renderPipeline(spec: PipelineSpec, config: RepoConfig, options: 
     scheduleWords: describeSchedule(plan),
     connections: [...new Map([
       [plan.spec.source.conn_id!, connectionTypes[plan.spec.source.type!] ?? plan.spec.source.type!],
-      [plan.target.conn_id, '<type>'],
+      [plan.target.conn_id, connectionTypes[plan.target.type] ?? plan.target.type],
     ])],
     dagsRoot: config.dags_root,
     // Helpers for templates (kept out of them: quotes inside template code confuse the template parser).
