@@ -20,6 +20,15 @@ COPY prompts ./prompts
 COPY README.md ./
 COPY docs ./docs
 
+# The team's Airflow, for validation (AIRFLOW_PYTHON): an image of your own built FROM this one can add a
+# virtualenv with the Airflow and providers your deployment runs, e.g.
+#   USER root
+#   RUN apt-get update && apt-get install -y --no-install-recommends python3-venv pkg-config libmariadb-dev gcc \
+#       && python3 -m venv /opt/airflow && /opt/airflow/bin/pip install -r /tmp/your-airflow-requirements.txt
+#   ENV AIRFLOW_PYTHON=/opt/airflow/bin/python
+#   USER node
+# (airflow/requirements-3.lock in this repository is a known-good set for Airflow 3 on Python 3.11.)
+
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
