@@ -12,6 +12,8 @@ cd "$(dirname "$0")/.."
 
 lines=(3 2)
 root=".airflow"
+# The locks are resolved with the oldest Python the machines have (Debian's 3.11), so that they install on it
+# and on any newer 3.11 alike.
 python="${AIRFLOW_SETUP_PYTHON:-python3}"
 relock=false
 for arg in "$@"; do
@@ -30,11 +32,13 @@ if ! "$python" -c 'import sys; sys.exit(0 if (3, 10) <= sys.version_info[:2] <= 
   exit 1
 fi
 
-# mysqlclient (the mysql provider's driver) compiles against MariaDB's client headers.
+# mysqlclient (the mysql provider's driver) compiles against MariaDB's client headers; Debian's python3
+# makes virtual environments only with python3-venv.
 missing=()
 for package in pkg-config libmariadb-dev; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
+"$python" -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     say "needs the Debian packages ${missing[*]} (run: sudo apt-get install ${missing[*]})" >&2

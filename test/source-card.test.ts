@@ -23,9 +23,10 @@ describe('the card, filled from the source', () => {
     db.close();
     process.env.AIRFLOW_CONN_SHOP_LITE = `sqlite:///${file}`;
     process.env.AIRFLOW_CONN_SHOP_DOWN = 'postgresql://etl:Down-Secret-9@127.0.0.1:1/shop';
+    process.env.AIRFLOW_CONN_LAKE = 'mariadb://loader:Lake-Secret-7@127.0.0.1:3306/lake';
   });
   after(() => {
-    for (const key of ['AIRFLOW_CONN_SHOP_LITE', 'AIRFLOW_CONN_SHOP_DOWN']) if (saved[key] === undefined) delete process.env[key];
+    for (const key of ['AIRFLOW_CONN_SHOP_LITE', 'AIRFLOW_CONN_SHOP_DOWN', 'AIRFLOW_CONN_LAKE']) if (saved[key] === undefined) delete process.env[key];
   });
   afterEach(async () => {
     await stack?.stop();
@@ -44,6 +45,9 @@ describe('the card, filled from the source', () => {
     assert.match(body, /watermark candidates \(indexed\): `updated_at` \(2026-05-01 08:00:00 … 2026-05-12 08:00:00\), `order_id` \(1 … 12\)/);
     assert.match(body, /`load\.watermark` \| `updated_at` \| introspected/);
     assert.match(body, /`source\.columns` \| .*order_id.* \| introspected/);
+    // The target connection the bot was given says the target's engine (and its password stays out).
+    assert.match(body, /`target\.type` \| `mariadb` \| introspected/);
+    assert.equal(body.includes('Lake-Secret-7'), false);
     // The spec is complete with what was found: it generates.
     await s.comment(issue, '/generate');
     await s.settle();

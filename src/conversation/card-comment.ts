@@ -6,6 +6,7 @@ import { renderCard } from './card.ts';
 import { readIssue } from './state.ts';
 import { conversationsOf, type Conversation } from './store.ts';
 import { evaluateSpec } from '../pipeline-spec/evaluate.ts';
+import { targetEngineOf } from '../sources/connections.ts';
 import { inspectForCard } from '../sources/introspect.ts';
 import { applyPatch, checkPatch, emptyPatch } from '../pipeline-spec/patch.ts';
 
@@ -59,9 +60,21 @@ async function withSourceFacts(state: Conversation): Promise<Conversation> {
   return { ...state, fields: applyPatch(state.fields, { ...checked, problems: [], notes: [] }, { kind: 'introspected' }).fields, source: facts };
 }
 
+/** The target's engine, from the target connection when the bot was given it (a field nobody gave). */
+function withTargetType(state: Conversation): Conversation {
+  const connId = state.fields['target.conn_id']?.value;
+  const known = state.fields['target.type'];
+  if (typeof connId !== 'string' || (known && known.provenance.kind !== 'introspected')) return state;
+  const engine = targetEngineOf(connId);
+  if (!engine || known?.value === engine) return state;
+  const patch = emptyPatch();
+  patch.set['target.type'] = engine;
+  return { ...state, fields: applyPatch(state.fields, patch, { kind: 'introspected' }).fields };
+}
+
 /** Shows the card; returns the state with the digest of what is shown (an unchanged card is not edited). */
 export async function showCard(ctx: Context, given: Conversation, issue = { key: ctx.resourceKey, iid: ctx.resource!.iid }): Promise<Conversation> {
-  const state = await withSourceFacts(given);
+  const state = withTargetType(await withSourceFacts(given));
   const conversations = conversationsOf(ctx);
   if (state !== given) conversations.save(issue.key, state);
   const config = await ctx.config();

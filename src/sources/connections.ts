@@ -100,3 +100,23 @@ export function registerConnectionSecrets(env: NodeJS.ProcessEnv = process.env):
   }
   return ids;
 }
+
+const TARGET_ENGINES: Record<string, 'postgres' | 'mysql' | 'mariadb'> = { postgres: 'postgres', postgresql: 'postgres', mysql: 'mysql', mariadb: 'mariadb' };
+
+/**
+ * The engine of a connection the bot was given, as a target type (postgres, mysql, mariadb), read from its
+ * URI scheme or conn_type; undefined when it was not given, cannot be read, or is another engine.
+ */
+export function targetEngineOf(connId: string, env: NodeJS.ProcessEnv = process.env): 'postgres' | 'mysql' | 'mariadb' | undefined {
+  const value = env[connectionVariable(connId)]?.trim();
+  if (!value) return undefined;
+  let type: string;
+  if (value.startsWith('{')) {
+    try {
+      type = String((JSON.parse(value) as Record<string, unknown>).conn_type ?? '');
+    } catch {
+      return undefined;
+    }
+  } else type = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(value)?.[1] ?? '';
+  return TARGET_ENGINES[type.toLowerCase().replace(/-/g, '_')];
+}
