@@ -36,6 +36,11 @@ export function connectionVariable(connId: string): string {
   return `AIRFLOW_CONN_${connId.toUpperCase()}`;
 }
 
+/** A connection's type as Airflow names it: the URI's scheme or the JSON's conn_type, `-` read as `_`. */
+function typeName(raw: unknown): string {
+  return String(raw ?? '').toLowerCase().replace(/:$/, '').replace(/-/g, '_');
+}
+
 function parseUri(connId: string, value: string): SourceConnection {
   let url: URL;
   try {
@@ -43,7 +48,7 @@ function parseUri(connId: string, value: string): SourceConnection {
   } catch {
     throw new ConnectionError(`${connectionVariable(connId)} is neither an Airflow connection URI nor JSON`);
   }
-  const scheme = url.protocol.replace(/:$/, '').replace(/-/g, '_');
+  const scheme = typeName(url.protocol);
   const kind = KINDS[scheme];
   if (!kind) throw new ConnectionError(`${connectionVariable(connId)}: connections of type "${scheme}" cannot be inspected (postgres, mysql, mariadb, sqlite and clickhouse can)`);
   const decode = (s: string) => (s ? decodeURIComponent(s) : undefined);
@@ -64,7 +69,7 @@ function parseJson(connId: string, value: string): SourceConnection {
   } catch {
     throw new ConnectionError(`${connectionVariable(connId)} starts like JSON but is not valid JSON`);
   }
-  const type = String(json.conn_type ?? '').toLowerCase();
+  const type = typeName(json.conn_type);
   const kind = KINDS[type];
   if (!kind) throw new ConnectionError(`${connectionVariable(connId)}: connections of type "${type}" cannot be inspected (postgres, mysql, mariadb, sqlite and clickhouse can)`);
   const str = (v: unknown) => (v === undefined || v === null || v === '' ? undefined : String(v));
@@ -110,13 +115,9 @@ const TARGET_ENGINES: Record<string, 'postgres' | 'mysql' | 'mariadb'> = { postg
 export function targetEngineOf(connId: string, env: NodeJS.ProcessEnv = process.env): 'postgres' | 'mysql' | 'mariadb' | undefined {
   const value = env[connectionVariable(connId)]?.trim();
   if (!value) return undefined;
-  let type: string;
-  if (value.startsWith('{')) {
-    try {
-      type = String((JSON.parse(value) as Record<string, unknown>).conn_type ?? '');
-    } catch {
-      return undefined;
-    }
-  } else type = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(value)?.[1] ?? '';
-  return TARGET_ENGINES[type.toLowerCase().replace(/-/g, '_')];
+  try {
+    return TARGET_ENGINES[typeName(value.startsWith('{') ? (JSON.parse(value) as Record<string, unknown>).conn_type : new URL(value).protocol)];
+  } catch {
+    return undefined;
+  }
 }

@@ -129,6 +129,16 @@ export function undeploy(runner: AirflowRunner, folder: string): void {
   fs.rmSync(path.join(runner.dagsFolder, folder), { recursive: true, force: true });
 }
 
+/** Renders the spec into the runner's DAGs folder for the time of `use` (given the DAG file), then removes it. */
+export async function withDeployed<T>(runner: AirflowRunner, folder: string, spec: PipelineSpec, use: (dagFile: string, result: RenderResult) => Promise<T>): Promise<T> {
+  const result = renderPipeline(spec, defaultRepoConfig, { today: '2026-03-01' });
+  try {
+    return await use(deploy(runner, result, folder), result);
+  } finally {
+    undeploy(runner, folder);
+  }
+}
+
 type Expected = Row[];
 const sortRows = (rows: Row[]) => [...rows].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 const asRow = (row: SourceRow, extra: Row = {}): Row => ({ id: row.id, customer: row.customer, amount: row.amount, status: row.status, updated_at: row.updated_at, ...extra });
@@ -212,11 +222,9 @@ export function executionTier(line: AirflowLine): void {
             const targetSchema = `dw_${tag}_wh`;
             const sameConnection = source === target;
             const spec = caseSpec({ airflow: line, dagId: `orders_${tag}`, strategy, source, target, sourceSchema, targetSchema, sameConnection });
-            const result = renderPipeline(spec, defaultRepoConfig, { today: '2026-03-01' });
             await createSource(db[source]!, sourceSchema, INITIAL_ROWS);
             await db[target]!.resetSchema(targetSchema);
-            const dagFile = deploy(runner, result, tag);
-            try {
+            await withDeployed(runner, tag, spec, async (dagFile, result) => {
               const sourceAt: SourceRow[][] = [INITIAL_ROWS, INITIAL_ROWS];
               for (const attempt of ['first', 'second']) {
                 const answer = await runner.run(dagFile, spec.dag_id!, INTERVALS[0]!.runAfter);
@@ -230,9 +238,7 @@ export function executionTier(line: AirflowLine): void {
               const answer = await runner.run(dagFile, spec.dag_id!, INTERVALS[1]!.runAfter);
               assertSucceeded(answer, `${name}, interval 2`, runner.logTail());
               assertRows(await targetRows(db[target]!, `${targetSchema}.orders`, strategy), expectedRows(strategy, sourceAt, 1), `${name}: after interval 2`);
-            } finally {
-              undeploy(runner, tag);
-            }
+            });
           });
         }
       }
@@ -258,14 +264,11 @@ export function executionTier(line: AirflowLine): void {
         const spec = caseSpec({ airflow: line, dagId: `orders_${tag}`, strategy: 'overwrite', source, target, sourceSchema: `dw_${tag}_src`, targetSchema: `dw_${tag}_wh`, sameConnection: false, transform });
         await createSource(db[source]!, `dw_${tag}_src`, INITIAL_ROWS);
         await db[target]!.resetSchema(`dw_${tag}_wh`);
-        const dagFile = deploy(runner, renderPipeline(spec, defaultRepoConfig, { today: '2026-03-01' }), tag);
-        try {
+        await withDeployed(runner, tag, spec, async (dagFile) => {
           assertSucceeded(await runner.run(dagFile, spec.dag_id!, INTERVALS[0]!.runAfter), `transform, ${source} to ${target}`, runner.logTail());
           const expected = INITIAL_ROWS.filter((r) => r.status !== null).map((r) => asRow({ ...r, customer: r.customer.toUpperCase() }));
           assertRows(await targetRows(db[target]!, `dw_${tag}_wh.orders`, 'overwrite'), expected, 'the transformed rows');
-        } finally {
-          undeploy(runner, tag);
-        }
+        });
       });
 
       test(`a lookback, ${source} to ${target}: a row that arrived late for interval 1 is loaded by interval 2`, async () => {
@@ -273,8 +276,7 @@ export function executionTier(line: AirflowLine): void {
         const spec = caseSpec({ airflow: line, dagId: `orders_${tag}`, strategy: 'incremental_keys', source, target, sourceSchema: `dw_${tag}_src`, targetSchema: `dw_${tag}_wh`, sameConnection: false, extra: { load: { strategy: 'incremental', watermark: 'updated_at', keys: ['id'], lookback: '1d' } } });
         await createSource(db[source]!, `dw_${tag}_src`, INITIAL_ROWS);
         await db[target]!.resetSchema(`dw_${tag}_wh`);
-        const dagFile = deploy(runner, renderPipeline(spec, defaultRepoConfig, { today: '2026-03-01' }), tag);
-        try {
+        await withDeployed(runner, tag, spec, async (dagFile) => {
           assertSucceeded(await runner.run(dagFile, spec.dag_id!, INTERVALS[0]!.runAfter), 'interval 1', runner.logTail());
           const late: SourceRow = { id: 6, customer: 'Late', amount: '1.00', status: 'open', updated_at: '2026-03-01 12:00:00' };
           await insertRow(db[source]!, `dw_${tag}_src`, late);
@@ -283,9 +285,7 @@ export function executionTier(line: AirflowLine): void {
           // Interval 1 read back to 02-28 06:00 (row 1 too); interval 2 re-read interval 1 and found the late row.
           const expected = [...INITIAL_ROWS.map((r) => (r.id === UPDATED_ROW.id ? UPDATED_ROW : r)), late].map((r) => asRow(r));
           assertRows(await targetRows(db[target]!, `dw_${tag}_wh.orders`, 'incremental_keys'), expected, 'interval 2 upserted the late row and the update');
-        } finally {
-          undeploy(runner, tag);
-        }
+        });
       });
     }
 
@@ -302,17 +302,11 @@ export function executionTier(line: AirflowLine): void {
       ];
       const spec = () => caseSpec({ airflow: line, dagId: `orders_${tag}`, strategy: 'append_watermark', source: engine, target: engine, sourceSchema: `dw_${tag}_src`, targetSchema: `dw_${tag}_wh`, sameConnection: true, loose: true, quality });
       const runWith = async (rows: LooseRow[] | undefined, interval = 0): Promise<RunAnswer> => {
-        const result = renderPipeline(spec(), defaultRepoConfig, { today: '2026-03-01' });
         if (rows) {
           await createSource(db[engine]!, `dw_${tag}_src`, rows, true);
           await db[engine]!.resetSchema(`dw_${tag}_wh`);
         }
-        const dagFile = deploy(runner, result, tag);
-        try {
-          return await runner.run(dagFile, `orders_${tag}`, INTERVALS[interval]!.runAfter);
-        } finally {
-          undeploy(runner, tag);
-        }
+        return withDeployed(runner, tag, spec(), (dagFile) => runner.run(dagFile, `orders_${tag}`, INTERVALS[interval]!.runAfter));
       };
       const bad: Array<[string, LooseRow[], string]> = [
         ['a NULL key', [...INITIAL_ROWS, { ...NEW_ROW, id: null, updated_at: '2026-03-01 08:00:00' }], 'check_table'],
