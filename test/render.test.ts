@@ -108,12 +108,27 @@ describe('the airflow-sql pack', () => {
     assert.match(render(spec).files[0]!.content, /load = GenericTransfer\(/);
   });
 
+  test('columns left out are in no file of either pack; the doc names what was left out and what was kept', () => {
+    for (const pack of ['airflow-sql', 'spark-docker']) {
+      for (const strategy of ['incremental', 'scd2']) {
+        const spec = specFor(strategy, 3, 'postgres', pack);
+        const result = render({ ...spec, source: { ...spec.source, exclude_columns: ['email'], keep_sensitive: ['country'] } } as PipelineSpec);
+        for (const file of result.files.filter((f) => !f.path.endsWith('.md'))) assert.doesNotMatch(file.content, /\bemail\b/, `${pack} ${strategy}: ${file.path}`);
+        const doc = result.files.find((f) => f.path === result.plan.docFile)!.content;
+        assert.match(doc, /\| Left out \| `email`: never read into the target \|/, `${pack} ${strategy}`);
+        assert.match(doc, /\| Kept on purpose \| `country`/, `${pack} ${strategy}`);
+        assert.match(render(spec).files.find((f) => f.path.endsWith('.sql') || f.path.endsWith('load.py'))!.content, /\bemail\b/, 'without the exclusion the column is loaded');
+      }
+    }
+  });
+
   test('what the pack cannot do is an error naming the pack and the field', () => {
     const spec = specFor('incremental', 3, 'postgres');
     assert.throws(() => render({ ...spec, schedule: 'manual' }), (err: unknown) => err instanceof RenderError && err.pack === 'airflow-sql' && err.field === 'schedule');
     assert.throws(() => render({ ...spec, source: { type: 'kafka', conn_id: 'events', topic: 't', format: 'json' } }), (err: unknown) => err instanceof RenderError && err.field === 'source.type');
     const scd2 = specFor('scd2', 3, 'postgres');
     assert.throws(() => render({ ...scd2, source: { ...scd2.source, columns: undefined } }), (err: unknown) => err instanceof RenderError && err.field === 'source.columns');
+    assert.throws(() => render({ ...spec, source: { ...spec.source, columns: undefined, exclude_columns: ['email'] } }), (err: unknown) => err instanceof RenderError && err.field === 'source.exclude_columns');
     assert.throws(() => renderPipeline({ ...spec, pack: 'no-such-pack' }, defaultRepoConfig, { today: '2026-11-24' }), /no template pack "no-such-pack"/);
   });
 

@@ -54,6 +54,39 @@ describe('the card, filled from the source', () => {
     assert.equal(s.project.mergeRequests.length, 1);
   });
 
+  test('columns that look like personal data: the card warns until they are left out or kept; left out, they are in no generated file', async () => {
+    const s = (stack = await startStack({ register: registerHandlers }));
+    const issue = s.openIssue('Shop orders', requestFor('shop_lite'));
+    await s.settle();
+    const warning = /`customer_email` looks like personal data or secrets and will be copied to `raw_shop\.orders`.*`\/set source\.exclude_columns=\[customer_email\]`.*`\/set source\.keep_sensitive=\[customer_email\]`/;
+    assert.match(card(s, issue.iid), warning);
+
+    await s.comment(issue, '/set source.keep_sensitive=[customer_emial]');
+    await s.settle();
+    assert.match(card(s, issue.iid), /- `source\.keep_sensitive`: names `customer_emial`, which is not a column of the source; did you mean `customer_email`\?/);
+    assert.match(card(s, issue.iid), warning, 'a misspelt column keeps nothing');
+    await s.comment(issue, '/set source.keep_sensitive=[customer_email]');
+    await s.settle();
+    assert.doesNotMatch(card(s, issue.iid), warning, 'kept on purpose: no warning');
+
+    await s.comment(issue, '/unset source.keep_sensitive\n/set source.exclude_columns=[customer_email]');
+    await s.settle();
+    const body = card(s, issue.iid);
+    assert.doesNotMatch(body, warning, 'left out: no warning');
+    await s.comment(issue, '/generate');
+    await s.settle();
+    const mr = s.project.mergeRequests[0];
+    assert.ok(mr, 'the merge request is opened');
+    const folder = /`(dags\/[^`]+)\/shop_orders_hourly\.py`/.exec(body)![1]!;
+    const read = async (file: string) =>
+      (await fetch(`${s.standIn.url}/api/v4/projects/${s.project.id}/repository/files/${encodeURIComponent(file)}/raw?ref=${encodeURIComponent(mr.sourceBranch)}`, { headers: { 'PRIVATE-TOKEN': s.alice.token } })).text();
+    const ddl = await read(`${folder}/sql/shop_orders_hourly/ddl.sql`);
+    assert.match(ddl, /order_id/);
+    assert.doesNotMatch(ddl, /customer_email/);
+    assert.doesNotMatch(await read(`${folder}/sql/shop_orders_hourly/extract.sql`), /customer_email/);
+    assert.match(await read(`${folder}/shop_orders_hourly.md`), /Left out \| `customer_email`/);
+  });
+
   test('an unreachable source is said in plain words, without its password; an unknown one says it was not given', async () => {
     const s = (stack = await startStack({ register: registerHandlers }));
     const down = s.openIssue('Down', requestFor('shop_down'));

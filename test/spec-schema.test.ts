@@ -107,6 +107,23 @@ const cases: Case[] = [
   ['freshness with a bad max_age', { quality: [{ check: 'freshness', column: 'ts', max_age: 'a day' }] }, { error: '@duration', path: 'quality.0.max_age' }],
   ['notify by email and connection', { notify: { on_failure: ['email:data-team@example.com', 'conn:slack_alerts'] } }, 'valid'],
   ['notify a bare address', { notify: { on_failure: ['data-team@example.com'] } }, { error: '@notify', path: 'notify.on_failure.0' }],
+  // Columns left out or kept on purpose.
+  ...((): Case[] => {
+    const cols = [{ name: 'customer_id', type: 'uuid', key: true }, { name: 'email', type: 'text' }, { name: 'updated_at', type: 'timestamp' }];
+    const source = (extra: Record<string, unknown>) => ({ source: { ...base.source, columns: cols, ...extra } });
+    return [
+      ['a sensitive column left out', source({ exclude_columns: ['email'] }), 'valid'],
+      ['a sensitive column kept on purpose', source({ keep_sensitive: ['email'] }), 'valid'],
+      ['left out without known columns (the pack refuses it, naming the field)', { source: { ...base.source, exclude_columns: ['email'] } }, 'valid'],
+      ['left out: a column the source does not have', source({ exclude_columns: ['emial'] }), { error: '@not_a_source_column', path: 'source.exclude_columns' }],
+      ['kept: a column the source does not have', source({ keep_sensitive: ['mail'] }), { error: '@not_a_source_column', path: 'source.keep_sensitive' }],
+      ['a column both left out and kept', source({ exclude_columns: ['email'], keep_sensitive: ['email'] }), { error: '@excluded_and_kept', path: 'source.keep_sensitive' }],
+      ['the watermark left out', { ...source({ exclude_columns: ['updated_at'] }), load: { strategy: 'incremental', watermark: 'updated_at' } }, { error: '@uses_excluded_column', path: 'load.watermark' }],
+      ['a key left out', { ...source({ exclude_columns: ['customer_id'] }), load: { strategy: 'scd2', keys: ['customer_id'] } }, { error: '@uses_excluded_column', path: 'load.keys' }],
+      ['a checked column left out', { ...source({ exclude_columns: ['email'] }), quality: [{ check: 'not_null', columns: ['email'] }] }, { error: '@uses_excluded_column', path: 'quality.0' }],
+      ['left out: not a list', source({ exclude_columns: 'email' }), { error: '@type_list', path: 'source.exclude_columns' }],
+    ];
+  })(),
 ];
 
 function fieldsOf(spec: Record<string, unknown>): SpecFields {

@@ -4,6 +4,7 @@ import type { Messages } from '../i18n/index.ts';
 import type { RepoConfig } from '../pipeline-spec/repo-config.ts';
 import { pipelineFolder } from '../pipeline-spec/layout.ts';
 import { describeProblem } from '../pipeline-spec/describe-problem.ts';
+import { unacknowledgedSensitiveColumns } from '../pipeline-spec/sensitive-columns.ts';
 
 import type { SpecEvaluation } from '../pipeline-spec/evaluate.ts';
 import type { Field, Problem, Provenance } from '../pipeline-spec/patch.ts';
@@ -84,6 +85,8 @@ export function renderCard(input: CardInput, m: Messages): string {
   for (const secret of dedupe(input.secrets)) {
     warnings.push(secret.kind === 'token' ? c.tokenWarning(secret.masked) : c.secretWarning(secret.masked, spec.source?.conn_id));
   }
+  const sensitive = unacknowledgedSensitiveColumns(spec.source);
+  if (sensitive.length) warnings.push(c.sensitiveWarning(sensitive, spec.target?.table));
   if (warnings.length) out.push('', `**⚠️ ${c.warningsTitle}**`, ...warnings.map((w) => `- ${w}`));
   const notes = input.notes.map((n) => describeProblem(n, m, 'notes'));
   if (input.proseFrom) notes.push(c.proseNotice(input.proseFrom));

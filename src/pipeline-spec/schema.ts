@@ -2,6 +2,7 @@
 // are keys ("@…") that format.ts turns into sentences in the user's language, naming the field.
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
+import { closestName } from '../closest-name.ts';
 import { findSecrets } from './secrets.ts';
 
 export const SOURCE_TYPES = ['postgres', 'mysql', 'mariadb', 'mssql', 'oracle', 'clickhouse', 'sqlite', 's3', 'sftp', 'http', 'kafka'] as const;
@@ -99,6 +100,8 @@ export const sourceSchema = z.strictObject(
     ),
     topic: z.string({ error: '@type_string' }).regex(/^[A-Za-z0-9._-]{1,249}$/, '@topic'),
     columns: z.array(sourceColumn, { error: '@type_list' }).min(1, '@list_empty'),
+    exclude_columns: columns,
+    keep_sensitive: columns,
   },
   { error: '@type_object' },
 ).partial();
@@ -215,6 +218,7 @@ export const specSchema = z.strictObject(specShape, { error: '@type_object' }).p
   if (isFileSource && spec.load?.strategy && !['snapshot', 'append', 'overwrite'].includes(spec.load.strategy)) {
     ctx.addIssue({ code: 'custom', message: '@file_strategy', path: ['load', 'strategy'] });
   }
+  checkColumnChoices(spec as Partial<PipelineSpec>, ctx);
   const row = (spec.quality ?? []).find((q) => q.check === 'row_count' && q.min === undefined && q.max === undefined);
   if (row) ctx.addIssue({ code: 'custom', message: '@row_count_bounds', path: ['quality'] });
   // A URL with a password is never part of a spec, wherever it is written.
@@ -228,6 +232,37 @@ export const specSchema = z.strictObject(specShape, { error: '@type_object' }).p
   };
   walk(spec, []);
 });
+
+/**
+ * The columns a spec leaves out or keeps on purpose: each must be a source column (when they are known), none
+ * both, and none left out that the load or a check needs.
+ */
+function checkColumnChoices(spec: Partial<PipelineSpec>, ctx: z.core.$RefinementCtx): void {
+  const source = spec.source ?? {};
+  const known = source.columns?.map((c) => c.name);
+  const excluded = new Set(source.exclude_columns ?? []);
+  for (const field of ['exclude_columns', 'keep_sensitive'] as const) {
+    // The message names the column, so the error names the field rather than a position in it.
+    for (const name of source[field] ?? []) {
+      if (known && !known.includes(name)) {
+        ctx.addIssue({ code: 'custom', message: '@not_a_source_column', path: ['source', field], params: { column: name, suggestion: closestName(name, known) } });
+      } else if (field === 'keep_sensitive' && excluded.has(name)) {
+        ctx.addIssue({ code: 'custom', message: '@excluded_and_kept', path: ['source', field], params: { column: name } });
+      }
+    }
+  }
+  if (!excluded.size) return;
+  const needs = (path: Array<string | number>, names: Array<string | undefined>) => {
+    for (const name of names) if (name && excluded.has(name)) ctx.addIssue({ code: 'custom', message: '@uses_excluded_column', path, params: { column: name } });
+  };
+  needs(['load', 'watermark'], [spec.load?.watermark]);
+  needs(['load', 'keys'], spec.load?.keys ?? []);
+  needs(['target', 'partition_by'], spec.target?.partition_by ?? []);
+  (spec.quality ?? []).forEach((check, i) => {
+    if ('columns' in check) needs(['quality', i], check.columns);
+    if ('column' in check) needs(['quality', i], [check.column]);
+  });
+}
 
 /** The leaf fields a patch may set, as dotted paths (objects are walked; lists and scalars are leaves). */
 export const FIELD_PATHS: string[] = (() => {

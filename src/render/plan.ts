@@ -2,6 +2,7 @@
 // go, its schedule and data window, the SQL it runs and the tasks that run it.
 import type { RepoConfig } from '../pipeline-spec/repo-config.ts';
 import { pipelineFolder } from '../pipeline-spec/layout.ts';
+import { copiedColumns } from '../pipeline-spec/sensitive-columns.ts';
 import { DATABASE_TYPES, type PipelineSpec, type TargetType } from '../pipeline-spec/schema.ts';
 import { dialectOf, mapColumnType, type Dialect } from './dialect.ts';
 import { en } from '../i18n/en/index.ts';
@@ -113,7 +114,9 @@ export function planPipeline(spec: PipelineSpec, config: RepoConfig, options: { 
 
   const [schema, name] = spec.target.table!.split('.') as [string, string];
   const target = { table: spec.target.table!, schema, name, stage: `${schema}.${name}__stage`, conn_id: spec.target.conn_id! };
-  const keys = spec.load.keys ?? (source.columns ?? []).filter((c) => c.key).map((c) => c.name);
+  if (source.exclude_columns?.length && !source.columns?.length) fail('source.exclude_columns', 'excludeNeedsColumns');
+  const columns = copiedColumns(source.columns as Column[] | undefined, source.exclude_columns);
+  const keys = spec.load.keys ?? (columns ?? []).filter((c) => c.key).map((c) => c.name);
   if (strategy === 'scd2' && !source.columns?.length) fail('source.columns', 'scd2Columns');
 
   const sourceDialect = dialectOf(source.type!);
@@ -121,7 +124,6 @@ export function planPipeline(spec: PipelineSpec, config: RepoConfig, options: { 
   const dialect = dialectOf(targetType);
   const lookback = spec.load.lookback;
   if (lookback && !(strategy === 'incremental' && watermark)) fail('load.lookback', 'lookbackStrategy');
-  const columns = source.columns as Column[] | undefined;
   // Without a transform, the columns are named (never SELECT * into a positional INSERT).
   const loadedColumns = !spec.transform?.sql && columns?.length ? columns.map((c) => c.name) : undefined;
   const relation = source.table
@@ -133,7 +135,8 @@ export function planPipeline(spec: PipelineSpec, config: RepoConfig, options: { 
   const where = usesWatermark
     ? `\nWHERE ${sq(watermark!)} >= ${sourceDialect.bound('data_interval_start', lookback)}\n  AND ${sq(watermark!)} < ${sourceDialect.bound('data_interval_end')}`
     : '';
-  const base = `SELECT ${loadedColumns ? loadedColumns.map(sq).join(', ') : '*'}\nFROM ${relation}${where}`;
+  // Known columns are read by name, so that a column left out never reaches the transform or the target.
+  const base = `SELECT ${columns?.length ? columns.map((c) => sq(c.name)).join(', ') : '*'}\nFROM ${relation}${where}`;
   let extractSql = spec.transform?.sql ? `WITH source AS (\n${indent(base, 4)}\n)\n${spec.transform.sql.trim().replace(/;\s*$/, '')}` : base;
   const all = loadedColumns ? loadedColumns.map((c) => `extracted.${sq(c)}`).join(', ') : 'extracted.*';
   if (strategy === 'snapshot') extractSql = `SELECT ${all}, ${sourceDialect.runDate} AS load_date\nFROM (\n${indent(extractSql, 4)}\n) AS extracted`;

@@ -5,6 +5,7 @@ import { defaultRepoConfig, type RepoConfig } from '../pipeline-spec/repo-config
 import { redact } from '../redact.ts';
 import { renderPipeline } from '../render/render.ts';
 import type { SourceFacts } from '../pipeline-spec/source-facts.ts';
+import { isSensitiveColumn } from '../pipeline-spec/sensitive-columns.ts';
 import { specFromObject } from '../pipeline-spec/standalone.ts';
 import { ConnectionError, connectionFor, connectionVariable, type SourceConnection } from './connections.ts';
 import { openClickhouse } from './clickhouse.ts';
@@ -95,13 +96,6 @@ async function describeOrFail(source: SourceInspector, connId: string, table: st
   const info = await source.describe(parseTableRef(table));
   if (!info) throw new SourceError(`${connId} has no table or view ${table}`);
   return info;
-}
-
-const SENSITIVE = /pass(word)?|passwd|pwd|secret|token|api_?key|private|credential|ssn|social_sec|card|iban|account_?(no|num)|e_?mail|phone|mobile|address|birth|dob|salary|passport|tax_?id|ip_?addr|first_?name|last_?name|full_?name/i;
-
-/** Whether a column's values are masked in samples: its name looks like a secret or personal data. */
-export function isSensitiveColumn(name: string): boolean {
-  return SENSITIVE.test(name);
 }
 
 function showValue(value: unknown): unknown {

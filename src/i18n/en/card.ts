@@ -15,6 +15,11 @@ export const cardEn = {
     secretWarning: (masked: string, connId: string | undefined) =>
       `A credential was written in this issue (\`${masked}\`). Rotate it. Dagwright never stores it: create an Airflow connection${connId ? ` \`${connId}\`` : ''} and refer to it by its id.`,
     tokenWarning: (masked: string) => `A token was written in this issue (\`${masked}\`). Revoke it: anyone who can read the issue has seen it.`,
+    sensitiveWarning: (columns: string[], target: string | undefined) => {
+      const names = columns.map((c) => `\`${c}\``).join(', ');
+      const list = `[${columns.join(',')}]`;
+      return `${columns.length === 1 ? 'Column' : 'Columns'} ${names} look${columns.length === 1 ? 's' : ''} like personal data or secrets and will be copied to ${target ? `\`${target}\`` : 'the target'}. Leave ${columns.length === 1 ? 'it' : 'them'} out with \`/set source.exclude_columns=${list}\`, or keep ${columns.length === 1 ? 'it' : 'them'} on purpose with \`/set source.keep_sensitive=${list}\`.`;
+    },
     proseNotice: (user: string) =>
       `@${user}'s last comment had nothing I can read without a model. I read yaml blocks, \`key: value\` lines, the parameter table and commands (\`/help\`).`,
     columnsSummary: (n: number) => `${n} column${n === 1 ? '' : 's'}`,

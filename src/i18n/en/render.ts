@@ -15,6 +15,7 @@ export const renderEn = {
     externalColumns: () => 'the external table is created from the source columns: list them',
     externalLocation: () => 'external tables need their s3a:// location',
     externalFormat: () => 'must be orc or parquet',
+    excludeNeedsColumns: () => 'leaving columns out needs the source\'s columns (source.columns, given or found by inspecting the source)',
     lookbackStrategy: () => 'a lookback re-reads rows before the window: it needs an incremental load with a watermark (an append would add those rows twice)',
     stageColumns: (p: P) => `a ${String(p.strategy)} load goes through a stage table, which is created from the source's columns: list them (or let the bot introspect the source)`,
   } satisfies Record<string, (p: P) => string>,

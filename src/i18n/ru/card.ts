@@ -16,6 +16,11 @@ export const cardRu: typeof cardEn = {
     secretWarning: (masked: string, connId: string | undefined) =>
       `В задаче указаны учётные данные (\`${masked}\`). Смените пароль. Dagwright их не хранит: создайте подключение Airflow${connId ? ` \`${connId}\`` : ''} и укажите его id.`,
     tokenWarning: (masked: string) => `В задаче указан токен (\`${masked}\`). Отзовите его: его видел каждый, кто читал задачу.`,
+    sensitiveWarning: (columns: string[], target: string | undefined) => {
+      const names = columns.map((c) => `\`${c}\``).join(', ');
+      const list = `[${columns.join(',')}]`;
+      return `Похоже, что ${columns.length === 1 ? 'столбец' : 'столбцы'} ${names} ${columns.length === 1 ? 'содержит' : 'содержат'} персональные данные или секреты, и ${columns.length === 1 ? 'он будет скопирован' : 'они будут скопированы'} в ${target ? `\`${target}\`` : 'целевую таблицу'}. Исключите их командой \`/set source.exclude_columns=${list}\` или оставьте намеренно: \`/set source.keep_sensitive=${list}\`.`;
+    },
     proseNotice: (user: string) =>
       `В последнем комментарии @${user} нет ничего, что я могу прочитать без модели. Я читаю блоки yaml, строки \`ключ: значение\`, таблицу параметров и команды (\`/help\`).`,
     columnsSummary: (n: number) => `столбцов: ${n}`,

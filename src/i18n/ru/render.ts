@@ -17,6 +17,7 @@ export const renderRu: typeof renderEn = {
     externalColumns: () => 'внешняя таблица создаётся по колонкам источника: перечислите их',
     externalLocation: () => 'внешним таблицам нужно расположение s3a://',
     externalFormat: () => 'должно быть orc или parquet',
+    excludeNeedsColumns: () => 'чтобы исключить столбцы, нужен их список (source.columns, заданный или найденный при осмотре источника)',
     lookbackStrategy: () => 'lookback перечитывает строки до окна: нужна загрузка incremental с watermark (append добавил бы эти строки дважды)',
     stageColumns: (p: P) => `загрузка ${String(p.strategy)} идёт через промежуточную таблицу, которая создаётся по колонкам источника: перечислите их (или дайте боту прочитать источник)`,
   },
