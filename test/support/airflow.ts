@@ -60,6 +60,8 @@ export class AirflowRunner {
       AIRFLOW__CORE__UNIT_TEST_MODE: 'False',
       AIRFLOW__LOGGING__LOGGING_LEVEL: 'INFO',
       NO_PROXY: '*',
+      // Importing the golden renders must not leave __pycache__ folders in the repository's fixtures.
+      PYTHONDONTWRITEBYTECODE: '1',
     };
     for (const [connId, uri] of Object.entries(connections)) env[`AIRFLOW_CONN_${connId.toUpperCase()}`] = uri;
     this.child = spawn(path.join(airflowVenv(line), 'bin', 'python'), [path.join(repoRoot, 'test/support/airflow_runner.py')], { env, cwd: this.home });
@@ -111,6 +113,12 @@ export class AirflowRunner {
     const answer = await this.request<ImportAnswer>({ op: 'import', folder });
     if (answer.error) throw new Error(`Airflow ${this.line} could not fill a DagBag from ${folder}: ${answer.error}`);
     return answer;
+  }
+
+  /** Writes a file into the tests' S3 server: text as given, or parquet from typed columns and rows. */
+  async putObject(object: { endpoint: string; bucket: string; key: string } & ({ text: string } | { parquet: { columns: Array<{ name: string; type: 'int32' | 'string' | 'decimal' | 'timestamp' }>; rows: Array<Record<string, unknown>> } })): Promise<void> {
+    const answer = await this.request<{ error?: string; trace?: string }>({ op: 'put_object', ...object });
+    if (answer.error) throw new Error(`could not write s3://${object.bucket}/${object.key}: ${answer.error}\n${answer.trace ?? ''}`);
   }
 
   /** What Airflow logged for the last request (task logs included), cut to the lines that say what failed. */

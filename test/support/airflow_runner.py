@@ -8,6 +8,9 @@ original stdout, while Airflow's own logging goes to stderr.
       -> {"state": "success" | "failed", "tasks": {task_id: state}, "interval": [start, end]}
   {"op": "import", "folder": "..."}
       -> {"import_errors": {file: message}, "dags": {dag_id: {task_id: [upstream task ids]}}}
+  {"op": "put_object", "endpoint": "http://127.0.0.1:...", "bucket": "b", "key": "k", "text": "..."}
+  {"op": "put_object", ..., "parquet": {"columns": [{"name": "id", "type": "int32"}], "rows": [{"id": 1}]}}
+      writes a file into the tests' S3 server (the bucket is made when missing) -> {"size": bytes}
 """
 
 from __future__ import annotations
@@ -67,7 +70,48 @@ def import_folder(request: dict) -> dict:
     return {"import_errors": {k: str(v) for k, v in bag.import_errors.items()}, "dags": dags}
 
 
-OPERATIONS = {"run": run, "import": import_folder}
+def parquet_bytes(spec: dict) -> bytes:
+    import datetime
+    import decimal
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    types = {"int32": pa.int32(), "string": pa.string(), "decimal": pa.decimal128(10, 2), "timestamp": pa.timestamp("us")}
+    readers = {
+        "decimal": decimal.Decimal,
+        "timestamp": datetime.datetime.fromisoformat,
+    }
+    schema = pa.schema([(c["name"], types[c["type"]]) for c in spec["columns"]])
+    columns = {
+        c["name"]: [None if row.get(c["name"]) is None else readers.get(c["type"], lambda v: v)(row[c["name"]]) for row in spec["rows"]]
+        for c in spec["columns"]
+    }
+    buffer = io.BytesIO()
+    pq.write_table(pa.table(columns, schema=schema), buffer)
+    return buffer.getvalue()
+
+
+def put_object(request: dict) -> dict:
+    import boto3
+
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=request["endpoint"],
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        region_name="us-east-1",
+    )
+    bucket = request["bucket"]
+    if bucket not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
+        s3.create_bucket(Bucket=bucket)
+    body = parquet_bytes(request["parquet"]) if "parquet" in request else request["text"].encode("utf-8")
+    s3.put_object(Bucket=bucket, Key=request["key"], Body=body)
+    return {"size": len(body)}
+
+
+OPERATIONS = {"run": run, "import": import_folder, "put_object": put_object}
 
 protocol.write(json.dumps({"ready": True, "airflow": airflow.__version__}) + "\n")
 for line in sys.stdin:

@@ -14,6 +14,8 @@ import { renderPipeline, type RenderResult } from '../../src/render/render.ts';
 import { GOLDEN_CASES } from './golden-specs.ts';
 import { repoRoot } from './harness.ts';
 import { AirflowRunner, skipUnlessAirflow, type AirflowLine, type RunAnswer } from './airflow.ts';
+import { S3Server } from './s3-server.ts';
+import { fileSourceCases, S3_CONN_ID } from './s3-tier.ts';
 import { AIRFLOW_URIS, connect, type Database, type Engine, type Row } from './warehouse.ts';
 
 export type Strategy = 'overwrite' | 'append' | 'append_watermark' | 'incremental' | 'incremental_keys' | 'snapshot' | 'scd2';
@@ -105,6 +107,11 @@ export function caseSpec(options: { airflow: AirflowLine; dagId: string; strateg
     ...(options.transform ? { transform: { sql: options.transform } } : {}),
     ...options.extra,
   };
+  return specOf(object);
+}
+
+/** A spec written as an object, evaluated as the bot evaluates an issue's spec (defaults applied); it must be valid. */
+export function specOf(object: Record<string, unknown>): PipelineSpec {
   const fields = Object.fromEntries(Object.entries(patchFromObject(object).set).map(([k, v]) => [k, { value: v, provenance: { kind: 'issue' as const } }]));
   const evaluation = evaluateSpec(fields, defaultRepoConfig);
   assert.deepEqual(evaluation.errors, [], 'the case spec is valid');
@@ -197,20 +204,26 @@ export function executionTier(line: AirflowLine): void {
   const skip = skipUnlessAirflow(line);
   describe(`Airflow ${line} runs the generated pipelines`, { skip }, () => {
     let runner: AirflowRunner;
+    let s3: S3Server;
     const db: Partial<Record<Engine, Database>> = {};
     before(async () => {
+      s3 = await S3Server.start(line);
       runner = await AirflowRunner.start(line, {
         src_postgres: AIRFLOW_URIS.postgres,
         src_mariadb: AIRFLOW_URIS.mariadb,
         wh_postgres: AIRFLOW_URIS.postgres,
         wh_mariadb: AIRFLOW_URIS.mariadb,
+        [S3_CONN_ID]: s3.connection(),
       });
       for (const engine of ENGINES) db[engine] = await connect(engine);
     });
     after(async () => {
       await runner?.close();
+      await s3?.close();
       for (const engine of ENGINES) await db[engine]?.close();
     });
+
+    fileSourceCases(line, { runner: () => runner, db: (engine) => db[engine]!, s3: () => s3 });
 
     for (const strategy of STRATEGY_CASES) {
       for (const source of ENGINES) {

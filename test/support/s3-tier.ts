@@ -1,0 +1,122 @@
+// The execution tier's file sources: a day's export in S3 (csv, json, jsonl, parquet) loaded by the airflow-sql
+// pack into PostgreSQL and MariaDB, through moto's S3 server on loopback. Each case writes interval 1's file, runs
+// interval 1 twice, writes interval 2's file (an update and an insert) and runs interval 2; the target then holds
+// exactly what the strategy promises for the files the runs read.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { AirflowLine, AirflowRunner } from './airflow.ts';
+import {
+  assertRows,
+  assertSucceeded,
+  expectedRows,
+  INITIAL_ROWS,
+  INTERVALS,
+  NEW_ROW,
+  SOURCE_COLUMNS,
+  specOf,
+  targetRows,
+  UPDATED_ROW,
+  withDeployed,
+  type SourceRow,
+  type Strategy,
+} from './execution-tier.ts';
+import type { S3Server } from './s3-server.ts';
+import type { Database, Engine } from './warehouse.ts';
+
+export const FILE_FORMATS = ['csv', 'json', 'jsonl', 'parquet'] as const;
+type FileFormat = (typeof FILE_FORMATS)[number];
+const FILE_STRATEGIES: Strategy[] = ['overwrite', 'append', 'append_watermark', 'snapshot'];
+export const S3_CONN_ID = 'landing_s3';
+const BUCKET = 'landing';
+
+/** A CSV as spreadsheets and exporters write it: a byte-order mark, columns in an order of their own, quoted values, empty fields for NULL. */
+function csvText(rows: SourceRow[]): string {
+  const order = ['updated_at', 'id', 'status', 'customer', 'amount'] as const;
+  const field = (value: string | number | null) => (value === null ? '' : /[",\n]/.test(String(value)) ? `"${String(value).replace(/"/g, '""')}"` : String(value));
+  return `\ufeff${[order.join(','), ...rows.map((r) => order.map((c) => field(r[c])).join(','))].join('\r\n')}\r\n`;
+}
+
+/** JSON as an API export writes it: numbers as numbers, timestamps in ISO 8601. */
+function jsonRecord(row: SourceRow): Record<string, unknown> {
+  return { id: row.id, customer: row.customer, amount: row.amount === null ? null : Number(row.amount), status: row.status, updated_at: row.updated_at.replace(' ', 'T') };
+}
+
+async function writeExport(runner: AirflowRunner, s3: S3Server, key: string, format: FileFormat, rows: SourceRow[]): Promise<void> {
+  const where = { endpoint: s3.endpoint, bucket: BUCKET, key };
+  if (format === 'csv') return runner.putObject({ ...where, text: csvText(rows) });
+  if (format === 'json') return runner.putObject({ ...where, text: JSON.stringify(rows.map(jsonRecord), null, 2) });
+  if (format === 'jsonl') return runner.putObject({ ...where, text: `${rows.map((r) => JSON.stringify(jsonRecord(r))).join('\n')}\n` });
+  const columns = [
+    { name: 'id', type: 'int32' as const },
+    { name: 'customer', type: 'string' as const },
+    { name: 'amount', type: 'decimal' as const },
+    { name: 'status', type: 'string' as const },
+    { name: 'updated_at', type: 'timestamp' as const },
+  ];
+  return runner.putObject({ ...where, parquet: { columns, rows } });
+}
+
+function fileSpec(line: AirflowLine, tag: string, format: FileFormat, strategy: Strategy, target: Engine) {
+  return specOf({
+    dag_id: `orders_${tag}`,
+    description: `Orders exported to S3 as ${format}, ${strategy}, into ${target}`,
+    schedule: '0 6 * * *',
+    start_date: '2026-03-01',
+    airflow_version: line,
+    retries: 0,
+    source: { type: 's3', conn_id: S3_CONN_ID, system: 'shop', bucket: BUCKET, path: `${tag}/orders/{{ data_interval_start | ds }}.${format}`, format, columns: SOURCE_COLUMNS.postgres },
+    target: { type: target, conn_id: `wh_${target}`, table: `dw_${tag}_wh.orders` },
+    load: { strategy: strategy.replace(/_.*$/, ''), ...(strategy === 'append_watermark' ? { watermark: 'updated_at' } : {}) },
+  });
+}
+
+type Tier = { runner: () => AirflowRunner; db: (engine: Engine) => Database; s3: () => S3Server };
+
+/** The file cases, registered inside the tier's describe (the runner, databases and S3 server exist by then). */
+export function fileSourceCases(line: AirflowLine, the: Tier): void {
+  malformedFileCase(line, the);
+  for (const format of FILE_FORMATS) {
+    for (const strategy of FILE_STRATEGIES) {
+      for (const target of ['postgres', 'mariadb'] as Engine[]) {
+        const name = `S3 ${format}, ${strategy}, into ${target}`;
+        test(`${name}: interval 1 twice, then interval 2's file, rows exactly as promised`, async () => {
+          const tag = `af${line}_s3_${format}_${strategy}_${target.slice(0, 2)}`;
+          const spec = fileSpec(line, tag, format, strategy, target);
+          const runner = the.runner();
+          const db = the.db(target);
+          await db.resetSchema(`dw_${tag}_wh`);
+          const day2 = [...INITIAL_ROWS.map((r) => (r.id === UPDATED_ROW.id ? UPDATED_ROW : r)), NEW_ROW];
+          const files = [INITIAL_ROWS, day2];
+          for (const [i, rows] of files.entries()) await writeExport(runner, the.s3(), `${tag}/orders/${INTERVALS[i]!.date}.${format}`, format, rows);
+          await withDeployed(runner, tag, spec, async (dagFile) => {
+            for (const attempt of ['first', 'second']) {
+              assertSucceeded(await runner.run(dagFile, spec.dag_id!, INTERVALS[0]!.runAfter), `${name}, interval 1 (${attempt} run)`, runner.logTail());
+              assertRows(await targetRows(db, `dw_${tag}_wh.orders`, strategy), expectedRows(strategy, files, 0), `${name}: after the ${attempt} run of interval 1`);
+            }
+            assertSucceeded(await runner.run(dagFile, spec.dag_id!, INTERVALS[1]!.runAfter), `${name}, interval 2`, runner.logTail());
+            assertRows(await targetRows(db, `dw_${tag}_wh.orders`, strategy), expectedRows(strategy, files, 1), `${name}: after interval 2`);
+          });
+        });
+      }
+    }
+  }
+}
+
+/** A file that lacks a column the spec names fails its run at the load, saying which column. */
+function malformedFileCase(line: AirflowLine, the: Tier): void {
+  test('S3 csv without a column the spec names: the load fails the run and names the column', async () => {
+    const tag = `af${line}_s3_csv_malformed`;
+    const spec = fileSpec(line, tag, 'csv', 'overwrite', 'postgres');
+    const runner = the.runner();
+    await the.db('postgres').resetSchema(`dw_${tag}_wh`);
+    const text = csvText(INITIAL_ROWS).replace(/,status(?=,)/, ',state');
+    await runner.putObject({ endpoint: the.s3().endpoint, bucket: BUCKET, key: `${tag}/orders/${INTERVALS[0]!.date}.csv`, text });
+    await withDeployed(runner, tag, spec, async (dagFile) => {
+      const answer = await runner.run(dagFile, spec.dag_id!, INTERVALS[0]!.runAfter);
+      assert.equal(answer.state, 'failed', `the run fails; tasks ${JSON.stringify(answer.tasks)}`);
+      assert.equal(answer.tasks.load, 'failed');
+      assert.match(runner.logTail(200), /header has no column status/);
+      assert.deepEqual(await the.db('postgres').rows(`SELECT * FROM dw_${tag}_wh.orders`), [], 'nothing was published');
+    });
+  });
+}
