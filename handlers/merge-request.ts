@@ -1,9 +1,10 @@
-// The bot's merge requests: merged or closed, the issue hears of it.
+// The bot's merge requests: reviewed, merged (then Airflow is watched) or closed, the issue hears of it.
 import type { Bot } from '../src/bot/bot.ts';
 import { resourceKeyOf } from '../src/bot/events.ts';
 import { issueOfBranch } from '../src/publish/publish.ts';
 import { answerReviewComment } from '../src/conversation/review.ts';
 import { reviseWithModel } from '../src/conversation/revision.ts';
+import { reportMergePipeline, watchDeploy } from '../src/conversation/deploy-watch.ts';
 
 export function registerMergeRequestEvents(bot: Bot): void {
   bot.on('note.merge_request', async (ctx) => {
@@ -12,17 +13,20 @@ export function registerMergeRequestEvents(bot: Bot): void {
     await (ctx.llm ? reviseWithModel(ctx) : answerReviewComment(ctx));
   });
 
-  bot.on(['merge_request.merge', 'merge_request.close'], async (ctx) => {
+  bot.on('merge_request.merge', async (ctx) => {
+    const iid = issueOfBranch(ctx.payload.object_attributes.source_branch, (await ctx.config()).branch_prefix);
+    if (iid !== undefined) await watchDeploy(ctx, iid);
+  });
+
+  bot.on('merge_request.close', async (ctx) => {
     const mr = ctx.payload.object_attributes;
-    const config = await ctx.config();
-    const iid = issueOfBranch(mr.source_branch, config.branch_prefix);
+    const iid = issueOfBranch(mr.source_branch, (await ctx.config()).branch_prefix);
     if (iid === undefined) return;
     const m = await ctx.messages();
     const url = typeof mr.url === 'string' ? mr.url : '';
-    const body =
-      mr.action === 'merge'
-        ? `### ✅ ${m.generate.merged(mr.iid, url)}`
-        : `### ${m.generate.closed(mr.iid, url)}`;
-    await ctx.upsertComment('status', body, { issue: { key: resourceKeyOf(ctx.projectId, { type: 'issue', iid }), iid } });
+    await ctx.upsertComment('status', `### ${m.generate.closed(mr.iid, url)}`, { issue: { key: resourceKeyOf(ctx.projectId, { type: 'issue', iid }), iid } });
   });
+
+  // A failed pipeline of a merge commit the bot is waiting for: the likely reason its DAG does not appear.
+  bot.on('pipeline', (ctx) => reportMergePipeline(ctx));
 }

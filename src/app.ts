@@ -12,6 +12,7 @@ import { AccessLevels } from './gitlab/access-levels.ts';
 import type { ServerConfig } from './config.ts';
 import { Mirrors } from './git/repository.ts';
 import { Llm } from './llm/llm.ts';
+import { AirflowClient } from './airflow/client.ts';
 import { createChatModel } from './llm/model.ts';
 import { registerConnectionSecrets } from './sources/connections.ts';
 import { createMcpServer } from './mcp/server.ts';
@@ -69,6 +70,9 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
   const mirrors = new Mirrors(config.dataDir, { token: config.gitlabToken });
   registerSecret(config.llm?.apiKey);
   registerSecret(config.mcpToken);
+  const airflowAuth = config.airflow?.auth;
+  registerSecret(airflowAuth?.kind === 'password' ? airflowAuth.password : airflowAuth?.token);
+  const airflow = config.airflow ? new AirflowClient(config.airflow) : undefined;
   const connections = registerConnectionSecrets();
   const llm = config.llm ? new Llm(options.model ?? createChatModel(config.llm), config.llm.model, config.llm) : undefined;
   // The model reads sources through the bot's own MCP server (when it was given any) and external ones.
@@ -80,7 +84,7 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
   let stopping = false;
   let listening = false;
 
-  const dispatcher = new Dispatcher({ bot, gitlab, llm, tools, mirrors, store, log, accessLevels, botUser: () => botUser, stopping: () => stopping });
+  const dispatcher = new Dispatcher({ bot, gitlab, llm, airflow, tools, mirrors, store, log, accessLevels, botUser: () => botUser, stopping: () => stopping });
   const worker = new Worker({
     store,
     log,

@@ -70,12 +70,49 @@ const envSchema = z.object({
   LLM_TOOL_STEPS: positiveInt(5, 50),
   MCP_TOKEN: z.string().optional().refine((v) => !v || v.length >= 16, { message: 'must be at least 16 characters (it guards the /mcp endpoint)' }),
   MCP_SERVERS: z.string().optional(),
+  AIRFLOW_URL: z
+    .string()
+    .trim()
+    .optional()
+    .refine((value) => !value || (URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)), {
+      message: "must be the http(s) base URL of Airflow's API server (Airflow 3) or webserver (Airflow 2), e.g. https://airflow.example.com",
+    }),
+  AIRFLOW_UI_URL: z
+    .string()
+    .trim()
+    .optional()
+    .refine((value) => !value || (URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)), { message: 'must be the http(s) URL people open Airflow at, e.g. https://airflow.example.com' }),
+  AIRFLOW_USERNAME: z.string().optional(),
+  AIRFLOW_USER: z.string().optional(),
+  AIRFLOW_PASSWORD: z.string().optional(),
+  AIRFLOW_TOKEN: z.string().optional(),
+  AIRFLOW_WAIT: z
+    .string()
+    .trim()
+    .optional()
+    .transform((value, ctx) => {
+      if (!value) return 30 * 60_000;
+      const ms = durationMs(value);
+      if (ms === undefined || ms < 1_000 || ms > 7 * 86_400_000) {
+        ctx.addIssue({ code: 'custom', message: `must be a duration from 1s to 7d such as 30s, 10m or 2h, got "${value}"` });
+        return z.NEVER;
+      }
+      return ms;
+    }),
   AIRFLOW_PYTHON: z
     .string()
     .trim()
     .optional()
     .refine((p) => !p || isExecutable(p), { message: 'must be the path of the python executable of a virtualenv with Airflow and its providers (e.g. /opt/airflow-venv/bin/python)' }),
 });
+
+const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** `30s`, `10m`, `2h`, `1d` in milliseconds; undefined for anything else. */
+export function durationMs(text: string): number | undefined {
+  const match = /^([1-9]\d*)([smhd])$/.exec(text.trim());
+  return match ? Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS] : undefined;
+}
 
 function isExecutable(file: string): boolean {
   try {
@@ -98,6 +135,17 @@ export type LlmConfig = {
   toolSteps: number;
 };
 
+/** Where the team's Airflow answers, how the bot signs in, and how long it waits for a merged DAG. */
+export type AirflowSettings = {
+  url: string;
+  /** Where people open Airflow (links in comments); the API's URL when not given. */
+  uiUrl: string;
+  auth: { kind: 'password'; username: string; password: string } | { kind: 'token'; token: string };
+  waitMs: number;
+  /** How soon the first look after a merge comes, and the longest pause between looks (5 s and 60 s). */
+  checks?: { firstMs: number; maxMs: number };
+};
+
 export type ServerConfig = {
   gitlabUrl: string;
   gitlabToken: string;
@@ -118,6 +166,8 @@ export type ServerConfig = {
   mcpToken?: string;
   /** External MCP servers whose tools the model may call (from the MCP_SERVERS file). */
   mcpServers?: ExternalServer[];
+  /** The team's Airflow, when AIRFLOW_URL is set: the bot checks that merged DAGs are live there. */
+  airflow?: AirflowSettings;
 };
 
 /** A configuration for a bot run in-process against a local GitLab (the demo, the benchmarks). */
@@ -170,7 +220,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = { webhoo
       e.LLM_BASE_URL ? 'LLM_MODEL is missing: set it to the model to use at LLM_BASE_URL, e.g. gpt-4.1-mini or qwen2.5-coder' : 'LLM_BASE_URL is missing: set it to the URL of the OpenAI-compatible API serving LLM_MODEL',
     ]);
   }
+  const airflow = airflowSettings(e);
   return {
+    airflow,
     gitlabUrl: e.GITLAB_URL,
     gitlabToken: e.GITLAB_TOKEN,
     webhookSecrets: [e.WEBHOOK_SECRET, e.WEBHOOK_SECRET_PREVIOUS].filter((s): s is string => !!s),
@@ -199,5 +251,28 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = { webhoo
             toolSteps: e.LLM_TOOL_STEPS,
           }
         : undefined,
+  };
+}
+
+/** AIRFLOW_URL with a way to sign in (a user and password, or a token); every gap named by its variable. */
+function airflowSettings(e: { AIRFLOW_URL?: string; AIRFLOW_UI_URL?: string; AIRFLOW_USERNAME?: string; AIRFLOW_USER?: string; AIRFLOW_PASSWORD?: string; AIRFLOW_TOKEN?: string; AIRFLOW_WAIT: number }): AirflowSettings | undefined {
+  const username = e.AIRFLOW_USERNAME?.trim() || e.AIRFLOW_USER?.trim() || undefined;
+  const password = e.AIRFLOW_PASSWORD || undefined;
+  const token = e.AIRFLOW_TOKEN?.trim() || undefined;
+  if (!e.AIRFLOW_URL) {
+    if (username || password || token) throw new ConfigError([`AIRFLOW_URL is missing: ${username || password ? 'AIRFLOW_USERNAME and AIRFLOW_PASSWORD are' : 'AIRFLOW_TOKEN is'} set, but not the Airflow they sign in to (e.g. https://airflow.example.com)`]);
+    return undefined;
+  }
+  const problems: string[] = [];
+  if (username && !password) problems.push('AIRFLOW_PASSWORD is missing: set it to the password of AIRFLOW_USERNAME');
+  if (password && !username) problems.push('AIRFLOW_USERNAME is missing: set it to the Airflow user whose password AIRFLOW_PASSWORD is');
+  if (!username && !password && !token) problems.push('AIRFLOW_USERNAME and AIRFLOW_PASSWORD are missing: set them to an Airflow user who may read DAGs and import errors (or set AIRFLOW_TOKEN)');
+  if (problems.length) throw new ConfigError(problems);
+  const url = e.AIRFLOW_URL.replace(/\/+$/, '');
+  return {
+    url,
+    uiUrl: (e.AIRFLOW_UI_URL || url).replace(/\/+$/, ''),
+    auth: username && password ? { kind: 'password', username, password } : { kind: 'token', token: token! },
+    waitMs: e.AIRFLOW_WAIT,
   };
 }

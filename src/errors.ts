@@ -22,6 +22,19 @@ export class TransientError extends Error {
   }
 }
 
+/**
+ * Not a failure: the job is waiting for something outside (Airflow parsing a merged DAG) and asks to run again
+ * after `delayMs`. The wait is the queue's, so it survives a restart; it does not count as an attempt.
+ */
+export class CheckAgainLater extends Error {
+  readonly delayMs: number;
+  constructor(delayMs: number, what: string) {
+    super(`waiting: ${what}`);
+    this.name = 'CheckAgainLater';
+    this.delayMs = delayMs;
+  }
+}
+
 /** A service (GitLab, Airflow …) answered an HTTP request with an error status. */
 export class ServiceAnswerError extends Error {
   readonly service: string;

@@ -2,7 +2,7 @@
 import client from 'prom-client';
 
 export type DeliveryResult = 'accepted' | 'duplicate' | 'unauthorized' | 'invalid' | 'ignored' | 'too_large';
-export type JobOutcome = 'succeeded' | 'failed' | 'retried';
+export type JobOutcome = 'succeeded' | 'failed' | 'retried' | 'waiting';
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
@@ -17,7 +17,7 @@ export function createMetrics(queueDepth: () => number) {
   });
   const jobs = new client.Counter({
     name: 'dagwright_jobs_total',
-    help: 'Job runs finished, by outcome (retried: failed with a transient error and scheduled again)',
+    help: 'Job runs finished, by outcome (retried: failed with a transient error and scheduled again; waiting: asked to run again later)',
     labelNames: ['status'] as const,
     registers: [registry],
   });

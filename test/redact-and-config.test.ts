@@ -90,6 +90,28 @@ describe('server configuration', () => {
     assert.throws(() => loadConfig({ ...base, LLM_BASE_URL: 'ftp://x', LLM_MODEL: 'm' }), (err: unknown) => err instanceof ConfigError && /^LLM_BASE_URL must be the http\(s\) URL/m.test(err.problems.join('\n')));
   });
 
+  test('Airflow: a URL with a user and password (AIRFLOW_USER too) or a token; every gap named by its variable; AIRFLOW_WAIT as a duration', () => {
+    assert.equal(loadConfig(base).airflow, undefined);
+    const config = loadConfig({ ...base, AIRFLOW_URL: 'https://airflow.example.com/', AIRFLOW_USERNAME: 'bot', AIRFLOW_PASSWORD: 'pw' });
+    assert.deepEqual(config.airflow, { url: 'https://airflow.example.com', uiUrl: 'https://airflow.example.com', auth: { kind: 'password', username: 'bot', password: 'pw' }, waitMs: 30 * 60_000 });
+    assert.deepEqual(loadConfig({ ...base, AIRFLOW_URL: 'http://af:8080', AIRFLOW_USER: 'old-name', AIRFLOW_PASSWORD: 'pw', AIRFLOW_UI_URL: 'https://af.example.com', AIRFLOW_WAIT: '10m' }).airflow, {
+      url: 'http://af:8080',
+      uiUrl: 'https://af.example.com',
+      auth: { kind: 'password', username: 'old-name', password: 'pw' },
+      waitMs: 600_000,
+    });
+    assert.deepEqual(loadConfig({ ...base, AIRFLOW_URL: 'http://af:8080', AIRFLOW_TOKEN: 'tok' }).airflow?.auth, { kind: 'token', token: 'tok' });
+    const refused = (env: Record<string, string>, problem: RegExp) =>
+      assert.throws(() => loadConfig({ ...base, ...env }), (err: unknown) => err instanceof ConfigError && problem.test(err.problems.join('\n')), JSON.stringify(env));
+    refused({ AIRFLOW_URL: 'http://af:8080' }, /^AIRFLOW_USERNAME and AIRFLOW_PASSWORD are missing/m);
+    refused({ AIRFLOW_URL: 'http://af:8080', AIRFLOW_USERNAME: 'bot' }, /^AIRFLOW_PASSWORD is missing/m);
+    refused({ AIRFLOW_URL: 'http://af:8080', AIRFLOW_PASSWORD: 'pw' }, /^AIRFLOW_USERNAME is missing/m);
+    refused({ AIRFLOW_USERNAME: 'bot', AIRFLOW_PASSWORD: 'pw' }, /^AIRFLOW_URL is missing/m);
+    refused({ AIRFLOW_URL: 'airflow:8080', AIRFLOW_TOKEN: 't' }, /^AIRFLOW_URL must be the http\(s\) base URL/m);
+    refused({ AIRFLOW_URL: 'http://af:8080', AIRFLOW_TOKEN: 't', AIRFLOW_WAIT: '30 minutes' }, /^AIRFLOW_WAIT must be a duration from 1s to 7d/m);
+    refused({ AIRFLOW_URL: 'http://af:8080', AIRFLOW_TOKEN: 't', AIRFLOW_WAIT: '0s' }, /^AIRFLOW_WAIT must be a duration/m);
+  });
+
   test('MCP: a short token and an unreadable or invalid MCP_SERVERS file stop the start, naming the problem', () => {
     assert.throws(() => loadConfig({ ...base, MCP_TOKEN: 'short' }), (err: unknown) => err instanceof ConfigError && /^MCP_TOKEN must be at least 16 characters/m.test(err.problems.join('\n')));
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dagwright-config-'));

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { createLogger } from '../src/log.ts';
 import { createMetrics } from '../src/metrics.ts';
 import { Worker } from '../src/queue/worker.ts';
+import { CheckAgainLater } from '../src/errors.ts';
 import { openDatabases } from '../src/store/db.ts';
 import { Store, type LeasedJob } from '../src/store/store.ts';
 import { tempDir, waitFor } from './support/harness.ts';
@@ -98,5 +99,34 @@ test('pruning forgets finished deliveries and keeps the ones still waiting', () 
   assert.equal(store.job(waiting!.jobId)?.status, 'queued');
   // Pruned, the first delivery's key can be seen again: dedupe lasts as long as the retention.
   assert.equal(store.enqueue([newDelivery('p1', '42#7')])[0]!.duplicate, false);
+  store.close();
+});
+
+test('a job that waits for something outside runs again after its delay, more often than its attempts allow, and survives a restart', async () => {
+  const dir = tempDir();
+  let store = new Store(openDatabases(dir));
+  const [queued] = store.enqueue([newDelivery('wait', '42!7~deploy')]);
+  assert.ok(queued && !queued.duplicate);
+  const runs: number[] = [];
+  const failed: number[] = [];
+  const checks = async () => {
+    runs.push(Date.now());
+    if (runs.length < 6) throw new CheckAgainLater(40, 'Airflow has not parsed the DAG yet');
+  };
+  let w = worker(store, checks, failed, 2);
+  w.start();
+  await waitFor(() => runs.length >= 3, { what: 'three checks' });
+  await w.drain(1_000);
+  store.close();
+  // A restart: the wait is in the queue, not in a timer of the process that stopped.
+  store = new Store(openDatabases(dir));
+  w = worker(store, checks, failed, 2);
+  w.start();
+  await waitFor(() => store.job(queued.jobId)!.status === 'succeeded', { what: 'the job to succeed after its checks' });
+  await w.drain(1_000);
+  assert.equal(runs.length, 6);
+  assert.deepEqual(failed, [], 'waiting is not failing');
+  for (let i = 1; i < runs.length; i++) assert.ok(runs[i]! - runs[i - 1]! >= 35, `check ${i + 1} came ${runs[i]! - runs[i - 1]!} ms after the one before`);
+  assert.equal(store.job(queued.jobId)!.attempts, 1, 'the waits did not count as attempts');
   store.close();
 });

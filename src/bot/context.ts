@@ -16,6 +16,7 @@ import { minAccessLevelOf, REPO_CONFIG_PATH, type LoadedRepoConfig, type RepoCon
 import { projectOf, subjectOf, type AnyPayload, type GitLabEvent, type ResourceRef } from './events.ts';
 import { gitUrlOf, type ProjectRef } from '../gitlab/resource.ts';
 import type { PublishTarget } from '../publish/publish.ts';
+import type { AirflowClient } from '../airflow/client.ts';
 
 export type BotUser = { id: number; username: string; name?: string; email?: string };
 
@@ -30,6 +31,8 @@ export type ContextDeps = {
   log: Logger;
   botUser: BotUser;
   accessLevels: AccessLevels;
+  /** The team's Airflow, when the server is given one (AIRFLOW_URL). */
+  airflow?: AirflowClient;
 };
 
 export class Context<P extends AnyPayload = AnyPayload> {
@@ -49,6 +52,7 @@ export class Context<P extends AnyPayload = AnyPayload> {
   readonly botUser: BotUser;
   readonly mirrors: Mirrors;
   readonly llm: Llm | undefined;
+  readonly airflow: AirflowClient | undefined;
   private readonly toolHub: ToolHub | undefined;
   /** When GitLab's delivery reached the bot (the job may have waited in the queue since). */
   readonly receivedAt: number;
@@ -72,6 +76,7 @@ export class Context<P extends AnyPayload = AnyPayload> {
     this.botUser = deps.botUser;
     this.mirrors = deps.mirrors;
     this.llm = deps.llm;
+    this.airflow = deps.airflow;
     this.toolHub = deps.tools;
     this.receivedAt = receivedAt;
     this.accessLevels = deps.accessLevels;

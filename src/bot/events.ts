@@ -93,6 +93,7 @@ export const mergeRequestPayload = z.looseObject({
     title: z.string().optional(),
     updated_at: z.string().optional(),
     last_commit: z.looseObject({ id: z.string() }).nullish(),
+    merge_commit_sha: z.string().nullish(),
   }),
 });
 

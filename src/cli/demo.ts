@@ -1,6 +1,7 @@
 // `dagwright demo`: the whole flow against the built-in GitLab stand-in, with no configuration — a request in
 // an issue, the conversation, /generate, review on the merge request, a human commit merged three-way with a
-// re-render, and the merge — printed as a reader of the issue and the merge request would see it.
+// re-render, the merge, and (where this checkout has an Airflow environment) the DAG loaded by a real Airflow —
+// printed as a reader of the issue and the merge request would see it.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -14,6 +15,7 @@ import { createLogger } from '../log.ts';
 import { startGitLabStandIn } from '../gitlab-standin/index.ts';
 import type { Note } from '../gitlab-standin/model.ts';
 import { seedGitLabStandIn } from '../gitlab-standin/seed.ts';
+import { AIRFLOW_PASSWORD, AIRFLOW_USER, freePort, hasLocalAirflow, LocalAirflow } from './local-airflow.ts';
 
 const run = promisify(execFile);
 const SECRET = 'demo-webhook-secret';
@@ -41,7 +43,18 @@ const requestWith = (password: string) => [
   '| data_quality | not_null(customer_id), unique(customer_id), row_count >= 1 |',
 ].join('\n');
 
-export type DemoResult = { transcript: string; checkout: string; files: string[]; mergeRequestUrl: string; sourcePassword: string };
+export type DemoResult = {
+  transcript: string;
+  checkout: string;
+  files: string[];
+  mergeRequestUrl: string;
+  sourcePassword: string;
+  /** Whether the last step ran against a real Airflow (an environment from `npm run airflow:setup`), and why not. */
+  airflow: { checked: true } | { checked: false; why: string };
+};
+
+/** How long the demo waits for its local Airflow to load the merged DAG. */
+const AIRFLOW_WAIT_MS = 150_000;
 
 export async function runDemo(options: { out?: (line: string) => void; workDir?: string } = {}): Promise<DemoResult> {
   const print = options.out ?? ((line: string) => console.log(line));
@@ -50,10 +63,17 @@ export async function runDemo(options: { out?: (line: string) => void; workDir?:
   const standIn = await startGitLabStandIn({ dataDir: path.join(workDir, 'gitlab') });
   const seed = fileURLToPath(new URL('../../fixtures/gitlab-standin-repo', import.meta.url));
   const { root, alice, bot: botUser, project } = await seedGitLabStandIn(standIn, seed);
-  const bot = createDagwright({
-    config: localServerConfig({ gitlabUrl: standIn.url, gitlabToken: botUser.token, webhookSecret: SECRET, dataDir: path.join(workDir, 'bot') }),
-    log: createLogger('silent'),
-  });
+  // The local Airflow starts beside the conversation (it takes a while); the bot knows where it will answer.
+  const airflowPort = hasLocalAirflow(3) ? await freePort() : undefined;
+  const starting = airflowPort ? LocalAirflow.start(3, { port: airflowPort }) : undefined;
+  starting?.catch(() => undefined);
+  const config = localServerConfig({ gitlabUrl: standIn.url, gitlabToken: botUser.token, webhookSecret: SECRET, dataDir: path.join(workDir, 'bot') });
+  if (airflowPort) {
+    const url = `http://127.0.0.1:${airflowPort}`;
+    config.airflow = { url, uiUrl: url, auth: { kind: 'password', username: AIRFLOW_USER, password: AIRFLOW_PASSWORD }, waitMs: AIRFLOW_WAIT_MS, checks: { firstMs: 1_000, maxMs: 3_000 } };
+  }
+  const bot = createDagwright({ config, log: createLogger('silent') });
+  let airflow: LocalAirflow | undefined;
   try {
     const { port } = await bot.listen();
     await bot.start();
@@ -84,6 +104,20 @@ export async function runDemo(options: { out?: (line: string) => void; workDir?:
     await settle();
     step(`root merges !${mr.iid}`);
     await standIn.mergeMergeRequest(project, mr.iid, root);
+    let airflowStep: DemoResult['airflow'];
+    if (starting) {
+      step("the team's CI ships the DAGs folder to Airflow 3 (here a local api-server and dag-processor); the bot waits until Airflow has loaded this version of the DAG");
+      airflow = await starting;
+      const dagPath = 'dags/raw/orders/orders_customers_daily.py';
+      const merged = await fetch(`${standIn.url}/api/v4/projects/${project.id}/repository/files/${encodeURIComponent(dagPath)}/raw?ref=${project.defaultBranch}`, { headers: { 'PRIVATE-TOKEN': alice.token } }).then((r) => r.text());
+      airflow.deploy(dagPath.slice('dags/'.length), merged);
+      await waitForReport(project.notes, issue.iid, AIRFLOW_WAIT_MS + 10_000);
+      airflowStep = { checked: true };
+    } else {
+      const why = 'this checkout has no Airflow environment (`npm run airflow:setup` makes one)';
+      step(`left out: the check that Airflow loaded the DAG, since ${why}; the status comment says the check is not configured`);
+      airflowStep = { checked: false, why };
+    }
     await settle();
 
     const transcript = [
@@ -108,10 +142,20 @@ export async function runDemo(options: { out?: (line: string) => void; workDir?:
     print(`The merged main branch is checked out in ${checkout}; the pipeline's files:`);
     for (const file of files) print(`  ${file}`);
     const mergeRequestUrl = `${standIn.url}/data/warehouse/-/merge_requests/${mr.iid}`;
-    return { transcript, checkout, files, mergeRequestUrl, sourcePassword };
+    return { transcript, checkout, files, mergeRequestUrl, sourcePassword, airflow: airflowStep };
   } finally {
     await bot.stop(5_000);
     await standIn.close();
+    await (airflow ?? (await starting?.catch(() => undefined)))?.stop();
+  }
+}
+
+/** Waits for the bot's reply on the issue that says how the Airflow check ended. */
+async function waitForReport(notes: Note[], issueIid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!notes.some((n) => n.noteableType === 'Issue' && n.noteableIid === issueIid && n.body.includes('dagwright:deploy:'))) {
+    if (Date.now() > deadline) throw new Error('the bot did not report what Airflow says of the DAG in time');
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 

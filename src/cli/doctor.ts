@@ -1,5 +1,5 @@
 // `dagwright doctor`: checks what the bot needs, one line each — the GitLab token and its scope, the bot's
-// role and webhook in each allowed project, the model, the sources it may inspect — and says what to fix.
+// role and webhook in each allowed project, the model, Airflow, the sources it may inspect — and says what to fix.
 import { generateText } from 'ai';
 import type { ServerConfig } from '../config.ts';
 import { createGitLabClient, isGitLabError } from '../gitlab/client.ts';
@@ -9,6 +9,7 @@ import { operations } from '../sources/introspect.ts';
 import { redact } from '../redact.ts';
 import { WEBHOOK_PATH } from '../server.ts';
 import { describeGitLabFailure } from './hook.ts';
+import { AirflowClient, AirflowError } from '../airflow/client.ts';
 
 type Out = { log: (line: string) => void };
 export type Check = { status: 'ok' | 'problem' | 'skipped'; text: string };
@@ -76,6 +77,8 @@ export async function runChecks(config: ServerConfig, env: NodeJS.ProcessEnv = p
     }
   }
 
+  checks.push(...(await airflowChecks(config)));
+
   const sources = registerConnectionSecrets(env);
   if (!sources.length) skipped('sources: no AIRFLOW_CONN_<ID> given, so the bot inspects none');
   for (const connId of sources) {
@@ -85,6 +88,24 @@ export async function runChecks(config: ServerConfig, env: NodeJS.ProcessEnv = p
     } catch (err) {
       problem(`source ${connId}: ${(err as Error).message}`);
     }
+  }
+  return checks;
+}
+
+/** The Airflow the bot checks merged DAGs in: its URL and version, the sign-in, the permission to read. */
+async function airflowChecks(config: ServerConfig): Promise<Check[]> {
+  if (!config.airflow) return [{ status: 'skipped', text: 'Airflow: AIRFLOW_URL is not set, so the bot does not check that merged DAGs are live' }];
+  const client = new AirflowClient(config.airflow, { timeoutMs: 10_000 });
+  const url = config.airflow.url;
+  const checks: Check[] = [];
+  try {
+    const { api, version } = await client.api();
+    checks.push({ status: 'ok', text: `Airflow ${version} at ${url} (REST API /api/${api})` });
+    checks.push({ status: 'ok', text: `Airflow: ${await client.signIn()}` });
+    await client.readsDagsAndImportErrors();
+    checks.push({ status: 'ok', text: 'Airflow: the user may read DAGs and import errors' });
+  } catch (err) {
+    checks.push({ status: 'problem', text: err instanceof AirflowError ? err.message : `Airflow at ${url}: ${redact((err as Error).message)}` });
   }
   return checks;
 }

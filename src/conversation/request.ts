@@ -12,6 +12,7 @@ import { evaluateSpec } from '../pipeline-spec/evaluate.ts';
 import { engage, engageWithIssue, showCard } from './card-comment.ts';
 import { readProseWithModel } from './model-turn.ts';
 import { applyCommand, readComment, readIssue, type Turn } from './state.ts';
+import { airflowStatus } from './deploy-watch.ts';
 import { conversationsOf } from './store.ts';
 import { findMergeRequest, pipelineBranch } from '../publish/publish.ts';
 
@@ -136,5 +137,6 @@ export async function answerStatus(ctx: Context, replyKey: string): Promise<void
   const dagId = evaluation.spec.dag_id;
   if (typeof dagId !== 'string') return void (await ctx.replyOnce(replyKey, status));
   const mr = await findMergeRequest(ctx.gitlab, ctx.projectId, pipelineBranch(config.branch_prefix, ctx.resource!.iid, dagId), 'latest');
-  await ctx.replyOnce(replyKey, mr ? `${status}\n\n${m.replies.mergeRequestState(mr.iid, mr.state, mr.web_url)}` : status);
+  if (!mr) return void (await ctx.replyOnce(replyKey, status));
+  await ctx.replyOnce(replyKey, [status, m.replies.mergeRequestState(mr.iid, mr.state, mr.web_url), await airflowStatus(ctx, dagId, m)].join('\n\n'));
 }

@@ -8,6 +8,7 @@ import type { Metrics } from '../metrics.ts';
 import type { LeasedJob, Store } from '../store/store.ts';
 import { retryDelayFor, isTransient, describeFailure, type JobFailure } from './failures.ts';
 import { isProcessAlive } from '../process-alive.ts';
+import { CheckAgainLater } from '../errors.ts';
 
 export type WorkerOptions = {
   store: Store;
@@ -152,6 +153,12 @@ export class Worker {
     } catch (err) {
       clearInterval(heartbeat);
       const seconds = (performance.now() - started) / 1000;
+      if (err instanceof CheckAgainLater) {
+        store.snooze(job.id, this.owner, Date.now() + err.delayMs);
+        metrics.job('waiting', seconds);
+        jobLog.info({ checkAgainInMs: err.delayMs }, err.message);
+        return;
+      }
       const reason = describeFailure(err);
       if (isTransient(err) && job.attempts < maxAttempts) {
         const delay = retryDelayFor(err, job.attempts, backoff);

@@ -65,6 +65,27 @@ const migrations: string[] = [
   `
   CREATE INDEX jobs_queued_control ON jobs (id) WHERE status = 'queued' AND resource_key GLOB '*~control';
   `,
+  // After a merge, the bot waits for Airflow to parse the DAG: one watch per merged merge request.
+  `
+  CREATE TABLE deploy_watches (
+    project_id  INTEGER NOT NULL,
+    mr_iid      INTEGER NOT NULL,
+    issue_iid   INTEGER NOT NULL,
+    merge_sha   TEXT,
+    dag_id      TEXT NOT NULL,
+    dag_file    TEXT NOT NULL,
+    merged_at   INTEGER NOT NULL,
+    deadline    INTEGER NOT NULL,
+    checks      INTEGER NOT NULL DEFAULT 0,
+    last_seen   TEXT,
+    outcome     TEXT,
+    detail      TEXT,
+    reported_at INTEGER,
+    PRIMARY KEY (project_id, mr_iid)
+  );
+  CREATE INDEX deploy_watches_by_sha ON deploy_watches (project_id, merge_sha);
+  CREATE INDEX deploy_watches_by_issue ON deploy_watches (project_id, issue_iid);
+  `,
 ];
 
 export type Databases = {

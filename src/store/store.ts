@@ -1,5 +1,6 @@
 // Durable state: deliveries, the job queue with its leases, and the bot's own notes.
 import type { Databases, Db } from './db.ts';
+import { DeployWatches } from './deploy-watches.ts';
 import { messages } from '../i18n/index.ts';
 
 /** The job record's reason for a job the bot stopped in too many times (the record is in English, for operators). */
@@ -59,9 +60,13 @@ export class Store {
   private readonly durable: Db;
   private readonly statements;
 
+  /** The merged DAGs the bot waits for Airflow to load. */
+  readonly deployWatches: DeployWatches;
+
   constructor({ durable, bookkeeping }: Databases) {
     this.durable = durable;
     this.db = bookkeeping;
+    this.deployWatches = new DeployWatches(bookkeeping);
     const db = bookkeeping;
     this.statements = {
       insertDelivery: durable.prepare(`
@@ -111,6 +116,10 @@ export class Store {
       reschedule: db.prepare(`
         UPDATE jobs SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL, run_after = @runAfter,
           last_error = @error
+        WHERE id = @id AND lease_owner = @owner AND status = 'running'`),
+      snooze: db.prepare(`
+        UPDATE jobs SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL, run_after = @runAfter,
+          attempts = max(attempts - 1, 0), last_error = NULL
         WHERE id = @id AND lease_owner = @owner AND status = 'running'`),
       release: db.prepare(`
         UPDATE jobs SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL,
@@ -209,6 +218,11 @@ export class Store {
 
   reschedule(jobId: number, owner: string, runAfter: number, error: string): boolean {
     return this.statements.reschedule.run({ id: jobId, owner, runAfter, error }).changes === 1;
+  }
+
+  /** Queues a running job again for `runAfter` without counting the attempt: it waits, it did not fail. */
+  snooze(jobId: number, owner: string, runAfter: number): boolean {
+    return this.statements.snooze.run({ id: jobId, owner, runAfter }).changes === 1;
   }
 
   /** Gives a leased job back without counting the attempt (shutdown before it could finish). */

@@ -6,13 +6,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import { airflowVenv, type AirflowLine } from '../../src/cli/local-airflow.ts';
 import { repoRoot } from './harness.ts';
 
-export type AirflowLine = 2 | 3;
-
-export function airflowVenv(line: AirflowLine): string {
-  return path.join(repoRoot, '.airflow', `venv-${line}`);
-}
+export { airflowVenv, type AirflowLine };
 
 /** Why the tier cannot run for this line (undefined when it can). In CI a missing environment is a failure. */
 export function airflowMissing(line: AirflowLine): string | undefined {

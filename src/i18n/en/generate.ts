@@ -14,7 +14,6 @@ export const generateEn = {
     updated: (iid: number, url: string, sha: string) => `Merge request !${iid} is updated with ${sha.slice(0, 8)}: ${url}`,
     conflict: (files: Array<{ path: string; lines: number[] }>) =>
       ['Your edits on the branch and the new render touch the same lines, so the branch was left as it is:', ...files.map((f) => `- \`${f.path}\` line${f.lines.length > 1 ? 's' : ''} ${f.lines.join(', ')}`)].join('\n'),
-    merged: (iid: number, url: string) => `Merge request !${iid} is merged: the team's CI ships the DAG to Airflow. ${url}`,
     closed: (iid: number, url: string) => `Merge request !${iid} was closed without merging. The spec is kept; \`/generate\` opens a new merge request. ${url}`,
     previewTitle: (dagId: string, count: number) => `Preview of \`${dagId}\`: ${count} files (nothing was pushed)`,
     mrSummary: 'Spec',

@@ -1,5 +1,6 @@
 // Every sentence the bot writes in English, by concern. None may start a line with "/" (GitLab would run it).
 import { cardEn } from './card.ts';
+import { deployEn } from './deploy.ts';
 import { generateEn } from './generate.ts';
 import { renderEn } from './render.ts';
 import { repliesEn } from './replies.ts';
@@ -55,6 +56,7 @@ export const en = {
   ...cardEn,
   ...repliesEn,
   ...generateEn,
+  ...deployEn,
   ...reviewEn,
   ...setupEn,
   ...renderEn,

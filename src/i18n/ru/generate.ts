@@ -15,7 +15,6 @@ export const generateRu: typeof generateEn = {
     updated: (iid: number, url: string, sha: string) => `Merge request !${iid} обновлён коммитом ${sha.slice(0, 8)}: ${url}`,
     conflict: (files: Array<{ path: string; lines: number[] }>) =>
       ['Ваши правки в ветке и новая генерация меняют одни и те же строки, поэтому ветка оставлена как есть:', ...files.map((f) => `- \`${f.path}\`, строки ${f.lines.join(', ')}`)].join('\n'),
-    merged: (iid: number, url: string) => `Merge request !${iid} влит: CI команды доставит DAG в Airflow. ${url}`,
     closed: (iid: number, url: string) => `Merge request !${iid} закрыт без слияния. Спецификация сохранена; \`/generate\` откроет новый merge request. ${url}`,
     previewTitle: (dagId: string, count: number) => `Предпросмотр \`${dagId}\`: файлов ${count} (ничего не отправлено)`,
     mrSummary: 'Спецификация',

@@ -1,6 +1,7 @@
 // Every sentence the bot writes in Russian, by concern. None may start a line with "/" (GitLab would run it).
 import type { Messages } from '../en/index.ts';
 import { cardRu } from './card.ts';
+import { deployRu } from './deploy.ts';
 import { generateRu } from './generate.ts';
 import { renderRu } from './render.ts';
 import { repliesRu } from './replies.ts';
@@ -56,6 +57,7 @@ export const ru: Messages = {
   ...cardRu,
   ...repliesRu,
   ...generateRu,
+  ...deployRu,
   ...reviewRu,
   ...setupRu,
   ...renderRu,
