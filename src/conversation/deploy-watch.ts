@@ -39,14 +39,14 @@ function mergeRef(watch: DeployWatch, ctx: Context): string {
   return `!${watch.mrIid}${ctx.project.webUrl ? ` (${ctx.project.webUrl}/-/merge_requests/${watch.mrIid})` : ''}`;
 }
 
-/** The merged DAG's id and file, from the issue's spec and the bot's last render of it. */
-async function mergedDag(ctx: Context, issueIid: number): Promise<{ dagId: string; dagFile: string } | undefined> {
-  const conversation = conversationsOf(ctx).load(resourceKeyOf(ctx.projectId, { type: 'issue', iid: issueIid }));
+/** The merged DAG's id (its branch names it) and file (the bot's last render of it, else the spec's layout). */
+async function mergedDag(ctx: Context, issueIid: number, branch: string): Promise<{ dagId: string; dagFile: string }> {
   const config = await ctx.config();
+  const dagId = branch.slice(config.branch_prefix.length).replace(/^\d+-/, '');
+  const conversation = conversationsOf(ctx).load(resourceKeyOf(ctx.projectId, { type: 'issue', iid: issueIid }));
+  const rendered = Object.keys(conversation.generation?.files ?? {}).find((f) => f.endsWith(`/${dagId}.py`) && f.startsWith(`${config.dags_root}/`));
   const spec = evaluateSpec(conversation.fields, config).spec as Record<string, any>;
-  if (typeof spec.dag_id !== 'string') return undefined;
-  const rendered = Object.keys(conversation.generation?.files ?? {}).find((f) => f.endsWith(`/${spec.dag_id}.py`) && f.startsWith(`${config.dags_root}/`));
-  return { dagId: spec.dag_id, dagFile: rendered ?? `${pipelineFolder(spec, config)}/${spec.dag_id}.py` };
+  return { dagId, dagFile: rendered ?? `${pipelineFolder(spec, config)}/${dagId}.py` };
 }
 
 /**
@@ -59,11 +59,12 @@ export async function watchDeploy(ctx: Context<MergeRequestPayload>, issueIid: n
   const url = typeof mr.url === 'string' ? mr.url : '';
   const issue = issueRef(ctx, issueIid);
   const airflow = ctx.airflow;
-  const dag = airflow ? await mergedDag(ctx, issueIid) : undefined;
-  if (!airflow || !dag) return void (await ctx.upsertComment('status', `### ✅ ${m.deploy.notConfigured(mr.iid, url)}`, { issue }));
+  if (!airflow) return void (await ctx.upsertComment('status', `### ✅ ${m.deploy.notConfigured(mr.iid, url)}`, { issue }));
+  const dag = await mergedDag(ctx, issueIid, mr.source_branch);
   const updated = Date.parse((mr.updated_at ?? '').replace(' UTC', 'Z'));
   const mergedAt = Number.isNaN(updated) ? ctx.receivedAt : Math.min(updated, ctx.receivedAt);
-  let watch = ctx.store.deployWatches.start({
+  const watches = ctx.store.deployWatches;
+  const watch = watches.start({
     projectId: ctx.projectId,
     mrIid: mr.iid,
     issueIid,
@@ -74,9 +75,10 @@ export async function watchDeploy(ctx: Context<MergeRequestPayload>, issueIid: n
     deadline: mergedAt + airflow.settings.waitMs,
   });
   if (watch.checks === 0 && !watch.outcome) await ctx.upsertComment('status', `### ⏳ ${m.deploy.waiting(mr.iid, url, dag.dagId, airflow.settings.waitMs)}`, { issue });
-  watch = ctx.store.deployWatches.get(ctx.projectId, mr.iid)!;
-  if (!watch.outcome) await lookOnce(ctx, airflow, watch, mr.target_branch);
-  await reportIfDue(ctx, ctx.store.deployWatches.get(ctx.projectId, mr.iid)!);
+  // Read again: a failed pipeline of the merge commit (another queue lane) may have ended the watch meanwhile.
+  const current = watches.get(ctx.projectId, mr.iid)!;
+  if (!current.outcome) await lookOnce(ctx, airflow, current, mr.target_branch);
+  await reportIfDue(ctx, watches.get(ctx.projectId, mr.iid)!);
 }
 
 /** One look at Airflow: the watch ends (live, import error, refused, out of time) or the job asks to run again. */
