@@ -53,6 +53,16 @@ describe('the request conversation', () => {
     assert.equal(s.botComments(issue).filter((n) => n.body.includes('dagwright:card')).length, 1, 'one card, edited in place');
   });
 
+  test('a file source: the card says how many files each run reads, and what a run without files does', async () => {
+    const s = await start();
+    const issue = s.openIssue('Sensor readings', ['Readings exported by Spark, many parts a day.', '', '```yaml', 'dag_id: readings_daily', 'source: {type: s3, conn_id: landing_s3, bucket: landing, path: "readings/dt={{ ds }}/part-*.parquet", format: parquet}', '```'].join('\n'));
+    await s.settle();
+    assert.match(card(s, issue)!.body, /Each run reads every file matching the glob `readings\/dt=\{\{ ds \}\}\/part-\*\.parquet` \(with the run's dates\), one task per file; a run that finds none fails \(`source\.if_empty`\)\./);
+    await s.comment(issue, '/set source.path=exports/{{ds}}/ source.if_empty=skip');
+    await s.settle();
+    assert.match(card(s, issue)!.body, /Each run reads every file under the prefix `exports\/\{\{ds\}\}\/`[^\n]*a run that finds none is skipped/);
+  });
+
   test('/set with a bad cron shows the error in the card and changes nothing', async () => {
     const s = await start();
     const issue = s.openIssue('Load customers', `${partialRequest}\nschedule: "@daily"`);

@@ -45,18 +45,24 @@ describe('the template packs', () => {
 });
 
 describe('the airflow-sql pack', () => {
-  test('files of every format are read by S3ToSqlOperator with a parser of the format', () => {
+  test('files of every format: the run lists its keys, then one mapped task per key stages it with a parser of the format', () => {
     for (const { name, spec } of GOLDEN_CASES.filter((c) => c.pack === 'airflow-sql' && c.name.includes('/s3-'))) {
       const dag = render(spec()).files[0]!.content;
-      assert.match(dag, /load = S3ToSqlOperator\(/, name);
+      assert.match(dag, /list_files = list_files_of_run\(FILES\)/, name);
+      assert.match(dag, /load = load_file\.expand\(key=list_files\)/, name);
       assert.match(dag, /def parse_rows\(path\):/, name);
     }
   });
 
-  test('file sources: a glob, or files without their columns, are refused naming the field', () => {
+  test('file sources: a key, a prefix or a glob; a run without files fails, or skips when the spec says so', () => {
     const full = specFor('snapshot', 3, 'postgres');
     const s3 = (source: Record<string, unknown>) => ({ ...full, source: { type: 's3', conn_id: 'landing_s3', system: 'landing', bucket: 'landing', format: 'csv', columns, ...source } }) as unknown as PipelineSpec;
-    assert.throws(() => render(s3({ path: 'exports/*.csv' })), (err: unknown) => err instanceof RenderError && err.field === 'source.path');
+    assert.equal(render(s3({ path: 'exports/{{ ds }}/part-0.csv' })).plan.files?.kind, 'key');
+    assert.equal(render(s3({ path: 'exports/{{ ds }}/' })).plan.files?.kind, 'prefix');
+    const glob = render(s3({ path: 'readings/dt={{ ds }}/part-*.csv' }));
+    assert.equal(glob.plan.files?.kind, 'glob');
+    assert.match(glob.files[0]!.content, /raise AirflowFailException\(f"no file matches s3:\/\/\{BUCKET\}\/\{pattern\} for this run"\)/);
+    assert.match(render(s3({ path: 'exports/*.csv', if_empty: 'skip' })).files[0]!.content, /raise AirflowSkipException\(/);
     assert.throws(() => render(s3({ path: 'exports/a.csv', columns: undefined })), (err: unknown) => err instanceof RenderError && err.field === 'source.columns');
     assert.throws(() => render({ ...s3({ path: 'exports/a.csv' }), load: { strategy: 'incremental', watermark: 'updated_at' } }), (err: unknown) => err instanceof RenderError && err.field === 'load.strategy');
   });

@@ -5,6 +5,7 @@ import type { RepoConfig } from '../pipeline-spec/repo-config.ts';
 import { pipelineFolder } from '../pipeline-spec/layout.ts';
 import { describeProblem } from '../pipeline-spec/describe-problem.ts';
 import { unacknowledgedSensitiveColumns } from '../pipeline-spec/sensitive-columns.ts';
+import { fileSetOf } from '../render/plan.ts';
 
 import type { SpecEvaluation } from '../pipeline-spec/evaluate.ts';
 import type { Field, Problem, Provenance } from '../pipeline-spec/patch.ts';
@@ -89,6 +90,10 @@ export function renderCard(input: CardInput, m: Messages): string {
   if (sensitive.length) warnings.push(c.sensitiveWarning(sensitive, spec.target?.table));
   if (warnings.length) out.push('', `**⚠️ ${c.warningsTitle}**`, ...warnings.map((w) => `- ${w}`));
   const notes = input.notes.map((n) => describeProblem(n, m, 'notes'));
+  if (spec.source?.type === 's3' && typeof spec.source.bucket === 'string' && typeof spec.source.path === 'string') {
+    const files = fileSetOf(spec.source.bucket, spec.source.path, spec.source.if_empty);
+    notes.push(c.filesNotice(files.kind, files.path, files.ifEmpty));
+  }
   if (input.proseFrom) notes.push(c.proseNotice(input.proseFrom));
   if (notes.length) out.push('', `**${c.notesTitle}**`, ...notes.map((n) => `- ${n}`));
   if (input.source) out.push('', ...sourceSection(input.source, m));

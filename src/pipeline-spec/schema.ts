@@ -88,6 +88,7 @@ export const sourceSchema = z.strictObject(
     bucket: z.string({ error: '@type_string' }).regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, '@bucket'),
     path: text(1024),
     format: z.enum(FILE_FORMATS, { error: '@one_of' }),
+    if_empty: z.enum(['fail', 'skip'], { error: '@one_of' }),
     endpoint: z.string({ error: '@type_string' }).regex(/^\/\S*$/, '@endpoint'),
     records_path: z.string({ error: '@type_string' }).regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/, '@records_path'),
     pagination: z.strictObject(

@@ -32,7 +32,16 @@ export class RenderError extends Error {
 
 export type Column = { name: string; type: string; nullable?: boolean; key?: boolean; comment?: string };
 
-export type Task = { id: string; kind: 'ddl' | 'prepare' | 'load' | 'merge' | 'check'; label: string; upstream: string[] };
+export type Task = { id: string; kind: 'ddl' | 'prepare' | 'list' | 'load' | 'merge' | 'check'; label: string; upstream: string[] };
+
+/** The files a run of a file source reads: one key, every key under a prefix, or the keys a glob matches. */
+export type FileSet = { bucket: string; path: string; kind: 'key' | 'prefix' | 'glob'; ifEmpty: 'fail' | 'skip' };
+
+/** A key ending in `/` is a prefix; one with `*`, `?` or `[` a glob (matched on the keys listed under its fixed part). */
+export function fileSetOf(bucket: string, path: string, ifEmpty: 'fail' | 'skip' = 'fail'): FileSet {
+  const kind = path.endsWith('/') ? 'prefix' : /[*?[]/.test(path.replace(/\{\{[^}]*\}\}/g, '')) ? 'glob' : 'key';
+  return { bucket, path, kind, ifEmpty };
+}
 
 export type Plan = {
   spec: PipelineSpec & { start_date: string };
@@ -49,6 +58,8 @@ export type Plan = {
   windowed: boolean;
   sameConnection: boolean;
   sourceIsDatabase: boolean;
+  /** For a file source: what each run lists and loads. */
+  files: FileSet | undefined;
   target: { table: string; schema: string; name: string; stage: string; conn_id: string; type: TargetType; tableSql: string; stageSql: string; createSchema: boolean };
   /** The target's SQL (every statement but the extract), and the source's (the extract). */
   dialect: Dialect;
@@ -96,7 +107,6 @@ export function planPipeline(spec: PipelineSpec, config: RepoConfig, options: { 
   if (!sourceIsDatabase && source.type !== 's3') fail('source.type', 'unsupportedSource', { type: source.type });
   if (source.type === 's3' && !['snapshot', 'append', 'overwrite'].includes(strategy!)) fail('load.strategy', 'fileStrategy');
   if (source.type === 's3' && !['csv', 'json', 'jsonl', 'parquet'].includes(source.format ?? '')) fail('source.format', 'fileFormat');
-  if (pack !== 'spark-docker' && source.type === 's3' && /[*?[]/.test(source.path ?? '')) fail('source.path', 'oneFilePerRun');
   if (source.type === 's3' && !source.columns?.length) fail('source.columns', 'fileColumns');
 
   const schedule: Plan['schedule'] =
@@ -215,8 +225,12 @@ export function planPipeline(spec: PipelineSpec, config: RepoConfig, options: { 
   const needsStage = (strategy === 'incremental' && keys.length > 0) || strategy === 'scd2' || !sourceIsDatabase;
   // The stage is created from the columns: without them nobody would create it.
   if (sqlPack && needsStage && !columns?.length) fail('source.columns', 'stageColumns', { strategy });
-  if (sqlPack && !sourceIsDatabase) add({ id: 'clear_stage', kind: 'prepare', label: `empty ${target.stage}`, upstream: first });
-  if (sqlPack) add({ id: 'load', kind: 'load', label: needsStage ? `extract into ${target.stage}` : `load ${target.table}`, upstream: sourceIsDatabase ? first : ['clear_stage'] });
+  const files = source.type === 's3' ? fileSetOf(source.bucket!, source.path!, source.if_empty) : undefined;
+  if (sqlPack && files) {
+    add({ id: 'clear_stage', kind: 'prepare', label: `empty ${target.stage}`, upstream: first });
+    add({ id: 'list_files', kind: 'list', label: `the run's files in s3://${files.bucket}`, upstream: ['clear_stage'] });
+  }
+  if (sqlPack) add({ id: 'load', kind: 'load', label: files ? `each file into ${target.stage}` : needsStage ? `extract into ${target.stage}` : `load ${target.table}`, upstream: files ? ['list_files'] : first });
   let last = 'load';
   if (sqlPack && needsStage) {
     const label = !sourceIsDatabase ? `publish the run's rows into ${target.table}` : strategy === 'scd2' ? `close and insert versions in ${target.table}` : `upsert into ${target.table}`;
@@ -247,6 +261,7 @@ export function planPipeline(spec: PipelineSpec, config: RepoConfig, options: { 
     windowed: windowed || (pack === 'spark-docker' && schedule.kind === 'cron'),
     sameConnection: sourceIsDatabase && source.conn_id === spec.target.conn_id,
     sourceIsDatabase,
+    files,
     target: { ...target, type: targetType, tableSql: q(target.table), stageSql: q(target.stage), createSchema: spec.target.create_schema === true },
     dialect,
     sourceDialect,

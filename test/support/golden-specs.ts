@@ -73,5 +73,19 @@ export const GOLDEN_CASES: GoldenCase[] = (() => {
       });
     }
   }
+  // Many files a run: a glob of parts, and a run without files skipped.
+  for (const pack of ['airflow-sql', 'spark-docker']) {
+    for (const airflow of [2, 3] as const) {
+      cases.push({
+        name: `${pack}/s3-glob-skip-af${airflow}`,
+        pack,
+        airflow,
+        spec: () => {
+          const full = specFor('snapshot', airflow, 's3', pack);
+          return { ...full, source: { ...full.source, path: 'readings/dt={{ data_interval_start | ds }}/part-*.parquet', format: 'parquet', if_empty: 'skip' } } as unknown as PipelineSpec;
+        },
+      });
+    }
+  }
   return cases;
 })();

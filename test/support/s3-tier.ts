@@ -56,7 +56,7 @@ async function writeExport(runner: AirflowRunner, s3: S3Server, key: string, for
   return runner.putObject({ ...where, parquet: { columns, rows } });
 }
 
-function fileSpec(line: AirflowLine, tag: string, format: FileFormat, strategy: Strategy, target: Engine) {
+function fileSpec(line: AirflowLine, tag: string, format: FileFormat, strategy: Strategy, target: Engine, source: { path?: string; if_empty?: 'fail' | 'skip' } = {}) {
   return specOf({
     dag_id: `orders_${tag}`,
     description: `Orders exported to S3 as ${format}, ${strategy}, into ${target}`,
@@ -64,7 +64,7 @@ function fileSpec(line: AirflowLine, tag: string, format: FileFormat, strategy: 
     start_date: '2026-03-01',
     airflow_version: line,
     retries: 0,
-    source: { type: 's3', conn_id: S3_CONN_ID, system: 'shop', bucket: BUCKET, path: `${tag}/orders/{{ data_interval_start | ds }}.${format}`, format, columns: SOURCE_COLUMNS.postgres },
+    source: { type: 's3', conn_id: S3_CONN_ID, system: 'shop', bucket: BUCKET, path: `${tag}/orders/{{ data_interval_start | ds }}.${format}`, format, columns: SOURCE_COLUMNS.postgres, ...source },
     target: { type: target, conn_id: `wh_${target}`, table: `dw_${tag}_wh.orders` },
     load: { strategy: strategy.replace(/_.*$/, ''), ...(strategy === 'append_watermark' ? { watermark: 'updated_at' } : {}) },
   });
@@ -75,6 +75,7 @@ type Tier = { runner: () => AirflowRunner; db: (engine: Engine) => Database; s3:
 /** The file cases, registered inside the tier's describe (the runner, databases and S3 server exist by then). */
 export function fileSourceCases(line: AirflowLine, the: Tier): void {
   malformedFileCase(line, the);
+  manyFilesCases(line, the);
   for (const format of FILE_FORMATS) {
     for (const strategy of FILE_STRATEGIES) {
       for (const target of ['postgres', 'mariadb'] as Engine[]) {
@@ -117,6 +118,76 @@ function malformedFileCase(line: AirflowLine, the: Tier): void {
       assert.equal(answer.tasks.load, 'failed');
       assert.match(runner.logTail(200), /header has no column status/);
       assert.deepEqual(await the.db('postgres').rows(`SELECT * FROM dw_${tag}_wh.orders`), [], 'nothing was published');
+    });
+  });
+}
+
+/** Runs a DAG for an interval, twice when asked, and checks the run's end and the target's rows after each. */
+async function runChecked(the: Tier, dagFile: string, dagId: string, interval: number, check: (answer: Awaited<ReturnType<AirflowRunner['run']>>) => Promise<void>, times = 2): Promise<void> {
+  for (let i = 0; i < times; i++) await check(await the.runner().run(dagFile, dagId, INTERVALS[interval]!.runAfter));
+}
+
+/** Many files per run: parts a glob or a prefix names, a day without any, and a part that cannot be read. */
+function manyFilesCases(line: AirflowLine, the: Tier): void {
+  const parts = [INITIAL_ROWS.slice(0, 2), INITIAL_ROWS.slice(2, 3), INITIAL_ROWS.slice(3)];
+  for (const target of ['postgres', 'mariadb'] as Engine[]) {
+    test(`S3 parquet parts by a glob into ${target}: three parts loaded once per run (twice run), a day without parts fails naming the glob`, async () => {
+      const tag = `af${line}_s3_glob_${target.slice(0, 2)}`;
+      const spec = fileSpec(line, tag, 'parquet', 'append', target, { path: `${tag}/readings/dt={{ data_interval_start | ds }}/part-*.parquet` });
+      const db = the.db(target);
+      await db.resetSchema(`dw_${tag}_wh`);
+      for (const [i, rows] of parts.entries()) await writeExport(the.runner(), the.s3(), `${tag}/readings/dt=${INTERVALS[0]!.date}/part-${i}.parquet`, 'parquet', rows);
+      // What Spark writes beside its parts matches no glob of parts.
+      await the.runner().putObject({ endpoint: the.s3().endpoint, bucket: BUCKET, key: `${tag}/readings/dt=${INTERVALS[0]!.date}/_SUCCESS`, text: '' });
+      await withDeployed(the.runner(), tag, spec, async (dagFile) => {
+        await runChecked(the, dagFile, spec.dag_id!, 0, async (answer) => {
+          assertSucceeded(answer, `${tag}, interval 1`, the.runner().logTail());
+          assertRows(await targetRows(db, `dw_${tag}_wh.orders`, 'append'), expectedRows('append', [INITIAL_ROWS], 0), 'the three parts, once');
+        });
+        await runChecked(the, dagFile, spec.dag_id!, 1, async (answer) => {
+          assert.equal(answer.state, 'failed', `a day without parts fails; tasks ${JSON.stringify(answer.tasks)}`);
+          assert.equal(answer.tasks.list_files, 'failed');
+          assert.match(the.runner().logTail(200), new RegExp(`no file matches s3://${BUCKET}/${tag}/readings/dt=${INTERVALS[1]!.date}/part-\\*\\.parquet for this run`));
+          assertRows(await targetRows(db, `dw_${tag}_wh.orders`, 'append'), expectedRows('append', [INITIAL_ROWS], 0), 'nothing changed');
+        }, 1);
+      });
+    });
+
+    test(`S3 csv parts under a prefix into ${target}, if_empty skip: the day's parts loaded (twice run), a day without parts skips and changes nothing`, async () => {
+      const tag = `af${line}_s3_prefix_${target.slice(0, 2)}`;
+      const spec = fileSpec(line, tag, 'csv', 'snapshot', target, { path: `${tag}/prices/{{ data_interval_start | ds }}/`, if_empty: 'skip' });
+      const db = the.db(target);
+      await db.resetSchema(`dw_${tag}_wh`);
+      for (const [i, rows] of parts.entries()) await writeExport(the.runner(), the.s3(), `${tag}/prices/${INTERVALS[0]!.date}/export-${i}.csv`, 'csv', rows);
+      await withDeployed(the.runner(), tag, spec, async (dagFile) => {
+        const first = expectedRows('snapshot', [INITIAL_ROWS], 0);
+        await runChecked(the, dagFile, spec.dag_id!, 0, async (answer) => {
+          assertSucceeded(answer, `${tag}, interval 1`, the.runner().logTail());
+          assertRows(await targetRows(db, `dw_${tag}_wh.orders`, 'snapshot'), first, 'the day\'s parts, once');
+        });
+        await runChecked(the, dagFile, spec.dag_id!, 1, async (answer) => {
+          assertSucceeded(answer, `${tag}, a day without parts`, the.runner().logTail());
+          assert.equal(answer.tasks.list_files, 'skipped');
+          assertRows(await targetRows(db, `dw_${tag}_wh.orders`, 'snapshot'), first, 'nothing changed');
+        });
+      });
+    });
+  }
+
+  test('S3 parts with one that is not parquet: the run fails at its load naming the key, and nothing is published', async () => {
+    const tag = `af${line}_s3_badpart`;
+    const spec = fileSpec(line, tag, 'parquet', 'overwrite', 'postgres', { path: `${tag}/readings/dt={{ data_interval_start | ds }}/part-*.parquet` });
+    const db = the.db('postgres');
+    await db.resetSchema(`dw_${tag}_wh`);
+    await writeExport(the.runner(), the.s3(), `${tag}/readings/dt=${INTERVALS[0]!.date}/part-0.parquet`, 'parquet', INITIAL_ROWS);
+    const bad = `${tag}/readings/dt=${INTERVALS[0]!.date}/part-1.parquet`;
+    await the.runner().putObject({ endpoint: the.s3().endpoint, bucket: BUCKET, key: bad, text: csvText(INITIAL_ROWS) });
+    await withDeployed(the.runner(), tag, spec, async (dagFile) => {
+      const answer = await the.runner().run(dagFile, spec.dag_id!, INTERVALS[0]!.runAfter);
+      assert.equal(answer.state, 'failed', `the run fails; tasks ${JSON.stringify(answer.tasks)}`);
+      assert.equal(answer.tasks.merge, 'upstream_failed');
+      assert.match(the.runner().logTail(300), new RegExp(`s3://${BUCKET}/${bad.replace(/[.*]/g, '\\$&')}: `));
+      assert.deepEqual(await db.rows(`SELECT * FROM dw_${tag}_wh.orders`), [], 'nothing was published');
     });
   });
 }

@@ -20,6 +20,8 @@ export const cardEn = {
       const list = `[${columns.join(',')}]`;
       return `${columns.length === 1 ? 'Column' : 'Columns'} ${names} look${columns.length === 1 ? 's' : ''} like personal data or secrets and will be copied to ${target ? `\`${target}\`` : 'the target'}. Leave ${columns.length === 1 ? 'it' : 'them'} out with \`/set source.exclude_columns=${list}\`, or keep ${columns.length === 1 ? 'it' : 'them'} on purpose with \`/set source.keep_sensitive=${list}\`.`;
     },
+    filesNotice: (kind: 'key' | 'prefix' | 'glob', path: string, ifEmpty: 'fail' | 'skip') =>
+      `Each run reads ${{ key: 'one file, the key', prefix: 'every file under the prefix', glob: 'every file matching the glob' }[kind]} \`${path}\` (with the run's dates), one task per file; a run that finds none ${ifEmpty === 'skip' ? 'is skipped' : 'fails'} (\`source.if_empty\`).`,
     proseNotice: (user: string) =>
       `@${user}'s last comment had nothing I can read without a model. I read yaml blocks, \`key: value\` lines, the parameter table and commands (\`/help\`).`,
     columnsSummary: (n: number) => `${n} column${n === 1 ? '' : 's'}`,

@@ -8,7 +8,6 @@ export const renderEn = {
     unsupportedSource: (p: P) => `${String(p.type)} sources are not supported by this pack yet`,
     fileStrategy: () => 'file sources load with snapshot, append or overwrite',
     fileFormat: () => 'file sources are read as csv, json, jsonl or parquet',
-    oneFilePerRun: () => 'this pack loads one file per run: give its key (templates such as {{ data_interval_start | ds }} are fine), not a glob',
     fileColumns: () => 'the columns of the files, in order, are needed to load them',
     needsSchedule: (p: P) => `a ${String(p.strategy)} load needs a schedule to take its data window from; "manual" has none`,
     scd2Columns: () => 'scd2 compares the columns of each row: list them (or let the bot introspect the source)',

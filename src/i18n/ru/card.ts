@@ -21,6 +21,8 @@ export const cardRu: typeof cardEn = {
       const list = `[${columns.join(',')}]`;
       return `Похоже, что ${columns.length === 1 ? 'столбец' : 'столбцы'} ${names} ${columns.length === 1 ? 'содержит' : 'содержат'} персональные данные или секреты, и ${columns.length === 1 ? 'он будет скопирован' : 'они будут скопированы'} в ${target ? `\`${target}\`` : 'целевую таблицу'}. Исключите их командой \`/set source.exclude_columns=${list}\` или оставьте намеренно: \`/set source.keep_sensitive=${list}\`.`;
     },
+    filesNotice: (kind: 'key' | 'prefix' | 'glob', path: string, ifEmpty: 'fail' | 'skip') =>
+      `Каждый запуск читает ${{ key: 'один файл, ключ', prefix: 'все файлы под префиксом', glob: 'все файлы по маске' }[kind]} \`${path}\` (с датами запуска), по задаче на файл; запуск без файлов ${ifEmpty === 'skip' ? 'пропускается' : 'падает'} (\`source.if_empty\`).`,
     proseNotice: (user: string) =>
       `В последнем комментарии @${user} нет ничего, что я могу прочитать без модели. Я читаю блоки yaml, строки \`ключ: значение\`, таблицу параметров и команды (\`/help\`).`,
     columnsSummary: (n: number) => `столбцов: ${n}`,

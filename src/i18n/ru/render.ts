@@ -10,7 +10,6 @@ export const renderRu: typeof renderEn = {
     unsupportedSource: (p: P) => `источники ${String(p.type)} этот пакет пока не поддерживает`,
     fileStrategy: () => 'файловые источники загружаются стратегией snapshot, append или overwrite',
     fileFormat: () => 'файловые источники читаются как csv, json, jsonl или parquet',
-    oneFilePerRun: () => 'этот пакет загружает один файл за запуск: укажите его ключ (шаблоны вроде {{ data_interval_start | ds }} подходят), а не маску',
     fileColumns: () => 'чтобы загрузить файлы, нужны их колонки по порядку',
     needsSchedule: (p: P) => `загрузке ${String(p.strategy)} нужно расписание, из которого берётся окно данных; у «manual» его нет`,
     scd2Columns: () => 'scd2 сравнивает колонки каждой строки: перечислите их (или дайте боту прочитать источник)',
