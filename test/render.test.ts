@@ -67,6 +67,24 @@ describe('the airflow-sql pack', () => {
     assert.throws(() => render({ ...s3({ path: 'exports/a.csv' }), load: { strategy: 'incremental', watermark: 'updated_at' } }), (err: unknown) => err instanceof RenderError && err.field === 'load.strategy');
   });
 
+  test('csv files in a dialect of their own: the separator, the quote, and no header (fields by the source\'s order), in both packs', async () => {
+    for (const pack of ['airflow-sql', 'spark-docker']) {
+      const full = specFor('snapshot', 3, 's3', pack);
+      const spec = { ...full, source: { ...full.source, delimiter: ';', quote: "'", header: false, exclude_columns: ['email'] } } as unknown as PipelineSpec;
+      const result = render(spec);
+      const code = result.files.filter((f) => f.path.endsWith('.py')).map((f) => f.content).join('\n');
+      if (pack === 'airflow-sql') {
+        assert.match(code, /csv\.reader\(file, delimiter=";", quotechar="'"\)/);
+        assert.match(code, /FILE_COLUMNS = \["customer_id", "email", "country", "updated_at"\]\nCOLUMNS|COLUMNS = \["customer_id", "country", "updated_at"\]\nFILE_COLUMNS = \["customer_id", "email", "country", "updated_at"\]/);
+      } else {
+        assert.match(code, /reader\.option\("header", "false"\)\n    reader = reader\.option\("sep", ";"\)\n    reader = reader\.option\("quote", "'"\)/);
+        assert.match(code, /frame\.toDF\("customer_id", "email", "country", "updated_at"\)/);
+      }
+      const report = await validateFiles(result.files, { airflowVersion: 3, roots: ['dags', 'tests'] });
+      assert.deepEqual(report.findings, [], pack);
+    }
+  });
+
   test('a repository overrides a template of a pack, or adds a pack of its own, under .dagwright/packs/', () => {
     const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'dagwright-packs-'));
     const packs = path.join(repo, '.dagwright', 'packs');

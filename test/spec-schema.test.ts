@@ -122,6 +122,10 @@ const cases: Case[] = [
       ['a key left out', { ...source({ exclude_columns: ['customer_id'] }), load: { strategy: 'scd2', keys: ['customer_id'] } }, { error: '@uses_excluded_column', path: 'load.keys' }],
       ['a checked column left out', { ...source({ exclude_columns: ['email'] }), quality: [{ check: 'not_null', columns: ['email'] }] }, { error: '@uses_excluded_column', path: 'quality.0' }],
       ['left out: not a list', source({ exclude_columns: 'email' }), { error: '@type_list', path: 'source.exclude_columns' }],
+      ['csv with ; and no header', { source: { type: 's3', conn_id: 'landing_s3', bucket: 'landing', path: 'a/', format: 'csv', delimiter: ';', quote: "'", header: false } }, 'valid'],
+      ['a delimiter of two characters', { source: { type: 's3', conn_id: 'landing_s3', bucket: 'landing', path: 'a/', format: 'csv', delimiter: ';;' } }, { error: '@one_character', path: 'source.delimiter' }],
+      ['a header option on parquet files', { source: { type: 's3', conn_id: 'landing_s3', bucket: 'landing', path: 'a/', format: 'parquet', header: false } }, { error: '@csv_option', path: 'source.header' }],
+      ['if_empty of another value', { source: { type: 's3', conn_id: 'landing_s3', bucket: 'landing', path: 'a/', format: 'csv', if_empty: 'warn' } }, { error: '@one_of', path: 'source.if_empty' }],
     ];
   })(),
 ];

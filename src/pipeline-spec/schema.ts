@@ -89,6 +89,9 @@ export const sourceSchema = z.strictObject(
     path: text(1024),
     format: z.enum(FILE_FORMATS, { error: '@one_of' }),
     if_empty: z.enum(['fail', 'skip'], { error: '@one_of' }),
+    delimiter: z.string({ error: '@type_string' }).length(1, '@one_character'),
+    quote: z.string({ error: '@type_string' }).length(1, '@one_character'),
+    header: z.boolean({ error: '@type_boolean' }),
     endpoint: z.string({ error: '@type_string' }).regex(/^\/\S*$/, '@endpoint'),
     records_path: z.string({ error: '@type_string' }).regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/, '@records_path'),
     pagination: z.strictObject(
@@ -220,6 +223,10 @@ export const specSchema = z.strictObject(specShape, { error: '@type_object' }).p
     ctx.addIssue({ code: 'custom', message: '@file_strategy', path: ['load', 'strategy'] });
   }
   checkColumnChoices(spec as Partial<PipelineSpec>, ctx);
+  // The CSV dialect means nothing for other formats: said, not ignored.
+  for (const option of ['delimiter', 'quote', 'header'] as const) {
+    if (source[option] !== undefined && source.format !== undefined && source.format !== 'csv') ctx.addIssue({ code: 'custom', message: '@csv_option', path: ['source', option] });
+  }
   const row = (spec.quality ?? []).find((q) => q.check === 'row_count' && q.min === undefined && q.max === undefined);
   if (row) ctx.addIssue({ code: 'custom', message: '@row_count_bounds', path: ['quality'] });
   // A URL with a password is never part of a spec, wherever it is written.

@@ -56,7 +56,7 @@ async function writeExport(runner: AirflowRunner, s3: S3Server, key: string, for
   return runner.putObject({ ...where, parquet: { columns, rows } });
 }
 
-function fileSpec(line: AirflowLine, tag: string, format: FileFormat, strategy: Strategy, target: Engine, source: { path?: string; if_empty?: 'fail' | 'skip' } = {}) {
+function fileSpec(line: AirflowLine, tag: string, format: FileFormat, strategy: Strategy, target: Engine, source: { path?: string; if_empty?: 'fail' | 'skip'; delimiter?: string; quote?: string; header?: boolean } = {}) {
   return specOf({
     dag_id: `orders_${tag}`,
     description: `Orders exported to S3 as ${format}, ${strategy}, into ${target}`,
@@ -173,6 +173,20 @@ function manyFilesCases(line: AirflowLine, the: Tier): void {
       });
     });
   }
+
+  test("S3 csv in a dialect of its own: ';' between fields, ' as the quote, no header", async () => {
+    const tag = `af${line}_s3_csv_dialect`;
+    const spec = fileSpec(line, tag, 'csv', 'overwrite', 'mariadb', { delimiter: ';', quote: "'", header: false });
+    const rows = INITIAL_ROWS.map((r) => (r.id === 3 ? { ...r, customer: "Ñandú; O'Neil" } : r));
+    const field = (value: string | number | null) => (value === null ? '' : /[;'\n]/.test(String(value)) ? `'${String(value).replace(/'/g, "''")}'` : String(value));
+    const text = rows.map((r) => [r.id, r.customer, r.amount, r.status, r.updated_at].map(field).join(';')).join('\n') + '\n';
+    await the.db('mariadb').resetSchema(`dw_${tag}_wh`);
+    await the.runner().putObject({ endpoint: the.s3().endpoint, bucket: BUCKET, key: `${tag}/orders/${INTERVALS[0]!.date}.csv`, text });
+    await withDeployed(the.runner(), tag, spec, async (dagFile) => {
+      assertSucceeded(await the.runner().run(dagFile, spec.dag_id!, INTERVALS[0]!.runAfter), tag, the.runner().logTail());
+      assertRows(await targetRows(the.db('mariadb'), `dw_${tag}_wh.orders`, 'overwrite'), expectedRows('overwrite', [rows], 0), 'the rows, quoted fields whole');
+    });
+  });
 
   test('S3 parts with one that is not parquet: the run fails at its load naming the key, and nothing is published', async () => {
     const tag = `af${line}_s3_badpart`;
