@@ -4,7 +4,7 @@
 // scheduler, which parses DAGs there. SQLite metadata, a DAGs folder written into as a deploy would, and short
 // parse intervals. Nothing here is for production: it is a throwaway Airflow on loopback.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -38,9 +38,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Airflow 2's metadata database with the user in it (made once per environment: creating a user is slow). */
+/**
+ * Airflow 2's metadata database with the user in it, made once per environment and user (creating a user is
+ * slow); its name holds a digest of the user and password, so a changed password makes a new one.
+ */
 function airflow2Database(env: NodeJS.ProcessEnv): string {
-  const prepared = path.join(airflowVenv(2), 'airflow-home', 'api-test.db');
+  const digest = createHash('sha256').update(`${AIRFLOW_USER}:${AIRFLOW_PASSWORD}`).digest('hex').slice(0, 12);
+  const prepared = path.join(airflowVenv(2), 'airflow-home', `with-user-${digest}.db`);
   if (fs.existsSync(prepared)) return prepared;
   const work = `${prepared}.${process.pid}`;
   fs.copyFileSync(path.join(airflowVenv(2), 'airflow-home', 'airflow.db'), work);

@@ -7,6 +7,7 @@ import type { Context } from '../bot/context.ts';
 import type { MergeRequestPayload, PipelinePayload } from '../bot/events.ts';
 import { resourceKeyOf } from '../bot/events.ts';
 import { CheckAgainLater } from '../errors.ts';
+import { isGitLabError } from '../gitlab/client.ts';
 import type { LastSeen } from '../i18n/en/deploy.ts';
 import type { Messages } from '../i18n/index.ts';
 import { evaluateSpec } from '../pipeline-spec/evaluate.ts';
@@ -88,13 +89,12 @@ async function lookOnce(ctx: Context, airflow: AirflowClient, watch: DeployWatch
   let seen: LastSeen;
   try {
     const source = await mergedSource(ctx, watch, targetBranch);
-    let dag = await airflow.dag(watch.dagId);
+    const dag = await airflow.dag(watch.dagId);
     const importErrors = await airflow.importErrors();
     const dagSource = dag && source !== undefined ? await airflow.dagSource(dag).catch((err) => (err instanceof AirflowError && err.kind === 'forbidden' ? undefined : Promise.reject(err))) : undefined;
     const verdict = judgeDeploy({ dagId: watch.dagId, relativeFile, source, mergedAt: watch.mergedAt }, { dag, dagSource, importErrors });
     if (verdict.state === 'live') {
-      dag = verdict.dag;
-      watches.end(watch, 'live', { dagId: watch.dagId, paused: dag.isPaused, nextRun: dag.nextRunAfter } satisfies Detail);
+      watches.end(watch, 'live', { dagId: watch.dagId, paused: verdict.dag.isPaused, nextRun: verdict.dag.nextRunAfter } satisfies Detail);
       return;
     }
     if (verdict.state === 'import_error') {
@@ -123,13 +123,17 @@ async function lookOnce(ctx: Context, airflow: AirflowClient, watch: DeployWatch
   throw new CheckAgainLater(nextCheckIn(watch.checks, remaining, airflow.settings.checks), `Airflow has not loaded ${watch.dagId} yet`);
 }
 
-/** The DAG file as merged, to compare with what Airflow parsed (undefined when it cannot be read). */
+/**
+ * The DAG file as merged, to compare with what Airflow parsed; undefined when the merge has no such file (then
+ * the parse time decides). Other GitLab failures fail the look (the worker retries what may pass).
+ */
 async function mergedSource(ctx: Context, watch: DeployWatch, targetBranch: string): Promise<string | undefined> {
   try {
     const raw = (await ctx.gitlab.RepositoryFiles.showRaw(ctx.projectId, watch.dagFile, watch.mergeSha ?? targetBranch)) as unknown;
     return typeof raw === 'string' ? raw : raw instanceof Blob ? await raw.text() : undefined;
   } catch (err) {
-    ctx.log.warn({ err, file: watch.dagFile }, 'the merged DAG file could not be read; judging by parse time');
+    if (!isGitLabError(err, 404)) throw err;
+    ctx.log.warn({ file: watch.dagFile }, 'the merge has no such DAG file; judging by parse time');
     return undefined;
   }
 }
