@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { readMcpServers, type ExternalServer } from './mcp/servers-file.ts';
+import { DURATION } from './pipeline-spec/schema.ts';
 
 const positiveInt = (fallback: number, max: number) =>
   z
@@ -110,8 +111,8 @@ const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /** `30s`, `10m`, `2h`, `1d` in milliseconds; undefined for anything else. */
 export function durationMs(text: string): number | undefined {
-  const match = /^([1-9]\d*)([smhd])$/.exec(text.trim());
-  return match ? Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS] : undefined;
+  const value = text.trim();
+  return DURATION.test(value) ? Number(value.slice(0, -1)) * UNIT_MS[value.slice(-1) as keyof typeof UNIT_MS] : undefined;
 }
 
 function isExecutable(file: string): boolean {

@@ -31,6 +31,7 @@ const requestFor = (line: AirflowLine, dagId: string) =>
 
 export function deployTier(line: AirflowLine): void {
   const skip = skipUnlessAirflow(line);
+  const api = line === 3 ? 'v2' : 'v1';
   describe(`after the merge, Airflow ${line} says whether the DAG is live`, { skip }, () => {
     let airflow: AirflowServer;
     let stack: Stack | undefined;
@@ -88,7 +89,6 @@ export function deployTier(line: AirflowLine): void {
       assert.match(body, new RegExp(`### ✅ \`${dagId}\` is live in Airflow`));
       assert.match(body, /paused: it runs once someone unpauses it in Airflow/);
       assert.match(body, new RegExp(`\\[open it in Airflow\\]\\(https://airflow\\.example\\.com/dags/${dagId}\\)`));
-      const api = line === 3 ? 'v2' : 'v1';
       const auth = await authorization();
       const seen = (await (await fetch(`${airflow.url}/api/${api}/dags/${dagId}`, { headers: { authorization: auth } })).json()) as Record<string, string>;
       const next = (line === 3 ? seen.next_dagrun_run_after : seen.next_dagrun_create_after)!;
@@ -202,7 +202,6 @@ export function deployTier(line: AirflowLine): void {
       await s.standIn.mergeMergeRequest(s.project, mr.iid, s.root);
       deploy();
       await reported(s, issue.iid, /is live in Airflow/);
-      const api = line === 3 ? 'v2' : 'v1';
       const triggered = await fetch(`${airflow.url}/api/${api}/dags/${dagId}/dagRuns`, { method: 'POST', headers: { authorization: await authorization(), 'content-type': 'application/json' }, body: JSON.stringify(line === 3 ? { logical_date: null } : {}) });
       assert.ok(triggered.ok, `a run is triggered: ${triggered.status} ${await triggered.text()}`);
       await s.comment(issue, '/status');
@@ -241,7 +240,6 @@ export function deployTier(line: AirflowLine): void {
 
     /** Waits until Airflow has parsed a version of the DAG whose source holds `marker`. */
     async function airflowKnows(dagId: string, marker: string): Promise<void> {
-      const api = line === 3 ? 'v2' : 'v1';
       const auth = await authorization();
       await waitFor(
         async () => {

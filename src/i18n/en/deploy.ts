@@ -2,7 +2,8 @@
 
 export type LastSeen = { reason: 'not_seen' | 'old_version' | 'not_active' } | { reason: 'airflow_error'; message: string };
 
-const when = (iso: string | null | undefined) => (iso ? iso.replace('T', ' ').replace(/(\.\d+)?(Z|\+00:00)$/, ' UTC') : '—');
+/** An API time (ISO 8601, UTC) as people read it. */
+export const when = (iso: string | null | undefined) => (iso ? iso.replace('T', ' ').replace(/(\.\d+)?(Z|\+00:00)$/, ' UTC') : '—');
 const minutes = (ms: number) => (ms < 60_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`);
 
 export const deployEn = {

@@ -1,7 +1,6 @@
 // Russian: after the merge, what Airflow says of the DAG (the status comment, its reply, /status).
-import type { deployEn, LastSeen } from '../en/deploy.ts';
+import { when, type deployEn, type LastSeen } from '../en/deploy.ts';
 
-const when = (iso: string | null | undefined) => (iso ? iso.replace('T', ' ').replace(/(\.\d+)?(Z|\+00:00)$/, ' UTC') : '—');
 const minutes = (ms: number) => (ms < 60_000 ? `${Math.round(ms / 1000)} с` : `${Math.round(ms / 60_000)} мин`);
 
 export const deployRu: typeof deployEn = {
