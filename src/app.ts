@@ -11,6 +11,8 @@ import { queueLane } from './bot/lanes.ts';
 import { AccessLevels } from './gitlab/access-levels.ts';
 import type { ServerConfig } from './config.ts';
 import { Mirrors } from './git/repository.ts';
+import { ProjectDirectory } from './gitlab/projects.ts';
+import { installOutbound } from './net/outbound.ts';
 import { Llm } from './llm/llm.ts';
 import { AirflowClient } from './airflow/client.ts';
 import { createChatModel } from './llm/model.ts';
@@ -67,7 +69,15 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
   const metrics = createMetrics(() => store.queueDepth());
   const gitlab = createGitLabClient({ url: config.gitlabUrl, token: config.gitlabToken, retry: options.gitlabRetry });
   const accessLevels = new AccessLevels(gitlab);
-  const mirrors = new Mirrors(config.dataDir, { token: config.gitlabToken });
+  const outbound = installOutbound(config.network, config.dataDir);
+  const projects = new ProjectDirectory(gitlab, config.git.base);
+  const mirrors = new Mirrors(config.dataDir, {
+    token: config.gitlabToken,
+    tokenScope: config.git.tokenScope,
+    proxyFor: outbound.proxyFor,
+    caFile: outbound.trust.gitCaFile,
+    ssh: config.git.ssh,
+  });
   registerSecret(config.llm?.apiKey);
   registerSecret(config.mcpToken);
   const airflowAuth = config.airflow?.auth;
@@ -84,7 +94,7 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
   let stopping = false;
   let listening = false;
 
-  const dispatcher = new Dispatcher({ bot, gitlab, llm, airflow, tools, mirrors, store, log, accessLevels, botUser: () => botUser, stopping: () => stopping });
+  const dispatcher = new Dispatcher({ bot, gitlab, llm, airflow, tools, mirrors, projects, store, log, accessLevels, botUser: () => botUser, stopping: () => stopping });
   const worker = new Worker({
     store,
     log,

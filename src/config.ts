@@ -4,6 +4,10 @@ import path from 'node:path';
 import { z } from 'zod';
 import { readMcpServers, type ExternalServer } from './mcp/servers-file.ts';
 import { DURATION } from './pipeline-spec/schema.ts';
+import { gitlabBaseUrl } from './git/remote.ts';
+import { networkFromEnv, type GitSettings } from './net/network-config.ts';
+import type { NetworkSettings } from './net/outbound.ts';
+import { NO_PROXY_SETTINGS } from './net/proxy-rule.ts';
 
 const positiveInt = (fallback: number, max: number) =>
   z
@@ -26,7 +30,8 @@ const httpUrl = z
   .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), {
     message: 'must be an http:// or https:// URL, e.g. https://gitlab.example.com',
   })
-  .transform((value) => value.replace(/\/+$/, ''));
+  // The API's own address (…/api/v4) is taken as the base it belongs to.
+  .transform((value) => gitlabBaseUrl(value));
 
 const secret = (what: string) => z.string({ error: `is missing: ${what}` }).min(1, `is empty: ${what}`);
 
@@ -148,6 +153,7 @@ export type AirflowSettings = {
 };
 
 export type ServerConfig = {
+  /** GitLab's base URL as the bot reaches it (a relative root such as /gitlab included, /api/v4 not). */
   gitlabUrl: string;
   gitlabToken: string;
   webhookSecrets: string[];
@@ -169,6 +175,10 @@ export type ServerConfig = {
   mcpServers?: ExternalServer[];
   /** The team's Airflow, when AIRFLOW_URL is set: the bot checks that merged DAGs are live there. */
   airflow?: AirflowSettings;
+  /** Proxies and the company CA, for every outbound client. */
+  network: NetworkSettings;
+  /** Where git reaches the projects, and with what. */
+  git: GitSettings;
 };
 
 /** A configuration for a bot run in-process against a local GitLab (the demo, the benchmarks). */
@@ -187,6 +197,8 @@ export function localServerConfig(input: { gitlabUrl: string; gitlabToken: strin
     jobMaxAttempts: 5,
     jobLeaseMs: 60_000,
     llm: undefined,
+    network: { proxy: NO_PROXY_SETTINGS },
+    git: { base: gitlabBaseUrl(input.gitlabUrl), baseFrom: 'GITLAB_URL', tokenScope: gitlabBaseUrl(input.gitlabUrl) },
   };
 }
 
@@ -222,15 +234,20 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = { webhoo
     ]);
   }
   const airflow = airflowSettings(e);
+  const dataDir = path.resolve(e.DATA_DIR);
+  const { network, git, problems: networkProblems } = networkFromEnv(env, e.GITLAB_URL, dataDir);
+  if (networkProblems.length) throw new ConfigError(networkProblems);
   return {
     airflow,
+    network,
+    git,
     gitlabUrl: e.GITLAB_URL,
     gitlabToken: e.GITLAB_TOKEN,
     webhookSecrets: [e.WEBHOOK_SECRET, e.WEBHOOK_SECRET_PREVIOUS].filter((s): s is string => !!s),
     webhookSigningSecret: e.WEBHOOK_SIGNING_SECRET || undefined,
     port: e.PORT,
     host: e.HOST,
-    dataDir: path.resolve(e.DATA_DIR),
+    dataDir,
     logLevel: e.LOG_LEVEL,
     allowedProjects: (e.ALLOWED_PROJECTS ?? '')
       .split(',')

@@ -40,7 +40,7 @@ describe('git for a job', () => {
   };
 
   test('a mirror is fetched, a workspace committed and pushed, and the remote branch confirmed', async () => {
-    const mirrors = new Mirrors(dataDir, { token: bot.token });
+    const mirrors = new Mirrors(dataDir, { token: bot.token, tokenScope: standIn.url });
     const mirror = await mirrors.fetch(project.id, remote());
     const work = await mirrors.workspace(mirror, 'main');
     try {
@@ -63,7 +63,7 @@ describe('git for a job', () => {
   });
 
   test('the second job fetches the mirror again instead of cloning, and sees the new branch', async () => {
-    const mirrors = new Mirrors(dataDir, { token: bot.token });
+    const mirrors = new Mirrors(dataDir, { token: bot.token, tokenScope: standIn.url });
     await standIn.pushCommit(project, owner, { branch: 'main', files: { 'README.md': 'changed\n' }, message: 'Human change' });
     const before = standIn.requests.filter((r) => r.path.endsWith('/info/refs')).length;
     const mirror = await mirrors.fetch(project.id, remote());
@@ -79,7 +79,7 @@ describe('git for a job', () => {
   });
 
   test('jobs of one project fetch its mirror at the same time: each fetch succeeds', async () => {
-    const mirrors = new Mirrors(dataDir, { token: bot.token });
+    const mirrors = new Mirrors(dataDir, { token: bot.token, tokenScope: standIn.url });
     for (let i = 0; i < 3; i++) {
       await standIn.pushCommit(project, owner, { branch: 'main', files: { 'README.md': `round ${i}\n` }, message: `Round ${i}` });
       const results = await Promise.allSettled([1, 2, 3, 4].map(() => mirrors.fetch(project.id, remote())));
@@ -88,7 +88,7 @@ describe('git for a job', () => {
   });
 
   test('a file someone made executable on the branch keeps its mode when the bot rewrites it', async () => {
-    const mirrors = new Mirrors(dataDir, { token: bot.token });
+    const mirrors = new Mirrors(dataDir, { token: bot.token, tokenScope: standIn.url });
     // An executable script on a branch, committed straight into GitLab's repository.
     const env = { ...process.env, GIT_INDEX_FILE: path.join(tempDir(), 'index'), GIT_AUTHOR_NAME: 'root', GIT_AUTHOR_EMAIL: 'root@example.com', GIT_COMMITTER_NAME: 'root', GIT_COMMITTER_EMAIL: 'root@example.com' };
     const inRepo = (args: string[], input?: string) => execFileSync('git', ['-C', project.repoDir, ...args], { encoding: 'utf8', input, env }).trim();
@@ -110,7 +110,7 @@ describe('git for a job', () => {
   });
 
   test('after a crash: lock files and workspaces left in the mirror do not stop the next job', async () => {
-    const crashed = new Mirrors(dataDir, { token: bot.token });
+    const crashed = new Mirrors(dataDir, { token: bot.token, tokenScope: standIn.url });
     const mirror = await crashed.fetch(project.id, remote());
     const left = await crashed.workspace(mirror, 'main');
     const tenMinutesAgo = new Date(Date.now() - 600_000);
@@ -119,14 +119,14 @@ describe('git for a job', () => {
       fs.utimesSync(lock, tenMinutesAgo, tenMinutesAgo);
     }
     await standIn.pushCommit(project, owner, { branch: 'main', files: { 'README.md': 'after the crash\n' }, message: 'After the crash' });
-    const restarted = new Mirrors(dataDir, { token: bot.token });
+    const restarted = new Mirrors(dataDir, { token: bot.token, tokenScope: standIn.url });
     assert.equal(fs.existsSync(left.dir), false, 'the crashed job\'s workspace is gone');
     await restarted.fetch(project.id, remote());
     assert.equal(await readmeOnMain(restarted, mirror), 'after the crash\n');
   });
 
   test('a lock of a process that is still at work is left alone, and the fetch fails as worth retrying', async () => {
-    const mirrors = new Mirrors(dataDir, { token: bot.token });
+    const mirrors = new Mirrors(dataDir, { token: bot.token, tokenScope: standIn.url });
     const mirror = await mirrors.fetch(project.id, remote());
     const lock = path.join(mirror, 'shallow.lock');
     // Another process of this host (`dagwright replay` beside `serve`) holds the mirror.
@@ -137,7 +137,7 @@ describe('git for a job', () => {
     fs.writeFileSync(lock, '');
     try {
       await standIn.pushCommit(project, owner, { branch: 'main', files: { 'README.md': 'while locked\n' }, message: 'While locked' });
-      const again = new Mirrors(dataDir, { token: bot.token });
+      const again = new Mirrors(dataDir, { token: bot.token, tokenScope: standIn.url });
       await assert.rejects(again.fetch(project.id, remote()), (err: Error) => err.name === 'TransientError');
       assert.equal(fs.existsSync(lock), true);
     } finally {
@@ -148,7 +148,7 @@ describe('git for a job', () => {
   });
 
   test('a lock a killed process left a second ago is removed on the next fetch, without waiting and without a restart', async () => {
-    const mirrors = new Mirrors(dataDir, { token: bot.token });
+    const mirrors = new Mirrors(dataDir, { token: bot.token, tokenScope: standIn.url });
     const mirror = await mirrors.fetch(project.id, remote());
     // A process that ran git in the mirror and was killed: its mark and git's lock stay behind.
     const gone = spawn('true');
@@ -166,14 +166,14 @@ describe('git for a job', () => {
   });
 
   test('git\'s transient failures (429, 5xx, an empty reply) are worth another try; a refusal is not', async () => {
-    const mirrors = new Mirrors(tempDir(), { token: bot.token });
+    const mirrors = new Mirrors(tempDir(), { token: bot.token, tokenScope: standIn.url });
     for (const effect of [{ status: 429 as const, retryAfterSeconds: 1 }, { status: 503 as const }, { drop: true as const }]) {
       const fault = standIn.injectFault({ path: /^\/data\/warehouse\.git\/info\/refs$/, effect, times: 1 });
       await assert.rejects(mirrors.fetch(project.id, remote()), (err: Error) => err.name === 'TransientError', JSON.stringify(effect));
       standIn.faults.remove(fault);
     }
     const stranger = standIn.createUser('stranger-git');
-    await assert.rejects(new Mirrors(tempDir(), { token: stranger.token }).fetch(project.id, remote()), (err: Error) => err.name !== 'TransientError');
+    await assert.rejects(new Mirrors(tempDir(), { token: stranger.token, tokenScope: standIn.url }).fetch(project.id, remote()), (err: Error) => err.name !== 'TransientError');
     await mirrors.fetch(project.id, remote());
   });
 
@@ -187,7 +187,7 @@ describe('git for a job', () => {
   });
 
   test('a push the server refuses is an error that says so', async () => {
-    const mirrors = new Mirrors(tempDir(), { token: 'glpat-not-a-real-token-000' });
+    const mirrors = new Mirrors(tempDir(), { token: 'glpat-not-a-real-token-000', tokenScope: standIn.url });
     await assert.rejects(mirrors.fetch(project.id, remote()), /fetching the repository failed/);
   });
 });

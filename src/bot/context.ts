@@ -14,7 +14,8 @@ import { roleName } from '../pipeline-spec/roles.ts';
 import { loadRepoConfig } from '../gitlab/repo-config-file.ts';
 import { minAccessLevelOf, REPO_CONFIG_PATH, type LoadedRepoConfig, type RepoConfig } from '../pipeline-spec/repo-config.ts';
 import { projectOf, subjectOf, type AnyPayload, type GitLabEvent, type ResourceRef } from './events.ts';
-import { gitUrlOf, type ProjectRef } from '../gitlab/resource.ts';
+import type { ProjectRef } from '../gitlab/resource.ts';
+import type { ProjectDirectory, RepositoryRef } from '../gitlab/projects.ts';
 import type { PublishTarget } from '../publish/publish.ts';
 import type { AirflowClient } from '../airflow/client.ts';
 
@@ -31,6 +32,8 @@ export type ContextDeps = {
   log: Logger;
   botUser: BotUser;
   accessLevels: AccessLevels;
+  /** Projects' paths, default branches and git remotes, from GitLab's API. */
+  projects: ProjectDirectory;
   /** The team's Airflow, when the server is given one (AIRFLOW_URL). */
   airflow?: AirflowClient;
 };
@@ -57,6 +60,7 @@ export class Context<P extends AnyPayload = AnyPayload> {
   /** When GitLab's delivery reached the bot (the job may have waited in the queue since). */
   readonly receivedAt: number;
   private readonly accessLevels: AccessLevels;
+  private readonly projects: ProjectDirectory;
   private readonly event: GitLabEvent;
   private loadedConfig: Promise<LoadedRepoConfig> | undefined;
 
@@ -80,6 +84,7 @@ export class Context<P extends AnyPayload = AnyPayload> {
     this.toolHub = deps.tools;
     this.receivedAt = receivedAt;
     this.accessLevels = deps.accessLevels;
+    this.projects = deps.projects;
     this.log = deps.log.child({ delivery: deliveryId, event: this.name, resource: this.resourceKey });
   }
 
@@ -99,14 +104,22 @@ export class Context<P extends AnyPayload = AnyPayload> {
     return { name: this.botUser.name ?? this.botUser.username, email: this.botUser.email ?? `${this.botUser.username}@users.noreply.${host}` };
   }
 
+  /** The project's repository as GitLab's API describes it: path, default branch, git remote. */
+  repository(): Promise<RepositoryRef> {
+    return this.projects.repository(this.projectId);
+  }
+
   /** What publishing a branch of this project needs. */
-  get publishTarget(): PublishTarget {
-    return { gitlab: this.gitlab, mirrors: this.mirrors, project: this.project, identity: this.identity };
+  async publishTarget(): Promise<PublishTarget> {
+    return { gitlab: this.gitlab, mirrors: this.mirrors, projectId: this.projectId, repository: await this.repository(), identity: this.identity };
   }
 
   /** A workspace on a branch of the project (the default branch unless told), fetched from GitLab first. */
-  async workspace(ref = this.project.defaultBranch): Promise<Workspace> {
-    const checkout = await this.mirrors.checkout(this.projectId, gitUrlOf(this.project), ref);
+  async workspace(branch?: string): Promise<Workspace> {
+    const repository = await this.repository();
+    const ref = branch ?? repository.defaultBranch;
+    if (!ref) throw new Error(`the repository of ${repository.pathWithNamespace} is empty`);
+    const checkout = await this.mirrors.checkout(this.projectId, repository.remoteUrl, ref);
     if (!checkout) throw new Error(`the repository has no branch ${ref}`);
     return checkout.work;
   }
@@ -192,9 +205,8 @@ export class Context<P extends AnyPayload = AnyPayload> {
   }
 
   private async loadConfig(): Promise<LoadedRepoConfig> {
-    // GitLab resolves HEAD to the default branch when the event does not name it.
-    const ref = this.event.payload.project.default_branch || 'HEAD';
-    const loaded = await loadRepoConfig(this.gitlab, this.projectId, ref);
+    // GitLab resolves HEAD to the default branch.
+    const loaded = await loadRepoConfig(this.gitlab, this.projectId, 'HEAD');
     if (loaded.problems.length > 0 && this.resource) {
       const fingerprint = createHash('sha256').update(loaded.source ?? '').digest('hex');
       if (this.store.markReported(`repo-config:${this.projectId}:${this.resourceKey}`, fingerprint, Date.now())) {

@@ -14,8 +14,6 @@ const project = z.looseObject({
   id,
   path_with_namespace: z.string().min(1),
   web_url: z.string().optional(),
-  git_http_url: z.string().optional(),
-  default_branch: z.string().nullish(),
 });
 
 const label = z.looseObject({ title: z.string() });
@@ -308,7 +306,7 @@ export function noteTextOf(payload: unknown): string {
 /** The project of an event, typed once for every handler. */
 export function projectOf(payload: AnyPayload): ProjectRef {
   const p = payload.project;
-  return { id: p.id, pathWithNamespace: p.path_with_namespace, webUrl: p.web_url, gitHttpUrl: p.git_http_url, defaultBranch: p.default_branch || 'main' };
+  return { id: p.id, pathWithNamespace: p.path_with_namespace, webUrl: p.web_url };
 }
 
 /** The issue or merge request an event speaks of, as far as its payload tells: its title and description. */

@@ -147,8 +147,8 @@ export async function generatePipeline(ctx: Context, issue: { key: string; iid: 
   checklist.mark('queued', Math.max(0, Date.now() - ctx.receivedAt));
 
   const branch = pipelineBranch(config.branch_prefix, issue.iid, spec.dag_id);
-  const work = await checklist.run('clone', () => BranchWork.open(ctx.publishTarget, branch, { fromDefaultBranch: true }));
-  if (!work) throw new Error(`the repository has no branch ${ctx.project.defaultBranch}`);
+  const work = await checklist.run('clone', async () => BranchWork.open(await ctx.publishTarget(), branch, { fromDefaultBranch: true }));
+  if (!work) throw new Error(`the repository of ${ctx.project.pathWithNamespace} is empty: there is no default branch to start from`);
   try {
     let result: RenderResult;
     try {

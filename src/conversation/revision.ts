@@ -43,7 +43,7 @@ export async function reviseWithModel(ctx: Context<NotePayload>): Promise<void> 
   const folder = pipelineFolder(spec, config);
   const allowed = Object.keys(state.generation.files).filter((p) => p.startsWith(`${folder}/`));
 
-  const work = await BranchWork.open(ctx.publishTarget, branch, { fromDefaultBranch: false });
+  const work = await BranchWork.open(await ctx.publishTarget(), branch, { fromDefaultBranch: false });
   if (!work) return void (await ctx.replyOnce(key, r.noGeneration(iid)));
   const head = work.startedAt;
   try {

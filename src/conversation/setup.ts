@@ -11,7 +11,7 @@ export async function setUpRepository(ctx: Context, replyKey: string): Promise<v
   const config = await ctx.config();
   const branch = setupBranch(config.branch_prefix);
   // An earlier /init's branch is built on, so a second run never pushes over it.
-  const work = await BranchWork.open(ctx.publishTarget, branch, { fromDefaultBranch: true });
+  const work = await BranchWork.open(await ctx.publishTarget(), branch, { fromDefaultBranch: true });
   if (!work) return void (await ctx.replyOnce(replyKey, t.emptyRepository));
   try {
     await work.checkOut(Object.values(SETUP_PATHS));

@@ -10,22 +10,22 @@ import { KeyedQueue } from '../keyed-queue.ts';
 import { isProcessAlive } from '../process-alive.ts';
 import { asGitError } from './failures.ts';
 import { holding, isLockRefusal, removeOrphanedLocks } from './locks.ts';
-import { git, gitEnv, runGitRaw, type GitAuth, type Identity } from './run.ts';
+import { git, gitEnv, remoteEnv, runGitRaw, type GitAccess, type Identity } from './run.ts';
 
-export type { GitAuth, Identity };
+export type { GitAccess, Identity };
 
 
 export class Mirrors {
   readonly root: string;
-  private readonly auth: GitAuth;
+  private readonly access: GitAccess;
   /** Fetches of one mirror, one after the other: git refuses concurrent ref updates in one repository. */
   private readonly fetches = new KeyedQueue();
   /** Per mirror, the remote URL this process has set. */
   private readonly remoteUrls = new Map<string, string>();
 
-  constructor(dataDir: string, auth: GitAuth) {
+  constructor(dataDir: string, access: GitAccess) {
     this.root = path.join(dataDir, 'git');
-    this.auth = auth;
+    this.access = access;
     this.removeDeadWorkspaces();
   }
 
@@ -79,7 +79,7 @@ export class Mirrors {
       this.remoteUrls.set(dir, remoteUrl);
       // Shallow: a job needs the branches' tips only (the merge base of a re-render is the bot's stored last
       // render, not git history), so a fetch costs the same for a repository with a long history.
-      await git(dir, ['fetch', '--prune', '--quiet', '--depth=1', 'origin', '+refs/heads/*:refs/heads/*'], { auth: this.auth });
+      await git(dir, ['fetch', '--prune', '--quiet', '--depth=1', 'origin', '+refs/heads/*:refs/heads/*'], { extraEnv: remoteEnv(this.access, remoteUrl) });
     });
   }
 
@@ -87,6 +87,12 @@ export class Mirrors {
   async branchHead(mirror: string, branch: string): Promise<string | undefined> {
     const head = (await git(mirror, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`], { okExitCodes: [1] })).trim();
     return head || undefined;
+  }
+
+  /** What git needs to reach the mirror's remote (its URL as this process set it, or as the mirror has it). */
+  private async remoteEnvOf(mirror: string): Promise<Record<string, string>> {
+    const url = this.remoteUrls.get(mirror) ?? (await git(mirror, ['remote', 'get-url', 'origin'])).trim();
+    return remoteEnv(this.access, url);
   }
 
   /**
@@ -99,7 +105,7 @@ export class Mirrors {
     if (!base) throw new Error(`the repository has no branch ${branch}`);
     const dir = path.join(this.workspacesDir, `${process.pid}-${randomUUID()}`);
     fs.mkdirSync(dir, { recursive: true });
-    const work = new Workspace(mirror, dir, base, this.auth);
+    const work = new Workspace(mirror, dir, base, () => this.remoteEnvOf(mirror));
     await work.checkOut([REPO_PACKS_PATH]);
     return work;
   }
@@ -127,16 +133,16 @@ export class Workspace {
   /** A scratch folder holding the files taken out of git and those written, at their repository paths. */
   readonly dir: string;
   private readonly mirror: string;
-  private readonly auth: GitAuth;
+  private readonly remoteEnv: () => Promise<Record<string, string>>;
   private current: string;
   private readonly modes = new Map<string, string>();
   private readonly written = new Set<string>();
 
-  constructor(mirror: string, dir: string, base: string, auth: GitAuth) {
+  constructor(mirror: string, dir: string, base: string, remoteEnv: () => Promise<Record<string, string>>) {
     this.mirror = mirror;
     this.dir = dir;
     this.current = base;
-    this.auth = auth;
+    this.remoteEnv = remoteEnv;
   }
 
   private file(repoPath: string): string {
@@ -223,15 +229,16 @@ export class Workspace {
    */
   async push(branch: string, remoteHead?: (branch: string) => Promise<string | undefined>): Promise<string> {
     const commit = this.current;
+    const extraEnv = await this.remoteEnv();
     return holding(this.mirror, async () => {
       try {
-        await git(this.mirror, ['push', '--quiet', 'origin', `${commit}:refs/heads/${branch}`], { auth: this.auth });
+        await git(this.mirror, ['push', '--quiet', 'origin', `${commit}:refs/heads/${branch}`], { extraEnv });
       } catch (err) {
         throw asGitError(err, `pushing ${branch}`);
       }
       const remote = remoteHead
         ? await remoteHead(branch)
-        : (await git(this.mirror, ['ls-remote', 'origin', `refs/heads/${branch}`], { auth: this.auth }).catch((err) => Promise.reject(asGitError(err, `confirming ${branch}`)))).split(/\s/)[0];
+        : (await git(this.mirror, ['ls-remote', 'origin', `refs/heads/${branch}`], { extraEnv }).catch((err) => Promise.reject(asGitError(err, `confirming ${branch}`)))).split(/\s/)[0];
       if (remote !== commit) throw new TransientError(`the remote branch ${branch} is at ${remote || 'nothing'}, not at the pushed ${commit}`);
       // The mirror follows, so the next job starts from what was pushed.
       await git(this.mirror, ['update-ref', `refs/heads/${branch}`, commit]);

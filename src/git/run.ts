@@ -2,6 +2,7 @@
 // own words. (simple-git was used first; its completion handling waits a fixed 50 ms after every command
 // that prints nothing, which is most plumbing: 12 such commands made a job 0.6 s slower.)
 import { spawn } from 'node:child_process';
+import { isSshRemote } from './remote.ts';
 
 export class GitCommandError extends Error {
   readonly exitCode: number | null;
@@ -15,7 +16,21 @@ export class GitCommandError extends Error {
   }
 }
 
-export type GitAuth = { token: string };
+/** How git reaches the project's remote: the token, where it may go, the proxy, the trusted CAs, SSH. */
+export type GitAccess = {
+  /** The bot's token, sent as an HTTP header only to URLs under `tokenScope`. */
+  token: string;
+  /** The base URL the token may be sent to: GITLAB_URL's, or GIT_URL's when the operator set one. */
+  tokenScope: string;
+  /** The proxy for a remote URL; undefined goes direct (git is given no proxy from elsewhere). */
+  proxyFor?: (url: string) => string | undefined;
+  /** One PEM file of the authorities to trust, when they differ from the system's (CA_BUNDLE). */
+  caFile?: string;
+  /** Over SSH: the deploy key and the known hosts. */
+  ssh?: SshAccess;
+};
+
+export type SshAccess = { keyFile: string; knownHostsFile: string; strictHostKeyChecking: 'yes' | 'accept-new' };
 export type Identity = { name: string; email: string };
 
 export type GitRunOptions = {
@@ -53,14 +68,36 @@ export async function runGit(args: readonly string[], options: GitRunOptions): P
   return (await runGitRaw(args, options)).stdout.toString('utf8');
 }
 
-/** Git's own configuration through the environment (GIT_CONFIG_COUNT): nothing lands in a config file. */
-function authEnv(auth: GitAuth): Record<string, string> {
-  return {
-    GIT_CONFIG_COUNT: '1',
-    GIT_CONFIG_KEY_0: 'http.extraHeader',
-    GIT_CONFIG_VALUE_0: `Authorization: Basic ${Buffer.from(`oauth2:${auth.token}`).toString('base64')}`,
-    GIT_TERMINAL_PROMPT: '0',
-  };
+/** A value for a POSIX shell, single-quoted. */
+function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * What git needs in its environment to talk to `remoteUrl`: its configuration through GIT_CONFIG_COUNT (nothing
+ * lands in a config file), the token in a header scoped to `tokenScope` (a redirect or another host never gets
+ * it), the proxy chosen by the bot's one rule, the CA file; over SSH, the deploy key and known hosts instead.
+ */
+export function remoteEnv(access: GitAccess, remoteUrl: string): Record<string, string> {
+  if (isSshRemote(remoteUrl)) {
+    if (!access.ssh) throw new Error(`git would reach ${remoteUrl} over SSH, but GIT_SSH_KEY is not set`);
+    const { keyFile, knownHostsFile, strictHostKeyChecking } = access.ssh;
+    const command = ['ssh', '-i', shellQuote(keyFile), '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${shellQuote(knownHostsFile)}`, '-o', `StrictHostKeyChecking=${strictHostKeyChecking}`];
+    return { GIT_SSH_COMMAND: command.join(' '), GIT_TERMINAL_PROMPT: '0' };
+  }
+  const scope = access.tokenScope.endsWith('/') ? access.tokenScope : `${access.tokenScope}/`;
+  const config: Array<[string, string]> = [
+    [`http.${scope}.extraHeader`, `Authorization: Basic ${Buffer.from(`oauth2:${access.token}`).toString('base64')}`],
+    // An empty http.proxy makes git go direct whatever else it finds.
+    ['http.proxy', access.proxyFor?.(remoteUrl) ?? ''],
+  ];
+  if (access.caFile) config.push(['http.sslCAInfo', access.caFile]);
+  const env: Record<string, string> = { GIT_CONFIG_COUNT: String(config.length), GIT_TERMINAL_PROMPT: '0' };
+  config.forEach(([key, value], i) => {
+    env[`GIT_CONFIG_KEY_${i}`] = key;
+    env[`GIT_CONFIG_VALUE_${i}`] = value;
+  });
+  return env;
 }
 
 /** Only what git needs from our environment: the token in GITLAB_TOKEN is not passed on. */
@@ -70,6 +107,6 @@ export function gitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-export function git(repo: string, args: string[], options: Partial<GitRunOptions> & { auth?: GitAuth; extraEnv?: Record<string, string> } = {}): Promise<string> {
-  return runGit(args, { ...options, cwd: repo, env: gitEnv({ ...(options.auth ? authEnv(options.auth) : {}), ...options.extraEnv }) });
+export function git(repo: string, args: string[], options: Partial<GitRunOptions> & { extraEnv?: Record<string, string> } = {}): Promise<string> {
+  return runGit(args, { ...options, cwd: repo, env: gitEnv(options.extraEnv) });
 }

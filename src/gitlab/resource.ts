@@ -11,15 +11,6 @@ export function resourceKeyOf(projectId: number, resource: ResourceRef | undefin
 export type ProjectRef = {
   id: number;
   pathWithNamespace: string;
+  /** The project's page as people open it (GitLab's external URL): links in comments start here. */
   webUrl: string | undefined;
-  /** Where git fetches and pushes (the event's `git_http_url`). */
-  gitHttpUrl: string | undefined;
-  /** The default branch; `main` when GitLab does not say (an empty project). */
-  defaultBranch: string;
 };
-
-/** Where git reaches the project; an event without it cannot be worked on in git. */
-export function gitUrlOf(project: ProjectRef): string {
-  if (!project.gitHttpUrl) throw new Error(`GitLab did not send the git URL of ${project.pathWithNamespace}`);
-  return project.gitHttpUrl;
-}

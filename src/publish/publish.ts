@@ -5,7 +5,7 @@
 import type { Identity, Mirrors, Workspace } from '../git/repository.ts';
 import { mergeFile } from '../git/merge-file.ts';
 import type { GitLabClient } from '../gitlab/client.ts';
-import { gitUrlOf, type ProjectRef } from '../gitlab/resource.ts';
+import type { RepositoryRef } from '../gitlab/projects.ts';
 import { isGitLabError } from '../gitlab/client.ts';
 
 // ---- the bot's branches and commits
@@ -82,7 +82,7 @@ export async function remoteHead(gitlab: GitLabClient, projectId: number, branch
 
 // ---- a branch worked on, committed, pushed
 
-export type PublishTarget = { gitlab: GitLabClient; mirrors: Mirrors; project: ProjectRef; identity: Identity };
+export type PublishTarget = { gitlab: GitLabClient; mirrors: Mirrors; projectId: number; repository: RepositoryRef; identity: Identity };
 
 export type FileChange = { path: string; content: string };
 export type MergeConflict = { path: string; lines: number[] };
@@ -109,9 +109,9 @@ export class BranchWork {
    * from the default branch. Undefined when there is nothing to start from.
    */
   static async open(target: PublishTarget, branch: string, options: { fromDefaultBranch: boolean }): Promise<BranchWork | undefined> {
-    const { project, mirrors } = target;
-    const fallback = options.fromDefaultBranch ? project.defaultBranch : undefined;
-    const checkout = await mirrors.checkout(project.id, gitUrlOf(project), branch, fallback);
+    const { projectId, repository, mirrors } = target;
+    const fallback = options.fromDefaultBranch ? repository.defaultBranch : undefined;
+    const checkout = await mirrors.checkout(projectId, repository.remoteUrl, branch, fallback);
     return checkout && new BranchWork(target, branch, checkout.work, !checkout.onBranch);
   }
 
@@ -157,14 +157,14 @@ export class BranchWork {
 
   /** Commits what was written, with the issue's trailer; undefined when nothing changed. */
   commit(subject: string, issueIid: number, body?: string): Promise<string | undefined> {
-    const message = commitMessage(subject, { project: this.target.project.pathWithNamespace, iid: issueIid }, body);
+    const message = commitMessage(subject, { project: this.target.repository.pathWithNamespace, iid: issueIid }, body);
     return this.work.commit(message, this.target.identity);
   }
 
   /** Pushes the branch and confirms GitLab has it at the pushed commit (a new branch is pushed even unchanged). */
   async push(): Promise<void> {
-    const { gitlab, project } = this.target;
-    await this.work.push(this.branch, (name) => remoteHead(gitlab, project.id, name));
+    const { gitlab, projectId } = this.target;
+    await this.work.push(this.branch, (name) => remoteHead(gitlab, projectId, name));
   }
 
   diff(from: string, to: string): Promise<string> {
@@ -177,8 +177,9 @@ export class BranchWork {
 
   /** The branch's open merge request into the default branch, its description brought up to date; or a new one. */
   mergeRequest(mr: { title: string; description: string; labels: string[] }): Promise<{ mergeRequest: MergeRequestRef; created: boolean }> {
-    const { gitlab, project } = this.target;
-    return upsertMergeRequest(gitlab, project.id, { ...mr, branch: this.branch, target: project.defaultBranch });
+    const { gitlab, projectId, repository } = this.target;
+    if (!repository.defaultBranch) throw new Error(`the repository of ${repository.pathWithNamespace} has no default branch to merge into`);
+    return upsertMergeRequest(gitlab, projectId, { ...mr, branch: this.branch, target: repository.defaultBranch });
   }
 
   done(): Promise<void> {

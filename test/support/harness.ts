@@ -1,5 +1,6 @@
 // Test stacks: a real Dagwright (HTTP server, SQLite, worker) on a free loopback port, and the GitLab
 // GitLab stand-in it talks to and that sends it webhooks.
+import { NO_PROXY_SETTINGS } from '../../src/net/proxy-rule.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,6 +42,8 @@ export function testConfig(gitlab: GitLabEndpoint, overrides: Partial<ServerConf
     jobMaxAttempts: 5,
     jobLeaseMs: 10_000,
     llm: undefined,
+    network: { proxy: NO_PROXY_SETTINGS },
+    git: { base: gitlab.url, baseFrom: 'GITLAB_URL', tokenScope: gitlab.url },
     ...overrides,
   };
 }
