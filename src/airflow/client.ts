@@ -4,6 +4,7 @@
 // both lines.
 import type { AirflowSettings } from '../config.ts';
 import { isNetworkError } from '../errors.ts';
+import { explainNetworkFailure } from '../net/failure.ts';
 
 export type AirflowApi = { api: 'v2' | 'v1'; version: string };
 
@@ -251,7 +252,7 @@ export class AirflowClient {
         redirect: 'manual',
       });
     } catch (err) {
-      if (isNetworkError(err)) throw new AirflowError('unreachable', `Airflow at ${this.settings.url} cannot be reached (${describeNetworkError(err)})`, undefined, { cause: err });
+      if (isNetworkError(err)) throw new AirflowError('unreachable', `Airflow at ${this.settings.url} cannot be reached: ${explainNetworkFailure(err, this.settings.url)}`, undefined, { cause: err });
       throw err;
     }
   }
@@ -263,16 +264,4 @@ export class AirflowClient {
   }
 }
 
-/** The reason under fetch's "fetch failed", in a few words (the causes nest, and a refused dual-stack connect is an AggregateError). */
-function describeNetworkError(err: unknown): string {
-  const queue: unknown[] = [err];
-  for (let e = queue.shift(); e !== undefined; e = queue.shift()) {
-    if (!(e instanceof Error)) continue;
-    const code = (e as { code?: unknown }).code;
-    if (code === 'ECONNREFUSED') return 'connection refused';
-    if (e.name === 'TimeoutError') return 'no answer in time';
-    if (typeof code === 'string' && code !== 'UND_ERR_SOCKET') return code;
-    queue.push(e.cause, ...(e instanceof AggregateError ? e.errors : []));
-  }
-  return 'network error';
-}
+

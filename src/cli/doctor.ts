@@ -1,5 +1,6 @@
-// `dagwright doctor`: checks what the bot needs, one line each — the GitLab token and its scope, the bot's
-// role and webhook in each allowed project, the model, Airflow, the sources it may inspect — and says what to fix.
+// `dagwright doctor`: checks what the bot needs, one line each — the proxy and certificates in use, the GitLab
+// token and its scope, the bot's role, webhook and git access in each allowed project, the model, Airflow, the
+// sources it may inspect — and says what to fix.
 import { generateText } from 'ai';
 import type { ServerConfig } from '../config.ts';
 import { createGitLabClient, isGitLabError } from '../gitlab/client.ts';
@@ -10,9 +11,11 @@ import { redact } from '../redact.ts';
 import { WEBHOOK_PATH } from '../server.ts';
 import { describeGitLabFailure } from './hook.ts';
 import { AirflowClient, AirflowError } from '../airflow/client.ts';
+import { installOutbound } from '../net/outbound.ts';
+import { gitReachChecks, networkSettingsChecks, type Check } from './doctor-network.ts';
 
 type Out = { log: (line: string) => void };
-export type Check = { status: 'ok' | 'problem' | 'skipped'; text: string };
+export type { Check };
 
 const DEVELOPER = 30;
 const ROLES: Record<number, string> = { 10: 'Guest', 20: 'Reporter', 30: 'Developer', 40: 'Maintainer', 50: 'Owner' };
@@ -22,6 +25,8 @@ export async function runChecks(config: ServerConfig, env: NodeJS.ProcessEnv = p
   const ok = (text: string) => checks.push({ status: 'ok', text });
   const problem = (text: string) => checks.push({ status: 'problem', text });
   const skipped = (text: string) => checks.push({ status: 'skipped', text });
+  const outbound = installOutbound(config.network, config.dataDir);
+  checks.push(...networkSettingsChecks(config, outbound, env));
   const gitlab = createGitLabClient({ url: config.gitlabUrl, token: config.gitlabToken, retry: { retries: 1 } });
 
   let bot: { id: number; username: string } | undefined;
@@ -65,6 +70,7 @@ export async function runChecks(config: ServerConfig, env: NodeJS.ProcessEnv = p
         else problem(`${project}: ${describeGitLabFailure(err, project)}`);
       }
     }
+    checks.push(...(await gitReachChecks(config, outbound, gitlab)));
   }
 
   if (!config.llm) skipped('model: none configured (LLM_BASE_URL, LLM_MODEL); structured requests work, prose gets a one-line pointer to /set');

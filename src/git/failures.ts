@@ -33,8 +33,19 @@ const transientGitFailure = new RegExp(
   'i',
 );
 
+/** Failures a setting fixes, with the setting: a certificate git does not trust, a proxy that refuses. */
+const certificateFailure = /server certificate verification failed|SSL certificate problem|certificate verify failed|self[- ]signed certificate/i;
+const proxyRefusal = /(Received HTTP code \d+ from proxy after CONNECT|CONNECT tunnel failed, response \d+|Proxy CONNECT aborted)/i;
+
 export function asGitError(err: unknown, what: string): Error {
   const message = (err as Error).message ?? String(err);
+  const lineOf = (pattern: RegExp) => message.split('\n').find((l) => pattern.test(l))?.replace(/^(git \S+ exited with \d+: )?(fatal: )?/, '').trim();
+  if (certificateFailure.test(message)) {
+    return new Error(`${what} failed: git does not trust the certificate of GitLab's address (${lineOf(certificateFailure)}): set CA_BUNDLE to the PEM file of your company's certificate authority`, { cause: err });
+  }
+  if (proxyRefusal.test(message)) {
+    return new Error(`${what} failed: the proxy refused to carry git's request (${lineOf(proxyRefusal)}): check HTTPS_PROXY/HTTP_PROXY and the proxy's rules, or NO_PROXY`, { cause: err });
+  }
   if (transientGitFailure.test(message)) return new TransientError(`${what} failed: ${message.split('\n').find((l) => transientGitFailure.test(l)) ?? message.split('\n')[0]}`, { cause: err });
   return new Error(`${what} failed: ${message.split('\n').filter(Boolean).slice(0, 3).join(' ')}`, { cause: err });
 }

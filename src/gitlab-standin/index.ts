@@ -2,6 +2,7 @@
 // faults) for the tests, the benchmarks and `dagwright demo`. startGitLabStandIn() gives one on a free port.
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,6 +22,15 @@ export type GitLabStandInOptions = {
   host?: string;
   /** Where repositories live; a temporary directory (removed on close) by default. */
   dataDir?: string;
+  /** Served over HTTPS with this key and certificate (PEM). */
+  tls?: { key: string; cert: string };
+  /** GitLab under a relative URL root, e.g. `/gitlab`: the API at /gitlab/api/v4, repositories below it. */
+  relativeUrlRoot?: string;
+  /**
+   * The address GitLab believes it is at (its external_url), when it is not the one it is reached at: the
+   * payloads' and the API's URLs name it, as a GitLab behind a load balancer or inside a cluster does.
+   */
+  externalUrl?: string;
 };
 
 function basicAuthToken(header: string | undefined): string | undefined {
@@ -41,6 +51,10 @@ export class GitLabStandIn {
   /** Every API and git request, with the status it was answered (0: dropped), in the order they ended. */
   readonly requests: RecordedRequest[] = [];
   private readonly server: http.Server;
+  private readonly tls: boolean;
+  private readonly root: string;
+  private readonly externalUrl: string | undefined;
+  private listenUrl = '';
   private readonly ownsDataDir: boolean;
   private readonly dataDir: string;
   /** Requests received and not yet answered. */
@@ -56,7 +70,11 @@ export class GitLabStandIn {
     this.dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'dagwright-gitlab-standin-'));
     this.gitlab = new StandInGitLab(path.join(this.dataDir, 'repositories'));
     const api = getRequestListener(createApi(this.gitlab).fetch);
-    this.server = http.createServer((req, res) => {
+    this.tls = !!options.tls;
+    this.root = (options.relativeUrlRoot ?? '').replace(/\/+$/, '');
+    if (this.root && !/^\/[\w.-]+(\/[\w.-]+)*$/.test(this.root)) throw new Error(`relativeUrlRoot must look like /gitlab, got ${options.relativeUrlRoot}`);
+    this.externalUrl = options.externalUrl?.replace(/\/+$/, '');
+    const listener: http.RequestListener = (req, res) => {
       const active = { method: req.method ?? 'GET', path: (req.url ?? '/').split('?', 1)[0]! };
       this.activeRequests.add(active);
       this.lastRequestAt = Date.now();
@@ -66,11 +84,13 @@ export class GitLabStandIn {
         this.requests.push({ ...active, status: res.headersSent ? res.statusCode : 0, at: this.lastRequestAt });
       });
       void this.handle(req, res, api);
-    });
+    };
+    this.server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, listener) : http.createServer(listener);
   }
 
+  /** Where the stand-in is reached (GITLAB_URL), its relative root included; the external URL may differ. */
   get url(): string {
-    return this.gitlab.url;
+    return this.listenUrl;
   }
 
   get deliveries() {
@@ -83,7 +103,8 @@ export class GitLabStandIn {
       this.server.listen(port, host, () => resolve());
     });
     const address = this.server.address() as AddressInfo;
-    this.gitlab.setBaseUrl(`http://${host.includes(':') ? `[${host}]` : host}:${address.port}`);
+    this.listenUrl = `${this.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${address.port}${this.root}`;
+    this.gitlab.setBaseUrl(this.externalUrl ?? this.listenUrl);
     return this.url;
   }
 
@@ -96,6 +117,16 @@ export class GitLabStandIn {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse, api: http.RequestListener): Promise<void> {
     try {
       if (await this.faults.apply(req, res)) return;
+      if (this.root) {
+        // Under a relative root, as GitLab's own routes are: nothing answers outside it.
+        const inside = req.url === this.root || req.url?.startsWith(`${this.root}/`) || req.url?.startsWith(`${this.root}?`);
+        if (!inside) {
+          res.writeHead(404, { 'content-type': 'text/plain' });
+          res.end('Not Found\n');
+          return;
+        }
+        req.url = req.url!.slice(this.root.length) || '/';
+      }
       const url = new URL(req.url ?? '/', 'http://gitlab-standin');
       const gitPath = url.pathname.match(/^\/([\w.-]+)\/([\w.-]+)\.git(\/.*)$/);
       if (gitPath) return await this.serveGit(req, res, `${gitPath[1]}/${gitPath[2]}`, gitPath[3]!, url);

@@ -8,6 +8,7 @@ import { Gitlab } from '@gitbeaker/rest';
 import { createRequesterFn } from '@gitbeaker/requester-utils';
 import pRetry, { AbortError } from 'p-retry';
 import { ServiceAnswerError, TransientError } from '../errors.ts';
+import { explainNetworkFailure } from '../net/failure.ts';
 
 export type GitLabClient = InstanceType<typeof Gitlab<false>>;
 
@@ -104,7 +105,7 @@ function retryingRequestHandler(policy: RetryPolicy) {
         response = await fetch(url, { ...init, method, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
       } catch (err) {
         if (signal?.aborted) throw new AbortError(err instanceof Error ? err : String(err));
-        const failure = new TransientError(`${method} ${pathForErrors} failed: ${(err as Error).message}`, { cause: err });
+        const failure = new TransientError(`${method} ${url.origin}${pathForErrors} failed: ${explainNetworkFailure(err, url)}`, { cause: err });
         if (!idempotentMethods.has(method)) throw new AbortError(failure);
         throw failure;
       }

@@ -17,14 +17,14 @@ const KEEP_MS = 60_000;
 export class ProjectDirectory {
   private readonly gitlab: GitLabClient;
   private readonly gitBase: string;
-  private readonly known = new Map<number, { at: number; value: Promise<RepositoryRef> }>();
+  private readonly known = new Map<number | string, { at: number; value: Promise<RepositoryRef> }>();
 
   constructor(gitlab: GitLabClient, gitBase: string) {
     this.gitlab = gitlab;
     this.gitBase = gitBase;
   }
 
-  repository(projectId: number, now = Date.now()): Promise<RepositoryRef> {
+  repository(projectId: number | string, now = Date.now()): Promise<RepositoryRef> {
     const cached = this.known.get(projectId);
     if (cached && now - cached.at < KEEP_MS) return cached.value;
     const value = this.lookUp(projectId);
@@ -36,7 +36,7 @@ export class ProjectDirectory {
     return value;
   }
 
-  private async lookUp(projectId: number): Promise<RepositoryRef> {
+  private async lookUp(projectId: number | string): Promise<RepositoryRef> {
     const project = (await this.gitlab.Projects.show(projectId)) as unknown as { path_with_namespace: string; default_branch?: string | null };
     return {
       pathWithNamespace: project.path_with_namespace,

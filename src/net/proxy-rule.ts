@@ -16,10 +16,9 @@ export type ProxySettings = {
 
 export const NO_PROXY_SETTINGS: ProxySettings = { noProxy: [], proxyLoopback: false };
 
-/** The lower-case variable wins over the upper-case one, as in curl and most tools. */
+/** The lower-case variable wins over the upper-case one, as in curl and most tools; an empty one is unset. */
 function either(env: NodeJS.ProcessEnv, name: string): string | undefined {
-  const value = env[name.toLowerCase()] ?? env[name.toUpperCase()];
-  return value?.trim() || undefined;
+  return env[name.toLowerCase()]?.trim() || env[name.toUpperCase()]?.trim() || undefined;
 }
 
 /** A proxy URL without a scheme (`proxy:3128`) is an http:// one, as curl takes it. */
