@@ -13,6 +13,7 @@ import type { ServerConfig } from './config.ts';
 import { Mirrors } from './git/repository.ts';
 import { ProjectDirectory } from './gitlab/projects.ts';
 import { installOutbound } from './net/outbound.ts';
+import { verificationIsOff } from './net/trust.ts';
 import { Llm } from './llm/llm.ts';
 import { AirflowClient } from './airflow/client.ts';
 import { createChatModel } from './llm/model.ts';
@@ -70,6 +71,7 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
   const gitlab = createGitLabClient({ url: config.gitlabUrl, token: config.gitlabToken, retry: options.gitlabRetry });
   const accessLevels = new AccessLevels(gitlab);
   const outbound = installOutbound(config.network, config.dataDir);
+  if (verificationIsOff()) log.warn('NODE_TLS_REJECT_UNAUTHORIZED=0 turns certificate verification off for every client: unset it and set CA_BUNDLE to your CA instead');
   const projects = new ProjectDirectory(gitlab, config.git.base);
   const mirrors = new Mirrors(config.dataDir, {
     token: config.gitlabToken,

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { createDagwright } from './app.ts';
 import { ConfigError, loadConfig, type ConfigNeeds, type ServerConfig } from './config.ts';
+import { installOutbound } from './net/outbound.ts';
 
 const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -29,7 +30,13 @@ const environmentHelp = `Environment:
   LLM_TOOL_STEPS           tool calls the model may make in one job (5)
   AIRFLOW_CONN_<ID>        source connections the bot may inspect, read-only (Airflow URI or JSON)
   MCP_TOKEN                serves the bot's tools at /mcp to clients sending it as a bearer token
-  MCP_SERVERS              a JSON file of external MCP servers whose tools the model may call`;
+  MCP_SERVERS              a JSON file of external MCP servers whose tools the model may call
+  AIRFLOW_URL              the team's Airflow, where merged DAGs are checked (see the README)
+  GIT_URL                  another base for git remotes: https://…, ssh://git@host or git@host:
+  GIT_SSH_KEY              with an SSH GIT_URL: a deploy key; GIT_SSH_KNOWN_HOSTS its known_hosts
+  HTTPS_PROXY, HTTP_PROXY  the proxy for every outbound call (git too); NO_PROXY the exceptions;
+                           loopback goes direct unless PROXY_LOOPBACK=true
+  CA_BUNDLE                a PEM file of your company's CAs, trusted by every client and git`;
 
 const usage = {
   main: `Usage: dagwright <command> [options]
@@ -141,9 +148,12 @@ function fail(message: string, code = 2): never {
   process.exit(code);
 }
 
+/** The configuration, its proxy and certificate authorities applied to this process's outbound calls. */
 function readConfig(command: string, needs?: ConfigNeeds): ServerConfig {
   try {
-    return loadConfig(process.env, needs);
+    const config = loadConfig(process.env, needs);
+    installOutbound(config.network, config.dataDir);
+    return config;
   } catch (err) {
     if (err instanceof ConfigError) {
       fail(`dagwright ${command}: cannot start, fix the configuration:\n${err.problems.map((p) => `  - ${p}`).join('\n')}\nSee: dagwright ${command} --help`);

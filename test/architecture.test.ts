@@ -19,7 +19,7 @@ const LAYERS: Array<{ name: string; rank: number; prefixes: string[] }> = [
     ],
   },
   { name: 'pure core', rank: 1, prefixes: ['src/pipeline-spec/', 'src/render/', 'src/validate/'] },
-  { name: 'adapters', rank: 2, prefixes: ['src/gitlab/', 'src/git/', 'src/store/', 'src/sources/', 'src/airflow/', 'src/llm/', 'src/mcp/', 'src/config.ts'] },
+  { name: 'adapters', rank: 2, prefixes: ['src/gitlab/', 'src/git/', 'src/store/', 'src/sources/', 'src/airflow/', 'src/net/', 'src/llm/', 'src/mcp/', 'src/config.ts'] },
   { name: 'queue and publishing', rank: 3, prefixes: ['src/queue/', 'src/publish/'] },
   { name: 'event framework', rank: 4, prefixes: ['src/bot/'] },
   { name: 'conversation', rank: 5, prefixes: ['src/conversation/'] },

@@ -81,6 +81,9 @@ describe('dagwright hook install and doctor', () => {
     assert.match(text, /^ok: GitLab at .* knows the token: the bot is @dagwright$/m);
     assert.match(text, /^ok: the token has the api scope/m);
     assert.match(text, /^ok: data\/warehouse: @dagwright is Developer$/m);
+    assert.match(text, /^ok: data\/warehouse: git reaches http:\/\/127\.0\.0\.1:\d+\/data\/warehouse\.git \(\d+ branches\)$/m);
+    assert.match(text, /^skipped: proxy: none \(HTTPS_PROXY, HTTP_PROXY and NO_PROXY are not set\)/m);
+    assert.match(text, /^ok: git: remotes are http:\/\/127\.0\.0\.1:\d+\/<group>\/<project>\.git \(from GITLAB_URL\); the token is sent only to http:\/\/127\.0\.0\.1:\d+$/m);
     assert.match(text, /^problem: data\/other: @dagwright is only Reporter; it needs Developer/m);
     assert.match(text, /^ok: model local at .* answers$/m);
     assert.match(text, /^problem: source down: cannot connect to down: nothing answers at 127\.0\.0\.1:1/m);

@@ -44,7 +44,7 @@ export function asGitError(err: unknown, what: string): Error {
     return new Error(`${what} failed: git does not trust the certificate of GitLab's address (${lineOf(certificateFailure)}): set CA_BUNDLE to the PEM file of your company's certificate authority`, { cause: err });
   }
   if (proxyRefusal.test(message)) {
-    return new Error(`${what} failed: the proxy refused to carry git's request (${lineOf(proxyRefusal)}): check HTTPS_PROXY/HTTP_PROXY and the proxy's rules, or NO_PROXY`, { cause: err });
+    return new Error(`${what} failed: the proxy refused to carry git's request (${message.match(proxyRefusal)![1]}): check HTTPS_PROXY/HTTP_PROXY and the proxy's rules, or NO_PROXY`, { cause: err });
   }
   if (transientGitFailure.test(message)) return new TransientError(`${what} failed: ${message.split('\n').find((l) => transientGitFailure.test(l)) ?? message.split('\n')[0]}`, { cause: err });
   return new Error(`${what} failed: ${message.split('\n').filter(Boolean).slice(0, 3).join(' ')}`, { cause: err });

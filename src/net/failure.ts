@@ -10,7 +10,7 @@ function causes(err: unknown): Coded[] {
   for (let e = queue.shift(); e !== undefined && chain.length < 16; e = queue.shift()) {
     if (!e || typeof e !== 'object') continue;
     chain.push(e as Coded);
-    queue.push((e as Coded).cause, ...(e instanceof AggregateError ? e.errors : []));
+    queue.push(...[(e as Coded).cause, ...(e instanceof AggregateError ? e.errors : [])].filter((next) => next !== undefined));
   }
   return chain;
 }
