@@ -5,9 +5,10 @@ ENV NODE_ENV=production \
     DATA_DIR=/data \
     PORT=3000
 
-# git (the project mirrors, commits and pushes) and python3 (the DAG structure check) are run by the bot.
+# git (the project mirrors, commits and pushes; openssh-client when GIT_URL is an SSH address) and python3
+# (the DAG structure check) are run by the bot.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends git python3 ca-certificates \
+    && apt-get install -y --no-install-recommends git openssh-client python3 ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

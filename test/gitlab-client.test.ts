@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { createGitLabClient, isGitLabError, parseRetryAfter } from '../src/gitlab/client.ts';
 import { AccessLevels, startGitLabStandIn, type GitLabStandIn } from '../src/gitlab-standin/index.ts';
@@ -53,6 +55,25 @@ describe('the GitLab client', () => {
       assert.doesNotMatch(JSON.stringify(err) + String((err as Error).stack), /glpat-wrong/);
       return true;
     });
+  });
+
+  test('a redirect to another address is not followed: the token stays with GITLAB_URL', async () => {
+    const seen: Array<string | undefined> = [];
+    const elsewhere = http.createServer((req, res) => {
+      seen.push(req.headers['private-token'] as string | undefined);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"id": 1, "username": "someone-else"}');
+    });
+    await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+    const redirecting = http.createServer((req, res) => res.writeHead(302, { location: `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}${req.url}` }).end());
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+    try {
+      const gitlab = createGitLabClient({ url: `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}`, token: bot.token });
+      await assert.rejects(gitlab.Users.showCurrentUser(), /GitLab redirected the request to http:\/\/127\.0\.0\.1:\d+\/api\/v4\/user, which the bot does not follow with its token: set GITLAB_URL/);
+      assert.deepEqual(seen, []);
+    } finally {
+      elsewhere.close();
+      redirecting.close();
+    }
   });
 
   test('Retry-After as seconds or as an HTTP date', () => {

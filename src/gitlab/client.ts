@@ -102,7 +102,8 @@ function retryingRequestHandler(policy: RetryPolicy) {
       const timeout = AbortSignal.timeout(policy.timeoutMs);
       let response: Response;
       try {
-        response = await fetch(url, { ...init, method, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+        // Redirects are not followed: fetch would carry the PRIVATE-TOKEN header to wherever one points.
+        response = await fetch(url, { ...init, method, redirect: 'manual', signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
       } catch (err) {
         if (signal?.aborted) throw new AbortError(err instanceof Error ? err : String(err));
         const failure = new TransientError(`${method} ${url.origin}${pathForErrors} failed: ${explainNetworkFailure(err, url)}`, { cause: err });
@@ -111,6 +112,18 @@ function retryingRequestHandler(policy: RetryPolicy) {
       }
       if (response.ok) {
         return { body: await parseBody(response, asStream), headers: Object.fromEntries(response.headers), status: response.status };
+      }
+      if (response.status >= 300 && response.status < 400) {
+        await response.body?.cancel();
+        const location = response.headers.get('location') ?? '(no Location)';
+        throw new AbortError(
+          new GitLabApiError({
+            status: response.status,
+            method,
+            path: pathForErrors,
+            description: `GitLab redirected the request to ${location}, which the bot does not follow with its token: set GITLAB_URL to the address GitLab answers at`,
+          }),
+        );
       }
       const error = new GitLabApiError({
         status: response.status,

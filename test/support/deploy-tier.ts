@@ -215,7 +215,7 @@ export function deployTier(line: AirflowLine): void {
 
     test('doctor: the URL and version, the sign-in and the permission, one line each; a wrong password named', async () => {
       const s = (stack = await startStack({ register: registerHandlers }));
-      const lines = async (settings: AirflowSettings) => (await runChecks({ ...s.bot.dagwright.config, airflow: settings }, {})).filter((c) => /Airflow/.test(c.text));
+      const lines = async (settings: AirflowSettings) => (await runChecks({ ...s.bot.dagwright.config, airflow: settings }, {})).filter((c) => c.text.startsWith('Airflow'));
       const good = await lines(settingsOf());
       assert.deepEqual(good.map((c) => c.status), ['ok', 'ok', 'ok'], JSON.stringify(good));
       assert.match(good[0]!.text, new RegExp(`^Airflow ${line}\\.\\d+\\.\\d+ at http://127\\.0\\.0\\.1:\\d+ \\(REST API /api/v${line === 3 ? 2 : 1}\\)$`));
@@ -226,7 +226,7 @@ export function deployTier(line: AirflowLine): void {
       assert.doesNotMatch(JSON.stringify(bad), /wrong-one/);
       const nobody = `http://127.0.0.1:${await freePort()}`;
       const away = await lines(settingsOf({ url: nobody }));
-      assert.deepEqual(away.map((c) => [c.status, c.text]), [['problem', `Airflow at ${nobody} cannot be reached (connection refused)`]]);
+      assert.deepEqual(away.map((c) => [c.status, c.text]), [['problem', `Airflow at ${nobody} cannot be reached: nothing accepts connections at ${new URL(nobody).host} (connection refused)`]]);
     });
 
     async function authorization(): Promise<string> {
