@@ -17,6 +17,7 @@ import { repoRoot, tempDir, waitFor, WEBHOOK_SECRET } from './support/harness.ts
 import { requestText } from './support/record-deliveries.ts';
 import { mainScript, startServe, type Server } from './support/serve.ts';
 import { makeTestCa, type TestCa } from './support/test-ca.ts';
+import { startOpenAIServer } from './support/openai-server.ts';
 
 /** An address of this machine other than loopback: what reaches GitLab through a proxy must not be loopback. */
 function outwardAddress(): string | undefined {
@@ -169,8 +170,35 @@ describe('GitLab in a company network', { skip }, () => {
     assert.ok(carried.some((line) => line.startsWith(`GET ${origin}/data/warehouse.git/info/refs?service=git-upload-pack `)), 'git fetch goes through the proxy');
     assert.ok(carried.some((line) => line.startsWith(`POST ${origin}/data/warehouse.git/git-receive-pack `)), 'git push goes through the proxy');
 
-    const doctorSays = await doctor({ ...botEnv(gitlab, { HTTP_PROXY: proxy.url, NO_PROXY: 'internal.example' }), ALLOWED_PROJECTS: 'data/warehouse' });
-    assert.match(doctorSays.out, new RegExp(`✔ proxy: GitLab at ${origin.replace(/[.]/g, '\\.')} is reached through the proxy ${proxy.url.replace(/[.]/g, '\\.')}`));
+    // The model and Airflow go through the same proxy (doctor calls both).
+    const model = await startOpenAIServer({ host: outward, respond: () => ({ content: 'ready' }) });
+    const airflowAsked: string[] = [];
+    const airflow = http.createServer((req, res) => {
+      airflowAsked.push(req.url ?? '');
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => airflow.listen(0, outward, resolve));
+    const airflowUrl = `http://${outward}:${(airflow.address() as AddressInfo).port}`;
+    try {
+      const mark = proxy.carried().length;
+      const doctorSays = await doctor({
+        ...botEnv(gitlab, { HTTP_PROXY: proxy.url, NO_PROXY: 'internal.example' }),
+        ALLOWED_PROJECTS: 'data/warehouse',
+        LLM_BASE_URL: model.url,
+        LLM_MODEL: 'local',
+        AIRFLOW_URL: airflowUrl,
+        AIRFLOW_TOKEN: 'airflow-token-for-the-proxy-test',
+      });
+      assert.match(doctorSays.out, new RegExp(`✔ proxy: GitLab at ${origin.replace(/[.]/g, '\\.')} is reached through the proxy ${proxy.url.replace(/[.]/g, '\\.')}`));
+      assert.match(doctorSays.out, /✔ model local at \S+ answers/);
+      const viaProxy = proxy.carried().slice(mark);
+      assert.ok(viaProxy.some((l) => l.startsWith(`POST ${model.url}/chat/completions `)), viaProxy.join('\n'));
+      assert.ok(airflowAsked.length > 0 && viaProxy.some((l) => l.startsWith(`GET ${airflowUrl}/`)), viaProxy.join('\n'));
+      assert.ok(viaProxy.some((l) => l.startsWith(`GET ${origin}/data/warehouse.git/info/refs`)), "doctor's git check goes through the proxy too");
+    } finally {
+      await model.close();
+      airflow.close();
+    }
 
     // The same bot against a GitLab on loopback: direct, the proxy carries nothing.
     const local = await site({});

@@ -67,6 +67,8 @@ export async function startOpenAIServer(options: {
   /** An endpoint without structured outputs (older vLLM, some gateways) refuses response_format json_schema. */
   structuredOutputs?: boolean;
   apiKey?: string;
+  /** The address to listen on (loopback by default). */
+  host?: string;
 }): Promise<OpenAIServer> {
   const requests: ChatRequest[] = [];
   const usages: Usage[] = [];
@@ -139,10 +141,11 @@ export async function startOpenAIServer(options: {
     if (request.stream_options?.include_usage) event(undefined, { usage });
     res.end('data: [DONE]\n\n');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/v1`,
+    url: `http://${host}:${port}/v1`,
     requests,
     usages,
     authorizations,
