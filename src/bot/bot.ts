@@ -12,6 +12,7 @@ import { Context, type BotUser, type ContextDeps } from './context.ts';
 import { isFromBotOrSystem, kindOfHeader, noteTextOf, parseEvent, type AnyPayload, type EventName, type GitLabEvent, type NotePayload, type PayloadFor } from './events.ts';
 import { roleName } from '../pipeline-spec/roles.ts';
 import { minAccessLevelOf } from '../pipeline-spec/repo-config.ts';
+import { issueOfBranch } from '../publish/publish.ts';
 
 export type Handler<P extends AnyPayload = AnyPayload> = (context: Context<P>) => unknown;
 
@@ -123,7 +124,12 @@ export class Bot {
     const known = [...this.commandDefinitions.keys()];
     for (const command of parseCommands(note.note, context.botUser.username)) {
       const definition = this.commandDefinitions.get(command.name);
-      if (!definition || !definition.where.includes(place)) {
+      if (definition && !definition.where.includes(place)) {
+        const m = await context.messages();
+        await context.reply(m.commands.elsewhere(command.name, definition.where[0]!, await this.issueOfMergeRequest(context)));
+        continue;
+      }
+      if (!definition) {
         if (gitlabQuickActions.has(command.name)) continue;
         const suggestion = suggestCommand(command.name, known);
         // A stray "/word" in prose is not addressed to the bot, nor is "@bot word…" a command when the word is
@@ -147,6 +153,15 @@ export class Bot {
       }
       await definition.run(context, args.data, command);
     }
+  }
+
+  /** On the bot's merge request, the issue it comes from (its branch names it), with a link. */
+  private async issueOfMergeRequest(context: Context<NotePayload>): Promise<{ iid: number; url: string | undefined } | undefined> {
+    const branch = context.payload.merge_request?.source_branch;
+    if (context.resource?.type !== 'merge_request' || !branch) return undefined;
+    const iid = issueOfBranch(branch, (await context.config()).branch_prefix);
+    if (iid === undefined) return undefined;
+    return { iid, url: context.project.webUrl ? `${context.project.webUrl}/-/issues/${iid}` : undefined };
   }
 
   /** Whether an event may hold a command that says it waits (a cheap look, before the job is known to wait). */
@@ -221,11 +236,18 @@ export class Dispatcher {
     this.deps = deps;
   }
 
-  private contextFor(event: GitLabEvent, delivery: DeliveryRow): Context {
+  private contextFor(event: GitLabEvent, delivery: DeliveryRow, receivedAt = delivery.received_at): Context {
     const botUser = this.deps.botUser();
     if (!botUser) throw new Error('the bot user is not known yet');
-    return new Context(event, delivery.idempotency_key, { ...this.deps, botUser }, delivery.received_at);
+    return new Context(event, delivery.idempotency_key, { ...this.deps, botUser, rerun: this.rerun }, receivedAt);
   }
+
+  /** A stored delivery's handlers, run again as if it had just arrived (/retry of a job that failed). */
+  private readonly rerun = async (deliveryId: number): Promise<void> => {
+    const delivery = this.deps.store.delivery(deliveryId);
+    if (!delivery) throw new Error(`delivery ${deliveryId} is no longer kept`);
+    await this.deps.bot.receive(this.contextFor(eventOfDelivery(delivery), delivery, Date.now()));
+  };
 
   /** Runs a leased job's handlers. */
   async run(job: LeasedJob): Promise<void> {

@@ -36,6 +36,8 @@ export type ContextDeps = {
   projects: ProjectDirectory;
   /** The team's Airflow, when the server is given one (AIRFLOW_URL). */
   airflow?: AirflowClient;
+  /** Runs a stored delivery's handlers again, in the current job (/retry). */
+  rerun?: (deliveryId: number) => Promise<void>;
 };
 
 export class Context<P extends AnyPayload = AnyPayload> {
@@ -61,6 +63,7 @@ export class Context<P extends AnyPayload = AnyPayload> {
   readonly receivedAt: number;
   private readonly accessLevels: AccessLevels;
   private readonly projects: ProjectDirectory;
+  private readonly rerun: ((deliveryId: number) => Promise<void>) | undefined;
   private readonly event: GitLabEvent;
   private loadedConfig: Promise<LoadedRepoConfig> | undefined;
 
@@ -85,6 +88,7 @@ export class Context<P extends AnyPayload = AnyPayload> {
     this.receivedAt = receivedAt;
     this.accessLevels = deps.accessLevels;
     this.projects = deps.projects;
+    this.rerun = deps.rerun;
     this.log = deps.log.child({ delivery: deliveryId, event: this.name, resource: this.resourceKey });
   }
 
@@ -102,6 +106,12 @@ export class Context<P extends AnyPayload = AnyPayload> {
   get identity(): Identity {
     const host = new URL(this.project.webUrl ?? 'http://gitlab.invalid').hostname;
     return { name: this.botUser.name ?? this.botUser.username, email: this.botUser.email ?? `${this.botUser.username}@users.noreply.${host}` };
+  }
+
+  /** Runs the handlers of an earlier delivery of this issue or merge request again, now, in this job. */
+  async rerunDelivery(deliveryId: number): Promise<void> {
+    if (!this.rerun) throw new Error('this job cannot run another delivery again');
+    await this.rerun(deliveryId);
   }
 
   /** The project's repository as GitLab's API describes it: path, default branch, git remote. */

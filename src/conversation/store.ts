@@ -24,6 +24,8 @@ export type Conversation = ConversationState & {
   generation?: Generation;
   /** The commit each review comment became (by note id), so that a retried job only replies. */
   revisions?: Record<string, string>;
+  /** How the last /generate (or /retry of one) ended, and when. */
+  lastGeneration?: { at: number; outcome: 'done' | 'failed' | 'incomplete' };
 };
 
 const user = z.string();
@@ -62,6 +64,7 @@ const conversationSchema = z.looseObject({
   model: z.object({ input: z.number(), output: z.number(), model: z.string() }).optional(),
   generation: z.object({ files: z.record(z.string(), z.string()), announced: z.boolean().optional() }).optional(),
   revisions: z.record(z.string(), z.string()).optional(),
+  lastGeneration: z.object({ at: z.number(), outcome: z.enum(['done', 'failed', 'incomplete']) }).optional(),
 });
 
 /** The conversations of issues, by the issue's resource key (`<project>#<iid>`). */

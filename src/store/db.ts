@@ -86,6 +86,11 @@ const migrations: string[] = [
   CREATE INDEX deploy_watches_by_sha ON deploy_watches (project_id, merge_sha);
   CREATE INDEX deploy_watches_by_issue ON deploy_watches (project_id, issue_iid);
   `,
+  // /retry runs a failed job's delivery again in a job of its own; the failed one then points at it.
+  `
+  ALTER TABLE jobs ADD COLUMN retried_by INTEGER;
+  CREATE INDEX jobs_failed_by_key ON jobs (resource_key, id) WHERE status = 'failed';
+  `,
 ];
 
 export type Databases = {

@@ -36,6 +36,8 @@ export type JobRow = {
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
+  /** The job that ran this failed job's delivery again (/retry). */
+  retried_by: number | null;
 };
 
 export type DeliveryRow = {
@@ -138,6 +140,11 @@ export class Store {
         UPDATE jobs SET status = 'cancelled', finished_at = @now, last_error = @reason
         WHERE resource_key = @key AND status = 'queued' AND id < @before
         RETURNING id, delivery_id`),
+      lastFailed: db.prepare(`
+        SELECT * FROM jobs INDEXED BY jobs_failed_by_key
+        WHERE resource_key = ? AND status = 'failed' AND retried_by IS NULL AND id < ?
+        ORDER BY id DESC LIMIT 1`),
+      markRetried: db.prepare(`UPDATE jobs SET retried_by = ? WHERE id = ? AND status = 'failed'`),
       runningOf: db.prepare(`SELECT count(*) AS n FROM jobs WHERE resource_key = ? AND status = 'running'`),
       jobOfDelivery: db.prepare(`SELECT j.id FROM jobs j JOIN deliveries d ON d.id = j.delivery_id WHERE d.idempotency_key = ?`),
       queuePosition: db.prepare(`SELECT count(*) AS n FROM jobs INDEXED BY jobs_queued WHERE status = 'queued' AND id <= ?`),
@@ -260,6 +267,16 @@ export class Store {
   /** Drops the jobs of a resource that wait (queued before `beforeJobId`); returns what was dropped. */
   cancelQueued(resourceKey: string, beforeJobId: number, reason: string, now = Date.now()): Array<{ id: number; delivery_id: number }> {
     return this.statements.cancelQueued.all({ key: resourceKey, before: beforeJobId, reason, now }) as Array<{ id: number; delivery_id: number }>;
+  }
+
+  /** The newest job of a resource, before `beforeJobId`, that failed for good and was not retried. */
+  lastFailedJob(resourceKey: string, beforeJobId: number): JobRow | undefined {
+    return this.statements.lastFailed.get(resourceKey, beforeJobId) as JobRow | undefined;
+  }
+
+  /** Records that a failed job's delivery ran again in `byJobId` (so /retry does not run it twice). */
+  markRetried(jobId: number, byJobId: number): void {
+    this.statements.markRetried.run(byJobId, jobId);
   }
 
   /** How many jobs of a resource are running now. */

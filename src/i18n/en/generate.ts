@@ -21,4 +21,9 @@ export const generateEn = {
     mrFiles: 'Files',
     mrValidation: 'Validation',
   },
+  retry: {
+    rerunning: (reason: string | undefined) => `Running the job that failed again${reason ? ` (it stopped with: ${reason.split('\n')[0]!.slice(0, 200)})` : ''}.`,
+    nothing: (inIssue: boolean) =>
+      `Nothing failed here, so there is nothing to retry.${inIssue ? ' Comment `/generate` to generate the pipeline, or `/status` to see where it stands.' : ''}`,
+  },
 };

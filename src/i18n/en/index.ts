@@ -18,6 +18,10 @@ export const en = {
       suggestion
         ? `I don't know the command \`/${name}\`. Did you mean \`/${suggestion}\`? Comment \`/help\` for the list.`
         : `I don't know the command \`${name}\`. Comment \`/help\` for the list.`,
+    elsewhere: (name: string, place: 'issue' | 'merge_request', issue: { iid: number; url: string | undefined } | undefined) =>
+      place === 'issue'
+        ? `\`/${name}\` works in the pipeline's issue, not on a merge request: ${issue ? `comment it on ${issue.url ? `[#${issue.iid}](${issue.url})` : `#${issue.iid}`}.` : 'comment it on the issue that requests the pipeline.'}`
+        : `\`/${name}\` works on the pipeline's merge request, not in the issue.`,
     argumentProblems: {
       '@no_arguments': 'it takes no arguments',
       '@one_command_name': 'it takes at most one command name',

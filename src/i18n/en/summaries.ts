@@ -2,7 +2,7 @@
 
 export const summariesEn = {
   commands: {
-    retry: 'run the last generation again (after a failure)',
+    retry: 'run again what failed last here (a job, or a generation); says so when nothing failed',
     generate: 'render, validate, commit and open or update the merge request',
     preview: 'render and validate, and show the files here; nothing is pushed',
     spec: 'the spec as a yaml block you can copy',

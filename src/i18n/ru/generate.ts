@@ -22,4 +22,9 @@ export const generateRu: typeof generateEn = {
     mrFiles: 'Файлы',
     mrValidation: 'Проверка',
   },
+  retry: {
+    rerunning: (reason) => `Запускаю заново задачу, которая не удалась${reason ? ` (она остановилась с ошибкой: ${reason.split('\n')[0]!.slice(0, 200)})` : ''}.`,
+    nothing: (inIssue) =>
+      `Здесь ничего не сорвалось, повторять нечего.${inIssue ? ' Напишите `/generate`, чтобы сгенерировать пайплайн, или `/status`, чтобы узнать, где он сейчас.' : ''}`,
+  },
 };

@@ -19,6 +19,10 @@ export const ru: Messages = {
       suggestion
         ? `Я не знаю команду \`/${name}\`. Возможно, вы имели в виду \`/${suggestion}\`? Список команд: \`/help\`.`
         : `Я не знаю команду \`${name}\`. Список команд: \`/help\`.`,
+    elsewhere: (name, place, issue) =>
+      place === 'issue'
+        ? `\`/${name}\` работает в задаче пайплайна, а не в merge request: ${issue ? `напишите её в ${issue.url ? `[#${issue.iid}](${issue.url})` : `#${issue.iid}`}.` : 'напишите её в задаче, где запрошен пайплайн.'}`
+        : `\`/${name}\` работает в merge request пайплайна, а не в задаче.`,
     argumentProblems: {
       '@no_arguments': 'у неё нет аргументов',
       '@one_command_name': 'она принимает не больше одного имени команды',

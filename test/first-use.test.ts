@@ -1,0 +1,79 @@
+// The conversation as a new user meets it, through the stand-in: every reply right, nothing dropped silently,
+// nothing stale.
+import assert from 'node:assert/strict';
+import { afterEach, describe, test } from 'node:test';
+import { registerHandlers } from '../handlers/index.ts';
+import type { ServerConfig } from '../src/config.ts';
+import { startStack, type Stack } from './support/harness.ts';
+
+const request = [
+  'Daily copy of customers.',
+  '',
+  'dag_id: orders_customers_daily',
+  'schedule: "0 6 * * *"',
+  'start_date: 2026-01-01',
+  'source.type: postgres',
+  'source.conn_id: orders_pg',
+  'source.table: public.customers',
+  'target.conn_id: lake',
+  'target.table: raw_orders.customers',
+  'load.strategy: snapshot',
+].join('\n');
+
+describe('the conversation, as a new user meets it', () => {
+  let stack: Stack | undefined;
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
+  });
+  const start = async (config?: Partial<ServerConfig>) => (stack = await startStack({ register: registerHandlers, config }));
+  const lastBotNote = (s: Stack, where: { issue?: number; mergeRequest?: number }) =>
+    s.project.notes
+      .filter((n) => n.authorId === s.botUser.id && (where.issue ? n.noteableType === 'Issue' && n.noteableIid === where.issue : n.noteableType === 'MergeRequest' && n.noteableIid === where.mergeRequest))
+      .at(-1)
+      ?.body.replace(/^<!-- dagwright:[^>]*-->\n/, '');
+
+  test("an issue's command on the merge request says where it works, with a link to the issue", async () => {
+    const s = await start();
+    const issue = s.openIssue('Load customers', request);
+    await s.comment(issue, '/generate');
+    await s.settle();
+    const mr = s.project.mergeRequests[0]!;
+    for (const command of ['/generate', '/status', '/preview']) {
+      await s.standIn.comment(s.project, { mergeRequest: mr.iid }, s.alice, command);
+      await s.settle();
+      const reply = lastBotNote(s, { mergeRequest: mr.iid })!;
+      assert.equal(reply, `\`${command}\` works in the pipeline's issue, not on a merge request: comment it on [#${issue.iid}](${s.standIn.url}/data/warehouse/-/issues/${issue.iid}).`);
+    }
+    assert.equal(s.project.mergeRequests.length, 1);
+  });
+
+  test('/retry with nothing failed says so and opens nothing; after a job failed for good it runs that job again', async () => {
+    const s = await start({ jobMaxAttempts: 2 });
+    const issue = s.openIssue('Load customers', request);
+    await s.settle();
+    await s.comment(issue, '/retry');
+    await s.settle();
+    assert.match(lastBotNote(s, { issue: issue.iid })!, /^Nothing failed here, so there is nothing to retry\. Comment `\/generate`/);
+    assert.equal(s.project.mergeRequests.length, 0);
+
+    // GitLab refuses to open merge requests for a while: /generate fails for good.
+    const fault = s.standIn.injectFault({ method: 'POST', path: /\/merge_requests$/, effect: { status: 503 } });
+    await s.comment(issue, '/generate');
+    await s.settle();
+    assert.equal(s.project.mergeRequests.length, 0);
+    s.standIn.faults.remove(fault);
+
+    await s.comment(issue, '/retry');
+    await s.settle();
+    assert.equal(s.project.mergeRequests.length, 1, 'the failed /generate ran again');
+    const notes = s.botComments(issue).map((n) => n.body.replace(/^<!-- dagwright:[^>]*-->\n/, ''));
+    assert.ok(notes.some((n) => /^Running the job that failed again \(it stopped with: /.test(n)), notes.join('\n---\n'));
+
+    // Retried once: a second /retry finds nothing left to run.
+    await s.comment(issue, '/retry');
+    await s.settle();
+    assert.match(lastBotNote(s, { issue: issue.iid })!, /^Nothing failed here/);
+    assert.equal(s.project.mergeRequests.length, 1);
+  });
+});
