@@ -76,4 +76,25 @@ describe('the conversation, as a new user meets it', () => {
     assert.match(lastBotNote(s, { issue: issue.iid })!, /^Nothing failed here/);
     assert.equal(s.project.mergeRequests.length, 1);
   });
+
+  const card = (s: Stack, issue: { iid: number }) => s.botComments(issue.iid).find((n) => n.body.includes('dagwright:card'))!.body;
+
+  test("a table's data_quality rule that is no check is named on the card, not dropped", async () => {
+    const s = await start();
+    const table = [
+      '| Parameter | Value |',
+      '|---|---|',
+      '| DAG ID | orders_daily |',
+      '| source_database | orders_pg |',
+      '| source_table | public.orders |',
+      '| target_table | raw.orders |',
+      '| data_quality | not_null(id), unique(id), amount > 0 |',
+    ].join('\n');
+    const issue = s.openIssue('Load orders', table);
+    await s.settle();
+    const body = card(s, issue);
+    if (process.env.SHOW_CARD) console.log(body);
+    assert.match(body, /\| `quality` \| 2 checks: not_null, unique \| issue \|/);
+    assert.match(body, /`amount > 0` is not a check I read, so it was not applied/);
+  });
 });

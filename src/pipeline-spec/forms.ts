@@ -136,9 +136,14 @@ function tableRow(name: string, value: string, patch: SpecPatch & { secrets: Sec
       patch.set['load.watermark'] = value;
       return;
     case 'data_quality': {
-      const checks = parseQualityList(value);
-      if (checks) patch.set.quality = checks;
-      else patch.notes.push({ key: '@quality_prose', path: 'quality', params: { value } });
+      const { checks, unread } = readQualityList(value);
+      if (!checks.length) {
+        patch.notes.push({ key: '@quality_prose', path: 'quality', params: { value } });
+        return;
+      }
+      patch.set.quality = checks;
+      // Nothing vanishes silently: the rules a line holds beside the checks it reads are named on the card.
+      if (unread.length) patch.notes.push({ key: '@quality_unread', path: 'quality', params: { items: unread } });
       return;
     }
     default:
@@ -211,29 +216,62 @@ export function parseDdlColumns(ddl: string): Array<{ name: string; type: string
   return columns;
 }
 
-/** `not_null(a, b), unique(a), row_count >= 1, accepted_values(country: US|DE)`; undefined when it is prose. */
-export function parseQualityList(text: string): unknown[] | undefined {
+/** The items of a list separated by commas or semicolons outside parentheses. */
+function topLevelItems(text: string): string[] {
+  const items: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const char of text) {
+    if (char === '(') depth++;
+    if (char === ')') depth = Math.max(0, depth - 1);
+    if ((char === ',' || char === ';') && depth === 0) {
+      items.push(current);
+      current = '';
+    } else current += char;
+  }
+  items.push(current);
+  return items.map((i) => i.trim().replace(/\.$/, '')).filter(Boolean);
+}
+
+/** `not_null(a, b), unique(a), row_count >= 1, accepted_values(country: US|DE)`: the checks read, and the items that are none. */
+export function readQualityList(text: string): { checks: unknown[]; unread: string[] } {
   const checks: unknown[] = [];
-  const items = text.match(/[a-z_]+\s*(\([^)]*\)|>=\s*\d+)/gi);
-  if (!items) return undefined;
-  for (const item of items) {
+  const unread: string[] = [];
+  for (const item of topLevelItems(text)) {
+    const check = qualityCheckOf(item);
+    if (check) checks.push(check);
+    else unread.push(item);
+  }
+  return { checks, unread };
+}
+
+/** The checks of a list when every item is one; undefined when any is not (prose, or a rule of its own). */
+export function parseQualityList(text: string): unknown[] | undefined {
+  const { checks, unread } = readQualityList(text);
+  return checks.length && !unread.length ? checks : undefined;
+}
+
+function qualityCheckOf(item: string): unknown {
+  if (!/^[a-z_]+\s*(\([^)]*\)|>=\s*\d+)$/i.test(item)) return undefined;
+  {
     const name = item.match(/^[a-z_]+/i)![0].toLowerCase();
     const args = item.match(/\(([^)]*)\)/)?.[1] ?? '';
     const list = args.split(',').map((a) => a.trim()).filter(Boolean);
     if (name === 'row_count') {
       const min = Number(item.match(/>=\s*(\d+)/)?.[1] ?? args.match(/min\s*=\s*(\d+)/)?.[1] ?? args);
-      checks.push({ check: 'row_count', min: Number.isInteger(min) ? min : 1 });
-    } else if (name === 'not_null' || name === 'unique') {
-      checks.push({ check: name, columns: list });
-    } else if (name === 'accepted_values') {
+      return { check: 'row_count', min: Number.isInteger(min) ? min : 1 };
+    }
+    if (name === 'not_null' || name === 'unique') return { check: name, columns: list };
+    if (name === 'accepted_values') {
       const [column = '', values = ''] = args.split(':');
-      checks.push({ check: 'accepted_values', column: column.trim(), values: values.split('|').map((v) => v.trim()).filter(Boolean) });
-    } else if (name === 'freshness') {
+      return { check: 'accepted_values', column: column.trim(), values: values.split('|').map((v) => v.trim()).filter(Boolean) };
+    }
+    if (name === 'freshness') {
       const [column = '', maxAge = ''] = list;
-      checks.push({ check: 'freshness', column, max_age: maxAge.replace(/^max_age\s*=\s*/, '') });
-    } else return undefined;
+      return { check: 'freshness', column, max_age: maxAge.replace(/^max_age\s*=\s*/, '') };
+    }
+    return undefined;
   }
-  return checks;
 }
 
 /** The first paragraph of prose (no heading, list, table, code or field line): the pipeline's description. */

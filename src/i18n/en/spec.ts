@@ -68,6 +68,8 @@ export const specEn = {
     '@alias': (p: P) => `\`${list(p.from)}\` was read as \`${list(p.to)}\``,
     '@transform_prose': () => 'the transformations were written in words; give `transform.sql` as a SELECT over `source` to apply them',
     '@quality_prose': () => 'the data quality rules were written in words; give `quality` as a list of checks',
+    '@quality_unread': (p: P) =>
+      `${(p.items as string[]).map((i) => `\`${i}\``).join(', ')} ${(p.items as string[]).length === 1 ? 'is not a check I read' : 'are not checks I read'}, so ${(p.items as string[]).length === 1 ? 'it was' : 'they were'} not applied: a line reads not_null(…), unique(…), row_count >= N, accepted_values(column: a|b) and freshness(column, 1d); give other rules as a \`sql\` check in \`quality\``,
     '@uri_unknown_type': () => 'a connection URL was given whose kind of database I do not know; set `source.type`',
   } as Record<string, (p: P) => string>,
 

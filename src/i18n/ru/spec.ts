@@ -68,6 +68,8 @@ export const specRu: typeof specEn = {
     '@alias': (p: P) => `\`${list(p.from)}\` прочитано как \`${list(p.to)}\``,
     '@transform_prose': () => 'преобразования описаны словами; чтобы их применить, задайте `transform.sql` — SELECT из `source`',
     '@quality_prose': () => 'проверки качества описаны словами; задайте `quality` списком проверок',
+    '@quality_unread': (p: P) =>
+      `${(p.items as string[]).map((i) => `\`${i}\``).join(', ')} — не проверки, которые я читаю, поэтому не применено: в строке я читаю not_null(…), unique(…), row_count >= N, accepted_values(колонка: a|b) и freshness(колонка, 1d); другие правила задайте проверкой \`sql\` в \`quality\``,
     '@uri_unknown_type': () => 'указан URL подключения к неизвестному мне типу базы; задайте `source.type`',
   },
   questions: {
