@@ -97,4 +97,18 @@ describe('the conversation, as a new user meets it', () => {
     assert.match(body, /\| `quality` \| 2 checks: not_null, unique \| issue \|/);
     assert.match(body, /`amount > 0` is not a check I read, so it was not applied/);
   });
+
+  test('without a model, an answer in words gets the one line on what the bot reads, once per issue', async () => {
+    const s = await start();
+    const issue = s.openIssue('Load orders', 'dag_id: orders_daily\nsource.table: public.orders');
+    await s.settle();
+    const before = s.botComments(issue).length;
+    await s.comment(issue, 'It should run every morning at six, from the orders database.');
+    await s.settle();
+    const replies = s.botComments(issue).slice(before).map((n) => n.body.replace(/^<!-- dagwright:[^>]*-->\n/, ''));
+    assert.deepEqual(replies, ['I understand prose only when a model is configured. Write fields as `key: value` lines or `/set key=value`; `/help` lists the commands.']);
+    await s.comment(issue, 'And the target is the lake, please.');
+    await s.settle();
+    assert.equal(s.botComments(issue).length, before + 1, 'said once per issue');
+  });
 });

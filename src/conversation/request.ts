@@ -13,7 +13,7 @@ import { engage, engageWithIssue, showCard } from './card-comment.ts';
 import { readProseWithModel } from './model-turn.ts';
 import { applyCommand, readComment, readIssue, type Turn } from './state.ts';
 import { airflowStatus } from './deploy-watch.ts';
-import { conversationsOf } from './store.ts';
+import { conversationsOf, type Conversation } from './store.ts';
 import { findMergeRequest, pipelineBranch } from '../publish/publish.ts';
 
 /**
@@ -101,7 +101,16 @@ export async function readIssueComment(ctx: Context<NotePayload>, bot: Bot): Pro
     await replyToTurn(ctx, String(note.id), turn, m, missing);
   } else if (addressed) {
     await ctx.replyOnce(String(note.id), m.replies.needsModel);
+  } else if (wasEngaged && prose && !ctx.llm && !/(^|[^\w.-])@[\w.-]+/.test(prose) && (await answersAnOpenQuestion(ctx, state))) {
+    // An answer in words to the card's questions (not a word to another person, @named): once per issue,
+    // what the bot reads without a model (later chatter stays unanswered).
+    if (ctx.store.markReported(`prose-without-model:${ctx.resourceKey}`, 'once', Date.now())) await ctx.replyOnce(String(note.id), m.replies.needsModel);
   }
+}
+
+/** Whether the card still asks something (a comment in words then most likely answers it). */
+async function answersAnOpenQuestion(ctx: Context, state: Conversation): Promise<boolean> {
+  return evaluateSpec(state.fields, await ctx.config()).missing.length > 0;
 }
 
 /** /set or /unset in an issue: the card changes, and the reply says what did and what was refused. */
