@@ -14,7 +14,7 @@ describe('which deliveries are looked at again to say they wait', () => {
     registerHandlers(bot);
     const note = (text: string) => ({ names: ['note', 'note.issue'], payload: { object_attributes: { note: text } } });
     assert.equal(bot.mayAnnounceQueued(note('/generate'), 'dagwright'), true);
-    assert.equal(bot.mayAnnounceQueued(note('please\n@dagwright retry'), 'dagwright'), true);
+    assert.equal(bot.mayAnnounceQueued(note('please\n@dagwright generate'), 'dagwright'), true);
     assert.equal(bot.mayAnnounceQueued(note('/set schedule=@daily'), 'dagwright'), false);
     assert.equal(bot.mayAnnounceQueued(note('looks good'), 'dagwright'), false);
     assert.equal(bot.mayAnnounceQueued({ names: ['issue', 'issue.open'], payload: { object_attributes: { description: '/generate' } } }, 'dagwright'), false);

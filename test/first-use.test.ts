@@ -111,4 +111,23 @@ describe('the conversation, as a new user meets it', () => {
     await s.settle();
     assert.equal(s.botComments(issue).length, before + 1, 'said once per issue');
   });
+
+  test('/set and /unset pitfalls: an unquoted value, a command without its slash, a field that was not set', async () => {
+    const s = await start();
+    const issue = s.openIssue('Load orders', 'dag_id: orders_daily\nsource.table: public.orders');
+    await s.settle();
+    const reply = async (body: string) => {
+      await s.comment(issue, body);
+      await s.settle();
+      return lastBotNote(s, { issue: issue.iid })!;
+    };
+    const unquoted = await reply('/set schedule=0 6 * * *');
+    assert.equal(unquoted, 'Nothing was changed for these:\n- `schedule`: the value has spaces, so quote it: `/set schedule="0 6 * * *"`');
+    assert.match(await reply('/help'), /\| `\/set KEY=VALUE…` \| set spec fields: `\/set schedule="0 6 \* \* \*" load\.strategy=incremental`/);
+    assert.equal(await reply('set retries=5'), '`set retries=5` is a command only with a slash at the start of the line, so nothing was done: write `/set retries=5`.');
+    assert.doesNotMatch(card(s, issue), /\| `retries` \| `5` \|/);
+    assert.equal(await reply('/unset layer'), '`layer` was not set: it keeps its default, `raw`.');
+    assert.match(await reply('/set layer=stage'), /^Updated `layer`/);
+    assert.equal(await reply('/unset layer'), 'Cleared `layer`: it is back to its default, `raw`.');
+  });
 });

@@ -49,6 +49,28 @@ export function parseCommands(body: string, botUsername?: string): ParsedCommand
   return found;
 }
 
+/**
+ * Lines that are one of the bot's commands but for the slash (`set retries=5`, `generate`): the name, then
+ * what that command takes (KEY=VALUE for set, field names for unset, nothing for the others).
+ */
+export function commandsWithoutSlash(body: string, names: readonly string[]): string[] {
+  const found: string[] = [];
+  for (const [, raw] of proseLines(body)) {
+    const text = raw.trim();
+    const [first = '', ...rest] = text.split(/\s+/);
+    const name = first.toLowerCase();
+    if (!names.includes(name)) continue;
+    const takes =
+      name === 'set'
+        ? rest.length > 0 && /^[a-z_][a-z0-9_.]*=/i.test(rest[0]!)
+        : name === 'unset'
+          ? rest.length > 0 && rest.every((word) => /^[a-z_][a-z0-9_.]*$/i.test(word))
+          : rest.length === 0;
+    if (takes) found.push(text);
+  }
+  return found;
+}
+
 /** The command closest to an unknown name, when it is close enough to be a typo. */
 export const suggestCommand = closestName;
 

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { stringify as toYaml } from 'yaml';
 import type { Bot } from '../bot/bot.ts';
-import { mentions, parseCommands, type ParsedCommand } from '../bot/commands.ts';
+import { commandsWithoutSlash, mentions, parseCommands, type ParsedCommand } from '../bot/commands.ts';
 import type { Context } from '../bot/context.ts';
 import type { IssuePayload, NotePayload } from '../bot/events.ts';
 import type { Messages } from '../i18n/index.ts';
@@ -34,14 +34,31 @@ function addressesBot(ctx: Context, text: string, bot: Bot): boolean {
   return mentions(text, ctx.botUser.username) || parseCommands(text, ctx.botUser.username).some((c) => bot.isCommand(c.name));
 }
 
-async function replyToTurn(ctx: Context, key: string, turn: Turn, m: Messages, missing: number): Promise<void> {
-  if (turn.changed.length) {
-    const changed = [...new Set(turn.changed)];
-    const lines = turn.problems.map((p) => describeProblem(p, m));
-    await ctx.replyOnce(key, [m.replies.updated(changed, missing), ...(lines.length ? ['', m.replies.notApplied(lines)] : [])].join('\n'));
-  } else if (turn.problems.length) {
-    await ctx.replyOnce(key, m.replies.notApplied(turn.problems.map((p) => describeProblem(p, m))));
-  }
+async function replyToTurn(ctx: Context, key: string, turn: Turn, m: Messages, missing: number, cleared: string[] = []): Promise<void> {
+  const changed = [...new Set(turn.changed)];
+  const problems = turn.problems.map((p) => describeProblem(p, m));
+  if (!changed.length && !problems.length && !cleared.length) return;
+  const parts = [
+    ...(changed.length ? [m.replies.updated(changed, missing)] : []),
+    ...cleared,
+    ...(problems.length ? [m.replies.notApplied(problems)] : []),
+  ];
+  await ctx.replyOnce(key, parts.join('\n\n'));
+}
+
+/** What /unset did to each field it named: cleared (back to a default, if there is one), or it was not set. */
+function describeUnset(paths: string[], before: Conversation['fields'], after: Record<string, unknown>, m: Messages): string[] {
+  return paths.map((path) => {
+    const now = valueAt(after, path);
+    const shown = now === undefined ? undefined : typeof now === 'object' ? JSON.stringify(now) : String(now);
+    const previous = before[path];
+    if (!previous || previous.provenance.kind === 'default') return m.replies.wasNotSet(path, shown);
+    return m.replies.cleared(path, shown);
+  });
+}
+
+function valueAt(object: Record<string, unknown>, path: string): unknown {
+  return path.split('.').reduce<unknown>((at, key) => (at && typeof at === 'object' ? (at as Record<string, unknown>)[key] : undefined), object);
 }
 
 /** An issue opened, edited or reopened: its text is read again; the bot engages when it is a request for it. */
@@ -75,6 +92,11 @@ export async function readIssueComment(ctx: Context<NotePayload>, bot: Bot): Pro
   if (note.action !== 'create' || !ctx.payload.issue) return;
   // A comment made only of the bot's commands is no turn of the conversation: the commands answer it.
   const answered = bot.commandsAnswered(note.note, ctx.botUser.username);
+  const withoutSlash = answered.length ? [] : commandsWithoutSlash(note.note, bot.commands().map((c) => c.name));
+  if (withoutSlash.length && conversationsOf(ctx).load(ctx.resourceKey).engaged) {
+    await ctx.replyOnce(`${note.id}:slash`, (await ctx.messages()).commands.withoutSlash(withoutSlash));
+    return;
+  }
   if (answered.length && answered.every((c) => bot.isCommand(c.name)) && !proseOf(note.note, answered)) return;
   const conversations = conversationsOf(ctx);
   let state = conversations.load(ctx.resourceKey);
@@ -122,8 +144,10 @@ export async function changeSpecInIssue(ctx: Context<NotePayload>, change: { set
   conversations.save(ctx.resourceKey, state);
   const m = await ctx.messages();
   await showCard(ctx, state);
-  const missing = evaluateSpec(state.fields, await ctx.config()).missing.length;
-  await replyToTurn(ctx, replyKey, turn, m, missing);
+  const evaluation = evaluateSpec(state.fields, await ctx.config());
+  const unset = (change.unset ?? []).filter((path) => !turn.problems.some((p) => p.path === path));
+  const cleared = describeUnset(unset, before.fields, evaluation.spec as Record<string, unknown>, m);
+  await replyToTurn(ctx, replyKey, { ...turn, changed: turn.changed.filter((p) => !unset.includes(p)) }, m, evaluation.missing.length, cleared);
 }
 
 /** /spec: the spec as it stands, as YAML. */

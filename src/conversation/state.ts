@@ -99,10 +99,21 @@ function withTurn(state: ConversationState, noteId: number | undefined, turn: { 
 
 export function applyCommand(state: ConversationState, command: { set?: string[]; unset?: string[]; noteId?: number }, user: string): Turn {
   const patch: SpecPatch = emptyPatch();
-  for (const arg of command.set ?? []) {
+  const args = command.set ?? [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
     const eq = arg.indexOf('=');
     if (eq <= 0) {
       patch.problems.push({ key: '@set_syntax', params: { arg } });
+      continue;
+    }
+    // `schedule=0 6 * * *`: the words after an assignment that are none belong to its value, unquoted.
+    let end = i + 1;
+    while (end < args.length && args[end]!.indexOf('=') <= 0) end++;
+    if (end > i + 1) {
+      const key = arg.slice(0, eq).trim();
+      patch.problems.push({ key: '@set_unquoted', path: key, params: { key, value: [arg.slice(eq + 1), ...args.slice(i + 1, end)].join(' ') } });
+      i = end - 1;
       continue;
     }
     patch.set[arg.slice(0, eq).trim()] = scalar(arg.slice(eq + 1));

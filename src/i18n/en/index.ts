@@ -22,6 +22,8 @@ export const en = {
       place === 'issue'
         ? `\`/${name}\` works in the pipeline's issue, not on a merge request: ${issue ? `comment it on ${issue.url ? `[#${issue.iid}](${issue.url})` : `#${issue.iid}`}.` : 'comment it on the issue that requests the pipeline.'}`
         : `\`/${name}\` works on the pipeline's merge request, not in the issue.`,
+    withoutSlash: (lines: string[]) =>
+      `${lines.map((l) => `\`${l}\``).join(', ')} ${lines.length === 1 ? 'is a command' : 'are commands'} only with a slash at the start of the line, so nothing was done: write ${lines.map((l) => `\`/${l}\``).join(', ')}.`,
     argumentProblems: {
       '@no_arguments': 'it takes no arguments',
       '@one_command_name': 'it takes at most one command name',

@@ -4,6 +4,8 @@ export const repliesEn = {
   replies: {
     updated: (paths: string[], missing: number) =>
       `Updated ${paths.map((p) => `\`${p}\``).join(', ')}. ${missing ? `Still needed: ${missing}; see the card above.` : 'The request is complete: comment `/generate`.'}`,
+    cleared: (path: string, fallback: string | undefined) => `Cleared \`${path}\`${fallback === undefined ? '.' : `: it is back to its default, \`${fallback}\`.`}`,
+    wasNotSet: (path: string, fallback: string | undefined) => `\`${path}\` was not set${fallback === undefined ? ', so nothing changed.' : `: it keeps its default, \`${fallback}\`.`}`,
     notApplied: (lines: string[]) => ['Nothing was changed for these:', ...lines.map((l) => `- ${l}`)].join('\n'),
     needsModel: 'I understand prose only when a model is configured. Write fields as `key: value` lines or `/set key=value`; `/help` lists the commands.',
     specBlock: 'The spec as it stands (copy it, edit it, paste it back in a comment):',

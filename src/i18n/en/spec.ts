@@ -63,6 +63,7 @@ export const specEn = {
     '@unknown_row': (p: P) => `the table row \`${list(p.row)}\` is not one I know`,
     '@missing': () => 'is needed',
     '@set_syntax': (p: P) => `\`${list(p.arg)}\` is not KEY=VALUE`,
+    '@set_unquoted': (p: P) => `the value has spaces, so quote it: \`/set ${list(p.key)}="${list(p.value)}"\``,
   } as Record<string, (p: P) => string>,
   notes: {
     '@alias': (p: P) => `\`${list(p.from)}\` was read as \`${list(p.to)}\``,

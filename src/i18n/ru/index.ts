@@ -23,6 +23,8 @@ export const ru: Messages = {
       place === 'issue'
         ? `\`/${name}\` работает в задаче пайплайна, а не в merge request: ${issue ? `напишите её в ${issue.url ? `[#${issue.iid}](${issue.url})` : `#${issue.iid}`}.` : 'напишите её в задаче, где запрошен пайплайн.'}`
         : `\`/${name}\` работает в merge request пайплайна, а не в задаче.`,
+    withoutSlash: (lines) =>
+      `${lines.map((l) => `\`${l}\``).join(', ')} — команда, только если в начале строки стоит косая черта, поэтому ничего не сделано: напишите ${lines.map((l) => `\`/${l}\``).join(', ')}.`,
     argumentProblems: {
       '@no_arguments': 'у неё нет аргументов',
       '@one_command_name': 'она принимает не больше одного имени команды',

@@ -5,6 +5,8 @@ export const repliesRu: typeof repliesEn = {
   replies: {
     updated: (paths: string[], missing: number) =>
       `Обновлено: ${paths.map((p) => `\`${p}\``).join(', ')}. ${missing ? `Ещё нужно полей: ${missing}; см. карточку выше.` : 'Заявка заполнена: напишите `/generate`.'}`,
+    cleared: (path, fallback) => `Поле \`${path}\` очищено${fallback === undefined ? '.' : `: у него снова значение по умолчанию, \`${fallback}\`.`}`,
+    wasNotSet: (path, fallback) => `Поле \`${path}\` не было задано${fallback === undefined ? ', ничего не изменилось.' : `: у него остаётся значение по умолчанию, \`${fallback}\`.`}`,
     notApplied: (lines: string[]) => ['Ничего не изменено для этого:', ...lines.map((l) => `- ${l}`)].join('\n'),
     needsModel: 'Свободный текст я понимаю, только когда настроена модель. Пишите поля строками `ключ: значение` или `/set ключ=значение`; `/help` — список команд.',
     specBlock: 'Спецификация сейчас (скопируйте, отредактируйте и вставьте обратно комментарием):',

@@ -63,6 +63,7 @@ export const specRu: typeof specEn = {
     '@unknown_row': (p: P) => `строка таблицы \`${list(p.row)}\` мне неизвестна`,
     '@missing': () => 'нужно указать',
     '@set_syntax': (p: P) => `\`${list(p.arg)}\` — не в виде KEY=VALUE`,
+    '@set_unquoted': (p: P) => `в значении есть пробелы, возьмите его в кавычки: \`/set ${list(p.key)}="${list(p.value)}"\``,
   },
   notes: {
     '@alias': (p: P) => `\`${list(p.from)}\` прочитано как \`${list(p.to)}\``,
