@@ -130,4 +130,35 @@ describe('the conversation, as a new user meets it', () => {
     assert.match(await reply('/set layer=stage'), /^Updated `layer`/);
     assert.equal(await reply('/unset layer'), 'Cleared `layer`: it is back to its default, `raw`.');
   });
+
+  test('nothing stale: the card and /status after /generate, after an edit of the issue, after a fix of a bad field', async () => {
+    const s = await start();
+    const issue = s.openIssue('Load customers', request.replace('load.strategy: snapshot', 'load.strategy: sometimes').replace('start_date: 2026-01-01\n', ''));
+    await s.settle();
+    assert.match(card(s, issue), /\*\*Not applied\*\*\n- `load\.strategy`/);
+    await s.comment(issue, '/set load.strategy=snapshot');
+    await s.settle();
+    assert.doesNotMatch(card(s, issue), /Not applied/, 'the issue text\'s problem is gone once the field was given');
+
+    await s.comment(issue, '/generate');
+    await s.settle();
+    const mr = s.project.mergeRequests[0]!;
+    const status = s.botComments(issue).find((n) => n.body.includes('dagwright:status'))!.body;
+    assert.match(status, /^(<!--[^>]*-->\n)?### ✅ Generated `orders_customers_daily`/);
+    const after = card(s, issue);
+    assert.match(after, new RegExp(`✅ Merge request \\[!${mr.iid}\\]\\([^)]+\\) holds this spec`));
+    assert.doesNotMatch(after, /to open a merge request/);
+    assert.doesNotMatch(after, /the day of the first `\/generate`/);
+    assert.match(after, new RegExp(`\\| \`start_date\` \\| \`${new Date().toISOString().slice(0, 10)}\` \\|`), 'the start date the generation fixed');
+    await s.comment(issue, '/status');
+    await s.settle();
+    assert.match(lastBotNote(s, { issue: issue.iid })!, /^The spec is complete, and the merge request holds it\.\n\nMerge request !1 is open/);
+
+    s.standIn.editIssue(s.project, issue.iid, s.alice, { description: request.replace('0 6 * * *', '0 7 * * *').replace('start_date: 2026-01-01\n', '') });
+    await s.settle();
+    assert.match(card(s, issue), new RegExp(`⚠️ The spec has changed since merge request \\[!${mr.iid}\\]`));
+    await s.comment(issue, '/status');
+    await s.settle();
+    assert.match(lastBotNote(s, { issue: issue.iid })!, /^The spec is complete and has changed since the merge request was generated: `\/generate` updates it\./);
+  });
 });

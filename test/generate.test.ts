@@ -69,7 +69,7 @@ describe('/generate', () => {
     assert.match(s.project.mergeRequests[0]!.description, /`0 7 \* \* \*`/);
   });
 
-  test('merged: the issue\'s status comment says so; closed: /generate opens a new merge request; /retry runs it again', async () => {
+  test('merged: the issue\'s status comment says so; closed: /generate opens a new merge request', async () => {
     const s = await start();
     const issue = s.openIssue('Load customers', request);
     await s.comment(issue, '/generate');
@@ -77,7 +77,7 @@ describe('/generate', () => {
     await s.standIn.gitlab.editMergeRequest(s.project, s.project.mergeRequests[0]!, s.root, { stateEvent: 'close' });
     await s.settle();
     assert.match(status(s, issue.iid), /Merge request !1 was closed without merging/);
-    await s.comment(issue, '/retry');
+    await s.comment(issue, '/generate');
     await s.settle();
     assert.match(status(s, issue.iid), /Merge request !2 is open/);
     await s.standIn.mergeMergeRequest(s.project, 2, s.root);

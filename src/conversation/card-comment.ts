@@ -5,7 +5,7 @@ import type { NotePayload } from '../bot/events.ts';
 import { renderCard } from './card.ts';
 import { readIssue } from './state.ts';
 import { conversationsOf, type Conversation } from './store.ts';
-import { evaluateSpec } from '../pipeline-spec/evaluate.ts';
+import { evaluateSpec, specDigestOf, type SpecEvaluation } from '../pipeline-spec/evaluate.ts';
 import { targetEngineOf } from '../sources/connections.ts';
 import { inspectForCard } from '../sources/introspect.ts';
 import { applyPatch, checkPatch, emptyPatch } from '../pipeline-spec/patch.ts';
@@ -72,6 +72,18 @@ function withTargetType(state: Conversation): Conversation {
   return { ...state, fields: applyPatch(state.fields, patch, { kind: 'introspected' }).fields };
 }
 
+function setSinceByAPerson(state: Conversation, path: string | undefined): boolean {
+  const kind = path ? state.fields[path]?.provenance.kind : undefined;
+  return kind === 'command' || kind === 'comment' || kind === 'model';
+}
+
+export function generatedMergeRequest(state: Conversation, evaluation: SpecEvaluation): { iid: number; url: string; behind: boolean } | undefined {
+  const generated = state.generation?.mergeRequest;
+  if (!generated) return undefined;
+  const behind = !evaluation.pipeline || specDigestOf(evaluation.pipeline) !== generated.specDigest;
+  return { iid: generated.iid, url: generated.url, behind };
+}
+
 /** Shows the card; returns the state with the digest of what is shown (an unchanged card is not edited). */
 export async function showCard(ctx: Context, given: Conversation, issue = { key: ctx.resourceKey, iid: ctx.resource!.iid }): Promise<Conversation> {
   const state = withTargetType(await withSourceFacts(given));
@@ -85,10 +97,12 @@ export async function showCard(ctx: Context, given: Conversation, issue = { key:
       evaluation,
       config,
       secrets: state.secrets,
-      problems: [...state.issueProblems, ...state.lastTurn.problems],
+      // A problem of the issue's text is gone once someone gave that field since.
+      problems: [...state.issueProblems.filter((p) => !setSinceByAPerson(state, p.path)), ...state.lastTurn.problems],
       notes: [...state.issueNotes, ...state.lastTurn.notes],
       proseFrom: state.lastTurn.proseFrom,
       source: state.source,
+      mergeRequest: generatedMergeRequest(state, evaluation),
     },
     m,
   );

@@ -23,6 +23,8 @@ export type CardInput = {
   /** The author of the last comment that held nothing readable, if it was the last turn. */
   proseFrom?: string;
   source?: SourceFacts;
+  /** The merge request generated from this issue, and whether the spec has changed since. */
+  mergeRequest?: { iid: number; url: string; behind: boolean };
 };
 
 function provenanceText(p: Provenance, m: Messages): string {
@@ -109,7 +111,11 @@ export function renderCard(input: CardInput, m: Messages): string {
       '- `tests/dags/test_dag_integrity.py`',
     );
   }
-  out.push('', evaluation.complete ? `✅ ${c.ready}` : c.howToAnswer);
+  const generated = input.mergeRequest;
+  if (generated) {
+    out.push('', generated.behind ? `⚠️ ${c.behind(generated.iid, generated.url)}` : `✅ ${c.generated(generated.iid, generated.url)}`);
+    if (!evaluation.complete) out.push('', c.howToAnswer);
+  } else out.push('', evaluation.complete ? `✅ ${c.ready}` : c.howToAnswer);
   return out.join('\n');
 }
 

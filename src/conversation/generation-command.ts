@@ -16,7 +16,9 @@ export async function generateFromIssue(ctx: Context<NotePayload>, replyKey: str
     await showCard(ctx, state);
   }
   const outcome = await generatePipeline(ctx, { key: ctx.resourceKey, iid: ctx.resource!.iid });
-  conversations.update(ctx.resourceKey, (c) => ({ ...c, lastGeneration: { at: Date.now(), outcome: outcome.kind } }));
+  const after = conversations.update(ctx.resourceKey, (c) => ({ ...c, lastGeneration: { at: Date.now(), outcome: outcome.kind } }));
+  // The card shows the merge request now, and the start date the generation fixed.
+  if (outcome.kind === 'done') await showCard(ctx, after);
   if (outcome.kind === 'incomplete') {
     const m = await ctx.messages();
     await ctx.replyOnce(replyKey, m.generate.incomplete(outcome.missing));

@@ -6,7 +6,7 @@ import type { Context } from '../bot/context.ts';
 import type { Messages } from '../i18n/index.ts';
 import { describeProblem } from '../pipeline-spec/describe-problem.ts';
 import type { SpecEvaluation } from '../pipeline-spec/evaluate.ts';
-import { evaluateSpec } from '../pipeline-spec/evaluate.ts';
+import { evaluateSpec, specDigestOf } from '../pipeline-spec/evaluate.ts';
 import type { RepoConfig } from '../pipeline-spec/repo-config.ts';
 import type { PipelineSpec } from '../pipeline-spec/schema.ts';
 import { renderPipeline, RenderError, type RenderedFile, type RenderResult } from '../render/render.ts';
@@ -28,13 +28,21 @@ export class Checklist {
   private position: number | undefined;
   private outcome: string | undefined;
   private readonly m: Messages;
-  private readonly title: string;
+  private readonly dagId: string;
   private readonly publish: (body: string) => Promise<unknown>;
 
-  constructor(m: Messages, title: string, publish: (body: string) => Promise<unknown>) {
+  constructor(m: Messages, dagId: string, publish: (body: string) => Promise<unknown>) {
     this.m = m;
-    this.title = title;
+    this.dagId = dagId;
     this.publish = publish;
+  }
+
+  /** The heading says what the comment is about now: generating, generated, or stopped. */
+  private heading(): string {
+    const g = this.m.generate;
+    if (this.failure) return `### ❌ ${g.titleFailed(this.dagId)}`;
+    if (this.outcome) return `### ✅ ${g.titleDone(this.dagId)}`;
+    return `### ⚙️ ${g.title(this.dagId)}`;
   }
 
   async run<T>(step: Step, work: () => Promise<T>): Promise<T> {
@@ -74,7 +82,7 @@ export class Checklist {
 
   render(): string {
     const g = this.m.generate;
-    const lines = [`### ⚙️ ${this.title}`, ''];
+    const lines = [this.heading(), ''];
     for (const step of STEPS) {
       const started = this.started.get(step);
       const finished = this.finished.get(step);
@@ -130,7 +138,7 @@ export type GenerationOutcome =
 
 /** The status comment's checklist of an issue's generation. */
 export function generationChecklist(ctx: Context, m: Messages, issue: { key: string; iid: number }, dagId: string, onlyIf?: () => boolean): Checklist {
-  return new Checklist(m, m.generate.title(dagId), (body) => ctx.upsertComment('status', body, { issue, onlyIf }));
+  return new Checklist(m, dagId, (body) => ctx.upsertComment('status', body, { issue, onlyIf }));
 }
 
 /** Generates the issue's pipeline onto its branch and merge request, reporting in the issue's status comment. */
@@ -178,7 +186,8 @@ export async function generatePipeline(ctx: Context, issue: { key: string; iid: 
     const { mergeRequest, created } = await checklist.run('mr', () => work.mergeRequest({ title: `Add pipeline ${spec.dag_id}`, description, labels: config.labels }));
 
     const files = Object.fromEntries(result.files.map((f) => [f.path, f.content]));
-    const saveGeneration = (announced: boolean) => conversationsOf(ctx).update(issue.key, (c) => ({ ...c, generation: { files, announced } }));
+    const merged = { iid: mergeRequest.iid, url: mergeRequest.web_url, specDigest: specDigestOf(spec) };
+    const saveGeneration = (announced: boolean) => conversationsOf(ctx).update(issue.key, (c) => ({ ...c, generation: { files, announced, mergeRequest: merged } }));
     // Saved before the status comment is edited (the next render's merge base must not be lost) and marked
     // announced after, so a crash in between makes the next run say that the merge request is open.
     saveGeneration(false);

@@ -9,7 +9,7 @@ import type { IssuePayload, NotePayload } from '../bot/events.ts';
 import type { Messages } from '../i18n/index.ts';
 import { describeProblem } from '../pipeline-spec/describe-problem.ts';
 import { evaluateSpec } from '../pipeline-spec/evaluate.ts';
-import { engage, engageWithIssue, showCard } from './card-comment.ts';
+import { engage, engageWithIssue, generatedMergeRequest, showCard } from './card-comment.ts';
 import { readProseWithModel } from './model-turn.ts';
 import { applyCommand, readComment, readIssue, type Turn } from './state.ts';
 import { airflowStatus } from './deploy-watch.ts';
@@ -166,10 +166,11 @@ export async function answerStatus(ctx: Context, replyKey: string): Promise<void
   if (!state.engaged) return void (await ctx.replyOnce(replyKey, m.replies.noRequest));
   const config = await ctx.config();
   const evaluation = evaluateSpec(state.fields, config);
-  const status = m.replies.status(evaluation.complete, [...evaluation.missing, ...evaluation.errors.map((e) => e.path ?? '')].filter(Boolean));
+  const missing = [...evaluation.missing, ...evaluation.errors.map((e) => e.path ?? '')].filter(Boolean);
   const dagId = evaluation.spec.dag_id;
-  if (typeof dagId !== 'string') return void (await ctx.replyOnce(replyKey, status));
-  const mr = await findMergeRequest(ctx.gitlab, ctx.projectId, pipelineBranch(config.branch_prefix, ctx.resource!.iid, dagId), 'latest');
-  if (!mr) return void (await ctx.replyOnce(replyKey, status));
+  const mr = typeof dagId === 'string' ? await findMergeRequest(ctx.gitlab, ctx.projectId, pipelineBranch(config.branch_prefix, ctx.resource!.iid, dagId), 'latest') : undefined;
+  if (!mr || typeof dagId !== 'string') return void (await ctx.replyOnce(replyKey, m.replies.status(evaluation.complete, missing)));
+  const behind = generatedMergeRequest(state, evaluation)?.behind ?? false;
+  const status = m.replies.statusWithMergeRequest(evaluation.complete, missing, mr.state === 'opened' ? (behind ? 'behind' : 'current') : 'closed');
   await ctx.replyOnce(replyKey, [status, m.replies.mergeRequestState(mr.iid, mr.state, mr.web_url), await airflowStatus(ctx, dagId, m)].join('\n\n'));
 }

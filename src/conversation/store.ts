@@ -15,6 +15,9 @@ export type Generation = {
   files: Record<string, string>;
   /** Whether the status comment has told the reader about this generation's merge request. */
   announced?: boolean;
+  /** The merge request it went to, and a digest of the spec it was generated from (the card tells when the
+   * spec has moved on since). */
+  mergeRequest?: { iid: number; url: string; specDigest: string };
 };
 
 /** What is kept per issue. */
@@ -62,7 +65,13 @@ const conversationSchema = z.looseObject({
     .object({ noteId: z.number().optional(), problems: z.array(problem), notes: z.array(problem), proseFrom: z.string().optional() })
     .default({ problems: [], notes: [] }),
   model: z.object({ input: z.number(), output: z.number(), model: z.string() }).optional(),
-  generation: z.object({ files: z.record(z.string(), z.string()), announced: z.boolean().optional() }).optional(),
+  generation: z
+    .object({
+      files: z.record(z.string(), z.string()),
+      announced: z.boolean().optional(),
+      mergeRequest: z.object({ iid: z.number(), url: z.string(), specDigest: z.string() }).optional(),
+    })
+    .optional(),
   revisions: z.record(z.string(), z.string()).optional(),
   lastGeneration: z.object({ at: z.number(), outcome: z.enum(['done', 'failed', 'incomplete']) }).optional(),
 });

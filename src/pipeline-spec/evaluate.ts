@@ -1,5 +1,6 @@
 // Where a spec stands: the given fields with the defaults applied (in this one place), what is still
 // missing, and what breaks a rule.
+import { createHash } from 'node:crypto';
 import { defaultRepoConfig, type RepoConfig } from './repo-config.ts';
 import { toObject, valuesOf, allowedValues, type Problem, type Provenance, type SpecFields } from './patch.ts';
 import { REQUIRED, specSchema, type PipelineSpec } from './schema.ts';
@@ -85,4 +86,15 @@ export function evaluateSpec(given: SpecFields, config: RepoConfig = defaultRepo
   }
   const complete = missing.length === 0 && errors.length === 0;
   return { fields, spec, missing, errors, complete, pipeline: complete ? (spec as unknown as PipelineSpec) : undefined };
+}
+
+/** A digest of a spec that does not depend on the order of its keys: equal specs, equal digests. */
+export function specDigestOf(spec: unknown): string {
+  const canonical = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(canonical)
+      : value && typeof value === 'object'
+        ? Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical((value as Record<string, unknown>)[key])]))
+        : value;
+  return createHash('sha256').update(JSON.stringify(canonical(spec))).digest('hex').slice(0, 16);
 }

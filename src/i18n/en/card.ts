@@ -11,6 +11,8 @@ export const cardEn = {
     notesTitle: 'Notes',
     filesTitle: 'What `/generate` will write',
     ready: 'Everything needed is here. Comment `/generate` to open a merge request (Developer role or more).',
+    generated: (iid: number, url: string) => `Merge request [!${iid}](${url}) holds this spec. After a change here, comment \`/generate\` to update it.`,
+    behind: (iid: number, url: string) => `The spec has changed since merge request [!${iid}](${url}) was generated: comment \`/generate\` to update it.`,
     howToAnswer: 'Answer in a comment with `key: value` lines (`schedule: 0 6 * * *`), a yaml block, or `/set key=value`.',
     secretWarning: (masked: string, connId: string | undefined) =>
       `A credential was written in this issue (\`${masked}\`). Rotate it. Dagwright never stores it: create an Airflow connection${connId ? ` \`${connId}\`` : ''} and refer to it by its id.`,

@@ -4,6 +4,8 @@ export const generateEn = {
   generate: {
     steps: { queued: 'queued', clone: 'clone', render: 'render', validate: 'validate', commit: 'commit', push: 'push', mr: 'merge request' } as Record<string, string>,
     title: (dagId: string) => `Generating \`${dagId}\``,
+    titleDone: (dagId: string) => `Generated \`${dagId}\``,
+    titleFailed: (dagId: string) => `Generating \`${dagId}\` stopped`,
     position: (n: number) => (n === 1 ? 'position 1: next' : `position ${n}`),
     failedAt: (step: string, reason: string) => `Stopped at **${step}**: ${reason}`,
     retryHint: 'Comment `/retry` (or `/generate`) to run it again.',

@@ -12,6 +12,8 @@ export const cardRu: typeof cardEn = {
     notesTitle: 'Заметки',
     filesTitle: 'Что запишет `/generate`',
     ready: 'Всё необходимое есть. Напишите `/generate`, чтобы открыть merge request (нужна роль Developer или выше).',
+    generated: (iid, url) => `Эта спецификация — в merge request [!${iid}](${url}). После изменений здесь напишите \`/generate\`, чтобы обновить его.`,
+    behind: (iid, url) => `Спецификация изменилась после генерации merge request [!${iid}](${url}): напишите \`/generate\`, чтобы обновить его.`,
     howToAnswer: 'Ответьте комментарием со строками `ключ: значение` (`schedule: 0 6 * * *`), блоком yaml или командой `/set ключ=значение`.',
     secretWarning: (masked: string, connId: string | undefined) =>
       `В задаче указаны учётные данные (\`${masked}\`). Смените пароль. Dagwright их не хранит: создайте подключение Airflow${connId ? ` \`${connId}\`` : ''} и укажите его id.`,

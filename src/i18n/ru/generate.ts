@@ -5,6 +5,8 @@ export const generateRu: typeof generateEn = {
   generate: {
     steps: { queued: 'в очереди', clone: 'клон', render: 'генерация', validate: 'проверка', commit: 'коммит', push: 'push', mr: 'merge request' },
     title: (dagId: string) => `Генерация \`${dagId}\``,
+    titleDone: (dagId: string) => `\`${dagId}\` сгенерирован`,
+    titleFailed: (dagId: string) => `Генерация \`${dagId}\` остановилась`,
     position: (n: number) => (n === 1 ? 'место 1: следующая' : `место ${n}`),
     failedAt: (step: string, reason: string) => `Остановлено на шаге **${step}**: ${reason}`,
     retryHint: 'Напишите `/retry` (или `/generate`), чтобы повторить.',

@@ -12,6 +12,14 @@ export const repliesRu: typeof repliesEn = {
     specBlock: 'Спецификация сейчас (скопируйте, отредактируйте и вставьте обратно комментарием):',
     status: (complete: boolean, missing: string[]) =>
       complete ? 'Спецификация заполнена: `/generate` откроет merge request.' : `Спецификация ещё не заполнена. Нужно: ${missing.map((p) => `\`${p}\``).join(', ')}.`,
+    statusWithMergeRequest: (complete, missing, mergeRequest) =>
+      !complete
+        ? `Спецификация больше не заполнена. Нужно: ${missing.map((p) => `\`${p}\``).join(', ')}.`
+        : mergeRequest === 'current'
+          ? 'Спецификация заполнена, и merge request её содержит.'
+          : mergeRequest === 'behind'
+            ? 'Спецификация заполнена и изменилась после генерации merge request: `/generate` обновит его.'
+            : 'Спецификация заполнена: `/generate` откроет новый merge request.',
     mergeRequestState: (iid: number, state: string, url: string) =>
       `Merge request !${iid} ${({ opened: 'открыт', merged: 'влит', closed: 'закрыт без слияния', locked: 'заблокирован' } as Record<string, string>)[state] ?? state}: ${url}`,
     noRequest: 'В этой задаче пока нет заявки на пайплайн. Опишите её строками `ключ: значение` или блоком yaml; `/help` подскажет как.',
