@@ -161,4 +161,21 @@ describe('the conversation, as a new user meets it', () => {
     await s.settle();
     assert.match(lastBotNote(s, { issue: issue.iid })!, /^The spec is complete and has changed since the merge request was generated: `\/generate` updates it\./);
   });
+
+  test('errors a person can act on: a cron field, a near-miss field, a credential in /set, items counted from one', async () => {
+    const s = await start();
+    const issue = s.openIssue('Load orders', 'dag_id: orders_daily\nsource.table: public.orders');
+    await s.settle();
+    const reply = async (body: string) => {
+      await s.comment(issue, body);
+      await s.settle();
+      return lastBotNote(s, { issue: issue.iid })!;
+    };
+    assert.match(await reply('/set schedule="0 25 * * *"'), /- `schedule`: the hour `25` is out of range: it goes from 0 to 23 \(a cron is minute hour day-of-month month day-of-week; e\.g\. `0 6 \* \* \*` runs at 06:00 every day\)/);
+    assert.match(await reply('/set schedule="1-5-0 * * * *"'), /- `schedule`: the minute `1-5-0` is not a range: write it as low-high, e\.g\. `1-5`/);
+    assert.match(await reply('retry: 3'), /- `retry`: is not a spec field; did you mean `retries`\?/);
+    assert.match(await reply('```yaml\nquality:\n  - check: not_null\n    columns: [id]\n  - check: nope\n```'), /- `quality` item 2 `check`: /);
+    await reply('/set source.conn_id=postgresql://loader:S3cret-pw@db.internal/orders');
+    assert.match(card(s, issue), /A credential was written in this issue \(`postgresql:\/\/loader:\*\*\*\*@db\.internal\/orders`\)\. Rotate it\./);
+  });
 });

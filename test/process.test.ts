@@ -199,6 +199,12 @@ describe('the dagwright process', () => {
     assert.match(bad.stderr, /- dag_id: must start with a lowercase letter/);
     assert.match(bad.stderr, /- schedule: must be a 5-field cron/);
     assert.equal(fs.existsSync(path.join(dir, 'nothing')), false);
+
+    // A YAML syntax error: the whole message with the line and its caret, and exit 1 (2 is a bad command line).
+    fs.writeFileSync(spec, 'dag_id: orders_daily\nsource:\n  table: [public.orders\nschedule: "@daily"\n');
+    const broken = await runCli(['render', spec, '--out', path.join(dir, 'nothing')], { ...process.env });
+    assert.equal(broken.status, 1);
+    assert.match(broken.stderr, /is not valid YAML; nothing was written:\n  .*line \d+, column \d+:\n(  .*\n)*  .*\^/);
   });
 
   test('every command has --help', () => {

@@ -14,12 +14,21 @@ export async function renderCommand(file: string | undefined, options: { out?: s
     out.error('dagwright render: which spec? Usage: dagwright render SPEC.yaml [--out DIR]');
     return 2;
   }
-  let raw: unknown;
+  let text: string;
   try {
-    raw = parseYaml(fs.readFileSync(file, 'utf8'));
+    text = fs.readFileSync(file, 'utf8');
   } catch (err) {
     out.error(`dagwright render: cannot read ${file}: ${(err as Error).message.split('\n')[0]}`);
     return 2;
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    // The YAML library's message ends with the line and a caret under the error: all of it is shown.
+    out.error(`dagwright render: ${file} is not valid YAML; nothing was written:`);
+    for (const line of (err as Error).message.trimEnd().split('\n')) out.error(`  ${line}`);
+    return 1;
   }
   if (options.airflow !== undefined && options.airflow !== '2' && options.airflow !== '3') {
     out.error('dagwright render: --airflow takes 2 or 3');

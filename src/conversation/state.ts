@@ -3,7 +3,7 @@
 import type { Language } from '../i18n/index.ts';
 import { parseRequestText, scalar, type ParsedRequest } from '../pipeline-spec/forms.ts';
 import { applyPatch, checkPatch, emptyPatch, replaceIssueFields, type Problem, type SpecFields, type SpecPatch } from '../pipeline-spec/patch.ts';
-import type { SecretFinding } from '../pipeline-spec/secrets.ts';
+import { findSecrets, type SecretFinding } from '../pipeline-spec/secrets.ts';
 import type { SourceFacts } from '../pipeline-spec/source-facts.ts';
 
 export type ConversationState = {
@@ -121,8 +121,10 @@ export function applyCommand(state: ConversationState, command: { set?: string[]
   patch.unset.push(...(command.unset ?? []));
   const checked = checkPatch(patch);
   const applied = applyPatch(state.fields, checked, { kind: 'command', user });
+  // A credential in a /set value (a connection URL with its password) is warned about as one in a comment.
+  const secrets = addSecrets(state, findSecrets(args.join('\n')));
   return {
-    state: { ...state, engaged: true, fields: applied.fields, lastTurn: withTurn(state, command.noteId, { problems: checked.problems, notes: checked.notes }) },
+    state: { ...state, engaged: true, fields: applied.fields, secrets, lastTurn: withTurn(state, command.noteId, { problems: checked.problems, notes: checked.notes }) },
     changed: applied.changed,
     problems: checked.problems,
     notes: checked.notes,

@@ -4,7 +4,7 @@
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { proseLines } from '../markdown.ts';
 import { DATABASE_TYPES, FIELD_PATHS, SOURCE_TYPES } from './schema.ts';
-import { emptyPatch, mergePatches, patchFromObject, type SpecPatch } from './patch.ts';
+import { emptyPatch, mergePatches, patchFromObject, suggestFieldForLine, type SpecPatch } from './patch.ts';
 import { findSecrets, proposeSource, type SecretFinding } from './secrets.ts';
 
 /** Comments longer than this are not read (a pasted log, a dump). */
@@ -57,7 +57,12 @@ function fieldLines(text: string): SpecPatch {
   for (const [, line] of proseLines(text)) {
     if (line.trimStart().startsWith('|')) continue;
     const m = line.trim().match(fieldLine);
-    if (!m || !FIELD_PATHS.includes(m[1]!)) continue;
+    if (!m) continue;
+    if (!FIELD_PATHS.includes(m[1]!)) {
+      const suggestion = suggestFieldForLine(m[1]!);
+      if (suggestion) patch.problems.push({ key: '@unknown_field', path: m[1]!, params: { suggestion } });
+      continue;
+    }
     patch.set[m[1]!] = scalar(m[2]!);
   }
   return patch;

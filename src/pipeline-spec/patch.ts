@@ -66,7 +66,21 @@ export function patchFromObject(object: unknown, at = ''): SpecPatch {
 
 export function suggestField(path: string): string | undefined {
   // Field names are longer than commands: a third of the letters may be off.
-  return closestName(path, FIELD_PATHS, Math.max(2, Math.ceil(path.length / 3))) ?? FIELD_PATHS.find((p) => p.endsWith(`.${path}`));
+  return sameStem(path) ?? closestName(path, FIELD_PATHS, Math.max(2, Math.ceil(path.length / 3))) ?? FIELD_PATHS.find((p) => p.endsWith(`.${path}`));
+}
+
+/** `retry` for `retries`, `owners` for `owner`: the field whose singular is the name's. */
+function sameStem(path: string): string | undefined {
+  const stem = (name: string) => name.replace(/ies$/, 'y').replace(/s$/, '');
+  return FIELD_PATHS.find((p) => p !== path && stem(p) === stem(path));
+}
+
+/**
+ * The field a `key: value` line's unknown key was meant to be, only when it is plainly a typo of one (such
+ * lines are often prose: "Note: …").
+ */
+export function suggestFieldForLine(key: string): string | undefined {
+  return sameStem(key) ?? closestName(key, FIELD_PATHS, Math.max(1, Math.ceil(key.length / 4)));
 }
 
 /**

@@ -41,8 +41,29 @@ export function scheduleProblem(schedule: string): { key: string; params?: Recor
     CronExpressionParser.parse(value, { tz: 'UTC' });
     return undefined;
   } catch (err) {
-    return { key: '@cron_invalid', params: { problem: (err as Error).message } };
+    return cronFieldProblem(fields) ?? { key: '@cron_invalid', params: { problem: (err as Error).message } };
   }
+}
+
+const CRON_FIELDS = ['minute', 'hour', 'day_of_month', 'month', 'day_of_week'] as const;
+
+/** The first field of a cron that the parser refuses on its own, with what is wrong in it. */
+function cronFieldProblem(fields: string[]): { key: string; params: Record<string, unknown> } | undefined {
+  for (const [i, field] of fields.entries()) {
+    const alone = CRON_FIELDS.map((_, j) => (j === i ? field : '*')).join(' ');
+    try {
+      CronExpressionParser.parse(alone, { tz: 'UTC' });
+    } catch (err) {
+      const message = (err as Error).message;
+      const params = { field: CRON_FIELDS[i], part: field };
+      const range = message.match(/expected range (\d+)-(\d+)/);
+      if (range) return { key: '@cron_range', params: { ...params, min: range[1], max: range[2] } };
+      if (/cannot repeat at every 0/.test(message)) return { key: '@cron_step_zero', params };
+      if (/Invalid range/.test(message)) return { key: '@cron_bad_range', params };
+      return { key: '@cron_bad_value', params };
+    }
+  }
+  return undefined;
 }
 
 export function isTimezone(name: string): boolean {

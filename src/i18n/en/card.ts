@@ -29,10 +29,11 @@ export const cardEn = {
     columnsSummary: (n: number) => `${n} column${n === 1 ? '' : 's'}`,
     checksSummary: (n: number) => `${n} check${n === 1 ? '' : 's'}`,
     item: (path: string, text: string) => `\`${path}\`: ${text}`,
+    nth: (n: number) => `item ${n}`,
   },
   source: {
     title: (connId: string, table: string) => `Source \`${connId}\` \`${table}\``,
-    rows: (n: number) => `about ${n.toLocaleString('en')} rows`,
+    rows: (n: number) => `about ${n.toLocaleString('en')} ${n === 1 ? 'row' : 'rows'}`,
     primaryKey: (columns: string[]) => `primary key: ${columns.map((c) => `\`${c}\``).join(', ')}`,
     noPrimaryKey: 'no primary key',
     watermarks: (items: string[]) => `watermark candidates (indexed): ${items.join(', ')}`,

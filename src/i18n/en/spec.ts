@@ -2,6 +2,7 @@
 
 type P = Record<string, unknown>;
 const list = (v: unknown) => String(v ?? '');
+const cronField = (field: unknown) => ({ minute: 'minute', hour: 'hour', day_of_month: 'day of the month', month: 'month', day_of_week: 'day of the week' })[String(field)] ?? String(field);
 
 export const specEn = {
 
@@ -39,7 +40,11 @@ export const specEn = {
     '@airflow_version': () => 'must be 2 or 3',
     '@schedule': () => 'must be a 5-field cron, a preset (@hourly @daily @weekly @monthly @yearly) or "manual"',
     '@cron_fields': (p: P) => `must be a 5-field cron (minute hour day-of-month month day-of-week); this one has ${list(p.count)} fields`,
-    '@cron_invalid': (p: P) => `is not a valid cron: ${list(p.problem)}`,
+    '@cron_invalid': (p: P) => `is not a valid cron: ${list(p.problem)}; e.g. \`0 6 * * *\` runs at 06:00 every day`,
+    '@cron_range': (p: P) => `the ${cronField(p.field)} \`${list(p.part)}\` is out of range: it goes from ${list(p.min)} to ${list(p.max)} (a cron is minute hour day-of-month month day-of-week; e.g. \`0 6 * * *\` runs at 06:00 every day)`,
+    '@cron_bad_range': (p: P) => `the ${cronField(p.field)} \`${list(p.part)}\` is not a range: write it as low-high, e.g. \`1-5\` (a cron is minute hour day-of-month month day-of-week)`,
+    '@cron_step_zero': (p: P) => `the ${cronField(p.field)} \`${list(p.part)}\` steps by 0: a step is 1 or more, e.g. \`*/15\``,
+    '@cron_bad_value': (p: P) => `the ${cronField(p.field)} \`${list(p.part)}\` is not a number, \`*\`, a range (\`1-5\`), a list (\`1,15\`) or a step (\`*/15\`); e.g. \`0 6 * * *\` runs at 06:00 every day`,
     '@timezone': () => 'must be an IANA time zone such as UTC or Europe/Berlin',
     '@date': () => 'must be a date written YYYY-MM-DD',
     '@duration': () => 'must be a duration such as 30s, 5m, 2h or 1d',

@@ -30,6 +30,7 @@ export const cardRu: typeof cardEn = {
     columnsSummary: (n: number) => `столбцов: ${n}`,
     checksSummary: (n: number) => `проверок: ${n}`,
     item: (path: string, text: string) => `\`${path}\`: ${text}`,
+    nth: (n: number) => `элемент ${n}`,
   },
   source: {
     title: (connId: string, table: string) => `Источник \`${connId}\` \`${table}\``,

@@ -3,6 +3,7 @@ import type { specEn } from '../en/spec.ts';
 
 type P = Record<string, unknown>;
 const list = (v: unknown) => String(v ?? '');
+const cronField = (field: unknown) => ({ minute: 'минута', hour: 'час', day_of_month: 'день месяца', month: 'месяц', day_of_week: 'день недели' })[String(field)] ?? String(field);
 
 export const specRu: typeof specEn = {
 
@@ -39,7 +40,11 @@ export const specRu: typeof specEn = {
     '@airflow_version': () => 'должна быть 2 или 3',
     '@schedule': () => 'должно быть cron из 5 полей, пресетом (@hourly @daily @weekly @monthly @yearly) или "manual"',
     '@cron_fields': (p: P) => `должно быть cron из 5 полей (минута час день месяц день-недели); здесь полей: ${list(p.count)}`,
-    '@cron_invalid': (p: P) => `не является корректным cron: ${list(p.problem)}`,
+    '@cron_invalid': (p: P) => `не является корректным cron: ${list(p.problem)}; например, \`0 6 * * *\` — в 06:00 каждый день`,
+    '@cron_range': (p: P) => `${cronField(p.field)} \`${list(p.part)}\` вне диапазона: от ${list(p.min)} до ${list(p.max)} (cron — это минута час день месяц день-недели; например, \`0 6 * * *\` — в 06:00 каждый день)`,
+    '@cron_bad_range': (p: P) => `${cronField(p.field)} \`${list(p.part)}\` — не диапазон: пишите «от-до», например \`1-5\` (cron — это минута час день месяц день-недели)`,
+    '@cron_step_zero': (p: P) => `${cronField(p.field)} \`${list(p.part)}\`: шаг 0 не повторяется; шаг — 1 или больше, например \`*/15\``,
+    '@cron_bad_value': (p: P) => `${cronField(p.field)} \`${list(p.part)}\` — не число, не \`*\`, не диапазон (\`1-5\`), не список (\`1,15\`) и не шаг (\`*/15\`); например, \`0 6 * * *\` — в 06:00 каждый день`,
     '@timezone': () => 'должен быть часовым поясом IANA, например UTC или Europe/Moscow',
     '@date': () => 'должна быть датой в виде ГГГГ-ММ-ДД',
     '@duration': () => 'должна быть длительностью: 30s, 5m, 2h или 1d',
