@@ -125,12 +125,21 @@ export async function validateFiles(files: SourceFile[], options: ValidationOpti
     : Promise.resolve([]);
   const [lint, structure, dagBag] = await Promise.all([lintPython(files, options.airflowVersion), checkDagStructure(files), imported]);
   const findings: Finding[] = [...lint, ...dagBag];
-  for (const file of files) {
-    if (file.path.endsWith('.py') || file.path.endsWith('.sql')) findings.push(...removedContextKeys(file));
+  // Airflow 2 still has these context keys (deprecated there): only a DAG for Airflow 3 may not use them.
+  if (options.airflowVersion === 3) {
+    for (const file of files) {
+      if (file.path.endsWith('.py') || file.path.endsWith('.sql')) findings.push(...removedContextKeys(file));
+    }
   }
   if (!structure) {
     skipped.push('DAG structure (python3 is not installed): one DAG per file, dag_id, task ids, cycles, schedule, owner, parse-time metadata access, data checks');
   } else {
+    // A metadata read at parse time is ours to report (DW006 names every such call); ruff's AIR003 on the
+    // same line would say it twice.
+    const parseTimeReads = new Set(structure.findings.filter((f) => f.rule === 'DW006').map((f) => `${f.path}:${f.line}`));
+    for (let i = findings.length - 1; i >= 0; i--) {
+      if (findings[i]!.rule === 'AIR003' && parseTimeReads.has(`${findings[i]!.path}:${findings[i]!.line}`)) findings.splice(i, 1);
+    }
     findings.push(...structure.findings);
     for (const s of structure.facts.schedules) {
       const problem = scheduleProblem(s.value);
