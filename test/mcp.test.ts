@@ -24,7 +24,8 @@ describe('dagwright mcp (stdio)', () => {
     const db = new Database(file);
     db.exec(`CREATE TABLE customers (customer_id INTEGER PRIMARY KEY, email TEXT NOT NULL, updated_at TIMESTAMP NOT NULL);
              CREATE INDEX customers_updated_at ON customers (updated_at);
-             INSERT INTO customers (email, updated_at) VALUES ('a@example.com', '2026-01-01'), ('b@example.com', '2026-01-02');`);
+             INSERT INTO customers (email, updated_at) VALUES ('a@example.com', '2026-01-01'), ('b@example.com', '2026-01-02');
+             CREATE TABLE events (name TEXT, happened TEXT);`);
     db.close();
     const env: Record<string, string> = { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', AIRFLOW_CONN_SHOP_LITE: `sqlite:///${file}` };
     client = new Client({ name: 'dagwright-test', version: '1.0.0' });
@@ -61,6 +62,26 @@ describe('dagwright mcp (stdio)', () => {
     assert.match(rendered.validation, /no findings|0 findings|passed/i);
     const validated = JSON.parse((await call('validate_pipeline', { files: [{ path: 'dags/x.py', content: 'import os\n' }] })).text) as { findings: Array<{ rule: string }> };
     assert.ok(validated.findings.some((f) => f.rule === 'F401'));
+  });
+
+  test('propose_target_ddl: a watermark found or asked for, keys for scd2, a placeholder location said to be one', async () => {
+    const incremental = await call('propose_target_ddl', { conn_id: 'shop_lite', table: 'customers', target_table: 'raw_shop.customers', strategy: 'incremental' });
+    assert.equal(incremental.isError, false, incremental.text);
+    assert.match(incremental.text, /CREATE TABLE IF NOT EXISTS raw_shop\.customers/);
+    const noWatermark = await call('propose_target_ddl', { conn_id: 'shop_lite', table: 'events', target_table: 'raw_shop.events', strategy: 'incremental' });
+    assert.equal(noWatermark.isError, true);
+    assert.match(noWatermark.text, /needs a watermark, and events has no indexed timestamp or serial column: pass `watermark`/);
+    assert.equal((await call('propose_target_ddl', { conn_id: 'shop_lite', table: 'events', target_table: 'raw_shop.events', strategy: 'incremental', watermark: 'happened' })).isError, false);
+    const scd2 = await call('propose_target_ddl', { conn_id: 'shop_lite', table: 'events', target_table: 'raw_shop.events', strategy: 'scd2' });
+    assert.equal(scd2.isError, true);
+    assert.match(scd2.text, /scd2 keeps the history of each row by its key, and events has no primary key: pass `keys`/);
+    assert.equal((await call('propose_target_ddl', { conn_id: 'shop_lite', table: 'events', target_table: 'raw_shop.events', strategy: 'scd2', keys: ['name'] })).isError, false);
+    const spark = (await call('propose_target_ddl', { conn_id: 'shop_lite', table: 'customers', target_table: 'raw_shop.customers', pack: 'spark-docker' })).text;
+    assert.match(spark, /^-- LOCATION below is a placeholder: pass `location`/);
+    assert.match(spark, /LOCATION 's3a:\/\/your-lake\/raw_shop\/customers'/);
+    const placed = (await call('propose_target_ddl', { conn_id: 'shop_lite', table: 'customers', target_table: 'raw_shop.customers', pack: 'spark-docker', location: 's3a://lake/raw/customers' })).text;
+    assert.doesNotMatch(placed, /placeholder/);
+    assert.match(placed, /LOCATION 's3a:\/\/lake\/raw\/customers'/);
   });
 
   test('bad input is an error result that says what is wrong, and the server goes on', async () => {

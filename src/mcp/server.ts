@@ -87,9 +87,12 @@ export function createMcpServer(options: ToolOptions = {}): McpServer {
       target_table: z.string().regex(/^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/i).describe('schema.table of the target'),
       pack: z.enum(['airflow-sql', 'spark-docker']).optional(),
       strategy: z.enum(['overwrite', 'append', 'incremental', 'snapshot', 'scd2']).optional(),
+      watermark: z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]*$/).optional().describe('incremental: the column that tells new rows from old ones (default: the best indexed timestamp or serial column)'),
+      keys: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]*$/)).min(1).optional().describe("the columns that identify a row (default: the source's primary key); scd2 needs them"),
+      location: z.string().regex(/^s3a:\/\/\S+$/).optional().describe("spark-docker: the table's folder in the lake (s3a://bucket/path); without it the DDL carries a placeholder, marked as one"),
     },
     annotations: readOnly,
-  }, ({ conn_id, table, target_table, pack, strategy }) => answer(() => operations.proposeTargetDdl(conn_id, table, { table: target_table, pack, strategy }, env)));
+  }, ({ conn_id, table, target_table, pack, strategy, watermark, keys, location }) => answer(() => operations.proposeTargetDdl(conn_id, table, { table: target_table, pack, strategy, watermark, keys, location }, env)));
 
   server.registerTool('render_pipeline', {
     title: 'Render a pipeline',

@@ -156,8 +156,21 @@ export const operations = {
   },
 
   /** The target's CREATE TABLE as the pack would write it, from the source table's columns. */
-  async proposeTargetDdl(connId: string, table: string, target: { table: string; pack?: string; strategy?: string }, env?: NodeJS.ProcessEnv) {
-    return withSource(connId, async (source, connection) => targetDdl(await describeOrFail(source, connId, table), { connId, sourceType: connection.kind, sourceTable: table, ...target }), env);
+  async proposeTargetDdl(connId: string, table: string, target: DdlTarget, env?: NodeJS.ProcessEnv) {
+    return withSource(
+      connId,
+      async (source, connection) => {
+        const info = await describeOrFail(source, connId, table);
+        // An incremental load without a watermark given takes the best indexed candidate, as the card suggests.
+        const needsWatermark = target.strategy === 'incremental' && !target.watermark;
+        const watermark = needsWatermark ? (await findWatermarkCandidates(source, info))[0]?.column : target.watermark;
+        if (needsWatermark && !watermark) {
+          throw new SourceError(`an incremental load needs a watermark, and ${table} has no indexed timestamp or serial column: pass \`watermark\` (the column that tells new rows from old ones)`);
+        }
+        return targetDdl(info, { connId, sourceType: connection.kind, sourceTable: table, ...target, watermark });
+      },
+      env,
+    );
   },
 };
 
@@ -199,11 +212,20 @@ export async function findWatermarkCandidates(source: SourceInspector, info: Tab
   return candidates.sort((a, b) => rank(a) - rank(b));
 }
 
+export type DdlTarget = { table: string; pack?: string; strategy?: string; watermark?: string; keys?: string[]; location?: string };
+
 export function targetDdl(
   info: TableInfo,
-  input: { connId: string; sourceType: string; sourceTable: string; table: string; pack?: string; strategy?: string },
+  input: { connId: string; sourceType: string; sourceTable: string } & DdlTarget,
   config: RepoConfig = defaultRepoConfig,
 ): string {
+  const strategy = input.strategy ?? 'overwrite';
+  const keys = input.keys?.length ? input.keys : info.primaryKey;
+  if (strategy === 'scd2' && !keys.length) {
+    throw new SourceError(`scd2 keeps the history of each row by its key, and ${input.sourceTable} has no primary key: pass \`keys\` (the columns that identify a row)`);
+  }
+  const [schema = 'schema', name = 'table'] = input.table.split('.');
+  const placeholder = input.pack === 'spark-docker' && !input.location ? `s3a://your-lake/${schema}/${name}` : undefined;
   const object = {
     dag_id: 'ddl_proposal',
     description: 'DDL proposal',
@@ -216,13 +238,13 @@ export function targetDdl(
       table: input.sourceTable,
       columns: info.columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable, ...(info.primaryKey.includes(c.name) ? { key: true } : {}) })),
     },
-    target: { conn_id: 'target', table: input.table, ...(input.pack === 'spark-docker' ? { location: 's3a://lake/proposal' } : {}) },
-    load: { strategy: input.strategy ?? 'overwrite', ...(info.primaryKey.length ? { keys: info.primaryKey } : {}) },
+    target: { conn_id: 'target', table: input.table, ...(input.pack === 'spark-docker' ? { location: input.location ?? placeholder } : {}) },
+    load: { strategy, ...(keys.length ? { keys } : {}), ...(input.watermark ? { watermark: input.watermark } : {}) },
   };
   const checked = specFromObject(object, config);
   if ('problems' in checked) throw new SourceError(`no DDL can be proposed: ${checked.problems.join('; ')}`);
   const rendered = renderPipeline(checked.spec, config, { today: '2026-01-01' });
   const ddl = rendered.files.find((f) => /(^|\/)ddl\.sql$/.test(f.path));
   if (!ddl) throw new SourceError(`the pack ${object.pack} writes no DDL file`);
-  return ddl.content;
+  return placeholder ? `-- LOCATION below is a placeholder: pass \`location\` (the table's folder in the lake, s3a://…) for the real one.\n${ddl.content}` : ddl.content;
 }
