@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
+import { freePort } from '../src/cli/local-airflow.ts';
 import { runChecks } from '../src/cli/doctor.ts';
 import { hookInstallCommand, webhookUrl } from '../src/cli/hook.ts';
 import { AccessLevels, startGitLabStandIn, type GitLabStandIn } from '../src/gitlab-standin/index.ts';
@@ -85,6 +86,7 @@ describe('dagwright hook install and doctor', () => {
     assert.match(text, /^skipped: proxy: none \(HTTPS_PROXY, HTTP_PROXY and NO_PROXY are not set\)/m);
     assert.match(text, /^ok: git: remotes are http:\/\/127\.0\.0\.1:\d+\/<group>\/<project>\.git \(from GITLAB_URL\); the token is sent only to http:\/\/127\.0\.0\.1:\d+$/m);
     assert.match(text, /^problem: data\/other: @dagwright is only Reporter; it needs Developer/m);
+    assert.match(text, /^skipped: data\/warehouse: webhooks cannot be read with a Developer token\. To check: a Maintainer opens Settings → Webhooks, .* uses Test → Issues events \(the bot answers 200\); or runs `dagwright hook install data\/warehouse URL` with a Maintainer's token$/m);
     assert.match(text, /^ok: model local at .* answers$/m);
     assert.match(text, /^problem: source down: cannot connect to down: nothing answers at 127\.0\.0\.1:1/m);
     assert.equal(text.includes('Pw-Doctor-1'), false);
@@ -97,5 +99,12 @@ describe('dagwright hook install and doctor', () => {
     const result = await run(process.execPath, [path.join(repoRoot, 'src/main.ts'), 'doctor'], { env }).catch((err: { code: number; stdout: string }) => err);
     assert.equal((result as { code?: number }).code, 1);
     assert.match((result as { stdout: string }).stdout, /✘ GitLab: GitLab refused the token \(GITLAB_TOKEN\)/);
+
+    // GITLAB_URL given as the API's address works; an address where nothing answers is said so.
+    const withApi = await run(process.execPath, [path.join(repoRoot, 'src/main.ts'), 'doctor'], { env: { ...env, GITLAB_URL: `${standIn.url}/api/v4/`, GITLAB_TOKEN: bot.token } }).catch((err: { stdout: string }) => err);
+    assert.match((withApi as { stdout: string }).stdout, /✔ GitLab at http:\/\/127\.0\.0\.1:\d+ knows the token: the bot is @dagwright/);
+    const closed = await freePort();
+    const away = await run(process.execPath, [path.join(repoRoot, 'src/main.ts'), 'doctor'], { env: { ...env, GITLAB_URL: `http://127.0.0.1:${closed}` } }).catch((err: { stdout: string }) => err);
+    assert.match((away as { stdout: string }).stdout, new RegExp(`✘ GitLab: GitLab could not be reached: GET http://127\\.0\\.0\\.1:${closed}/api/v4/user failed: nothing accepts connections at 127\\.0\\.0\\.1:${closed} \\(connection refused\\)`));
   });
 });

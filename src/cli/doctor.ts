@@ -66,7 +66,11 @@ export async function runChecks(config: ServerConfig, env: NodeJS.ProcessEnv = p
         else problem(`${project}: the webhook to ${ours[0]!.url} misses issue, comment or merge request events`);
       } catch (err) {
         // Reading hooks needs Maintainer; a Developer bot cannot tell.
-        if (isGitLabError(err, 403)) skipped(`${project}: webhooks cannot be read with a Developer token; check Settings → Webhooks`);
+        if (isGitLabError(err, 403)) {
+          skipped(
+            `${project}: webhooks cannot be read with a Developer token. To check: a Maintainer opens Settings → Webhooks, finds the hook to …${WEBHOOK_PATH} with issue, comment, merge request, pipeline and emoji events, and uses Test → Issues events (the bot answers 200); or runs \`dagwright hook install ${project} URL\` with a Maintainer's token`,
+          );
+        }
         else problem(`${project}: ${describeGitLabFailure(err, project)}`);
       }
     }

@@ -41,6 +41,7 @@ export function explainNetworkFailure(err: unknown, url: string | URL): string {
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `the name ${target.hostname} does not resolve from this machine (${code})`;
     if (code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return `${where} did not answer in time (${code}): a firewall, or a proxy this machine needs (HTTPS_PROXY)?`;
     if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return `${where} closed the connection (${code || 'socket closed'})`;
+    if (message === 'bad port') return `fetch refuses to connect to port ${target.port} (one of the ports browsers block): is that the port it answers at?`;
     if (/wrong version number|packet length too long/i.test(message)) return `${where} does not speak TLS on that port: is the URL http:// rather than https://?`;
     const proxyRefusal = message.match(/Proxy response \((\d+)\)/);
     if (proxyRefusal) return `the proxy refused to carry the request to ${where} (it answered ${proxyRefusal[1]}): check HTTPS_PROXY/HTTP_PROXY and the proxy's rules, or NO_PROXY`;
