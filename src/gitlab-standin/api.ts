@@ -236,6 +236,23 @@ export function createApi(gitlab: StandInGitLab): Hono<Env> {
     return c.json(entities.hook(hook), 201);
   });
 
+  api.delete('/projects/:id/hooks/:hook_id', (c) => {
+    const project = projectFor(c, AccessLevels.maintainer);
+    const index = project.hooks.findIndex((h) => h.id === Number(c.req.param('hook_id')));
+    if (index < 0) throw notFound();
+    project.hooks.splice(index, 1);
+    return c.body(null, 204);
+  });
+
+  // ---- commits
+  api.get('/projects/:id/repository/commits', async (c) => {
+    const project = projectFor(c, AccessLevels.reporter);
+    const ref = c.req.query('ref_name') || project.defaultBranch;
+    // As GitLab: a ref that does not exist lists no commits (200, []).
+    const commits = (await git.commitsOf(project.repoDir, ref)) ?? [];
+    return c.json(paginate(c, commits).map((commit) => ({ ...commit, web_url: `${gitlab.url}/${project.pathWithNamespace}/-/commit/${commit.id}` })));
+  });
+
   // ---- issues
   api.get('/projects/:id/issues', (c) => {
     const project = projectFor(c);
@@ -331,6 +348,14 @@ export function createApi(gitlab: StandInGitLab): Hono<Env> {
       const project = projectFor(c, min);
       const noteId = Number(c.req.param('note_id'));
       const awards = project.awards.filter((a) => a.awardableType === 'Note' && a.awardableId === noteId);
+      return c.json(paginate(c, awards).map((a) => entities.award(model, a, urls())));
+    });
+    api.get(`/projects/:id/${kind}/:iid/award_emoji`, (c) => {
+      const project = projectFor(c, min);
+      const target = targetOf(c);
+      const awardable = 'issue' in target ? gitlab.issue(project, target.issue) : gitlab.mergeRequest(project, target.mergeRequest);
+      const type = kind === 'issues' ? 'Issue' : 'MergeRequest';
+      const awards = project.awards.filter((a) => a.awardableType === type && a.awardableId === awardable.id);
       return c.json(paginate(c, awards).map((a) => entities.award(model, a, urls())));
     });
     api.post(`/projects/:id/${kind}/:iid/award_emoji`, async (c) => {

@@ -105,6 +105,15 @@ export async function commitInfo(repoDir: string, rev: string): Promise<CommitIn
   }
 }
 
+/** The commits reachable from `ref`, newest first (`git log`'s order). */
+export async function commitsOf(repoDir: string, ref: string): Promise<CommitInfo[] | undefined> {
+  try {
+    return parseCommits(await git(repoDir, ['log', `--format=${commitFormat}`, ref, '--']));
+  } catch {
+    return undefined;
+  }
+}
+
 /** Branch name → head commit id. */
 export async function branchHeads(repoDir: string): Promise<Map<string, string>> {
   const out = await git(repoDir, ['for-each-ref', '--format=%(refname:strip=2) %(objectname)', 'refs/heads']);

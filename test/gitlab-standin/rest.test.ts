@@ -178,5 +178,24 @@ describe('GitLab stand-in: REST API', () => {
     const hooks = (await client(owner).ProjectHooks.all(project.id)) as Array<{ id: number }>;
     assert.ok(hooks.some((h) => h.id === hook.id));
     assert.equal((await status(client(developer).ProjectHooks.all(project.id))).status, 403);
+    // Deleting one, as `dagwright hook install` tells a user to do to replace it.
+    assert.equal((await status(client(developer).ProjectHooks.remove(project.id, hook.id as number))).status, 403);
+    await client(owner).ProjectHooks.remove(project.id, hook.id as number);
+    assert.equal(((await client(owner).ProjectHooks.all(project.id)) as Array<{ id: number }>).some((h) => h.id === hook.id), false);
+    assert.equal((await status(client(owner).ProjectHooks.remove(project.id, hook.id as number))).status, 404);
+  });
+
+  test("an issue's award emoji, and the repository's commits", async () => {
+    const issue = standIn.openIssue(project, developer, { title: 'Emoji' });
+    await client(reporter).IssueAwardEmojis.award(project.id, issue.iid, 'thumbsup');
+    const awards = (await client(guest).IssueAwardEmojis.all(project.id, issue.iid)) as Array<{ name: string; user: { username: string }; awardable_type: string }>;
+    assert.deepEqual(awards.map((a) => [a.name, a.user.username, a.awardable_type]), [['thumbsup', 'rep', 'Issue']]);
+    await standIn.pushCommit(project, developer, { branch: 'main', files: { 'notes.md': 'x\n' }, message: 'Add notes\n\nWhy: tests.' });
+    const commits = (await client(reporter).Commits.all(project.id, { refName: 'main', perPage: 1, maxPages: 1 })) as Array<{ title: string; message: string; web_url: string; parent_ids: string[] }>;
+    assert.equal(commits.length, 1);
+    assert.equal(commits[0]!.title, 'Add notes');
+    assert.match(commits[0]!.web_url, /\/data\/warehouse\/-\/commit\/[0-9a-f]{40}$/);
+    assert.deepEqual(await client(reporter).Commits.all(project.id, { refName: 'no-such-branch' }), []);
+    assert.equal((await status(client(stranger).Commits.all(project.id))).status, 404);
   });
 });
