@@ -178,4 +178,15 @@ describe('the conversation, as a new user meets it', () => {
     await reply('/set source.conn_id=postgresql://loader:S3cret-pw@db.internal/orders');
     assert.match(card(s, issue), /A credential was written in this issue \(`postgresql:\/\/loader:\*\*\*\*@db\.internal\/orders`\)\. Rotate it\./);
   });
+
+  test("small things: the repo config's own value is shown as such; a found URL comes with the command to make its connection", async () => {
+    const s = await start();
+    await s.standIn.pushCommit(s.project, s.root, { branch: 'main', files: { '.gitlab/dagwright.yml': 'defaults:\n  retries: 2\n' }, message: 'Configure Dagwright' });
+    const issue = s.openIssue('Load orders', 'dag_id: orders_daily\nsource.conn_id: orders_pg\nsource.table: public.orders');
+    await s.settle();
+    assert.match(card(s, issue), /\| `retries` \| `2` \| repo config \|/);
+    await s.comment(issue, 'The database is postgresql://loader:S3cret-pw@db.internal/orders if that helps.');
+    await s.settle();
+    assert.match(card(s, issue), /A credential was written in this issue \(`postgresql:\/\/loader:\*\*\*\*@db\.internal\/orders`\)\. Rotate it\. .* \(`airflow connections add orders_pg --conn-uri 'postgresql:\/\/loader:<password>@db\.internal\/orders'`, with the new password for `<password>`\)\./);
+  });
 });

@@ -48,7 +48,7 @@ describe('/generate', () => {
     assert.match(mr.description, /Closes #1$/);
     const branch = (await (await fetch(`${s.standIn.url}/api/v4/projects/${s.project.id}/repository/branches/${encodeURIComponent(mr.sourceBranch)}`, { headers: { 'PRIVATE-TOKEN': s.alice.token } })).json()) as { commit: { id: string; message: string; author_name: string } };
     assert.equal(branch.commit.id, mr.sha);
-    assert.match(branch.commit.message, /^Add pipeline orders_customers_daily\n\nDagwright-Issue: data\/warehouse#1/);
+    assert.match(branch.commit.message, /^Add pipeline orders_customers_daily\n\nAsked by @alice in #1\.\n\nDagwright-Issue: data\/warehouse#1/);
     assert.equal(branch.commit.author_name, 'dagwright');
     const dag = await fetch(`${s.standIn.url}/api/v4/projects/${s.project.id}/repository/files/${encodeURIComponent('dags/raw/orders/orders_customers_daily.py')}/raw?ref=${encodeURIComponent(mr.sourceBranch)}`, { headers: { 'PRIVATE-TOKEN': s.alice.token } });
     assert.match(await dag.text(), /dag_id="orders_customers_daily"/);

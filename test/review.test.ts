@@ -49,8 +49,10 @@ describe('the review loop', () => {
     assert.match(await file(s, DAG, mr.sourceBranch), /CronDataIntervalTimetable\("0 7 \* \* \*"/);
     const [reply] = threadReplies(s, mr.iid);
     assert.equal(reply!.discussionId, comment.discussionId, 'the reply is in the comment\'s thread');
-    assert.match(reply!.body, new RegExp(`Done in ${mr.sha.slice(0, 8)}\\.`));
-    assert.match(reply!.body, /orders_customers_daily\.py \| \d+ [+-]+/);
+    assert.match(reply!.body, new RegExp(`Done in ${mr.sha.slice(0, 8)}: \`schedule\` changed, as @alice asked\\.`));
+    assert.match(reply!.body, /\n dags\/raw\/orders\/orders_customers_daily\.py \| \d+ [+-]+/, 'the diffstat keeps its leading space');
+    const message = ((await (await fetch(`${s.standIn.url}/api/v4/projects/${s.project.id}/repository/commits?ref_name=${encodeURIComponent(mr.sourceBranch)}&per_page=1`, { headers: { 'PRIVATE-TOKEN': s.alice.token } })).json()) as Array<{ message: string }>)[0]!.message;
+    assert.match(message, /^Update pipeline orders_customers_daily\n\nFields changed: schedule\.\nAsked by @alice in !\d+\.\n\nDagwright-Issue: data\/warehouse#1/);
     assert.match(s.botComments(issue).find((n) => n.body.includes('dagwright:card'))!.body, /\| `schedule` \| `0 7 \* \* \*` \| \/set by @alice \|/);
     assert.equal(s.project.mergeRequests.length, 1);
   });

@@ -65,6 +65,16 @@ function valueText(path: string, field: Field, m: Messages): string {
   return `\`${cell(JSON.stringify(value))}\``;
 }
 
+/**
+ * How to make the connection from a URL found in the issue: the same URL with `<password>` to fill in (`****`
+ * only ever stands for what someone wrote and the bot hid).
+ */
+function connectionCommand(secret: SecretFinding, connId: string | undefined): string | undefined {
+  if (secret.kind !== 'uri' || !connId || !secret.scheme || !secret.host) return undefined;
+  const user = secret.masked.match(/^[a-z0-9+.-]+:\/\/([^:@/]+)(:[^@]*)?@/i)?.[1] ?? '<user>';
+  return `airflow connections add ${connId} --conn-uri '${secret.scheme}://${user}:<password>@${secret.host}${secret.database ? `/${secret.database}` : ''}'`;
+}
+
 export function renderCard(input: CardInput, m: Messages): string {
   const { evaluation, config } = input;
   const c = m.card;
@@ -86,7 +96,7 @@ export function renderCard(input: CardInput, m: Messages): string {
   if (errors.length) out.push('', `**${c.errorsTitle}**`, ...errors.map((p) => `- ${describeProblem(p, m)}`));
   const warnings: string[] = [];
   for (const secret of dedupe(input.secrets)) {
-    warnings.push(secret.kind === 'token' ? c.tokenWarning(secret.masked) : c.secretWarning(secret.masked, spec.source?.conn_id));
+    warnings.push(secret.kind === 'token' ? c.tokenWarning(secret.masked) : c.secretWarning(secret.masked, spec.source?.conn_id, connectionCommand(secret, spec.source?.conn_id)));
   }
   const sensitive = unacknowledgedSensitiveColumns(spec.source);
   if (sensitive.length) warnings.push(c.sensitiveWarning(sensitive, spec.target?.table));

@@ -6,7 +6,7 @@ import type { Context } from '../bot/context.ts';
 import type { Messages } from '../i18n/index.ts';
 import { describeProblem } from '../pipeline-spec/describe-problem.ts';
 import type { SpecEvaluation } from '../pipeline-spec/evaluate.ts';
-import { evaluateSpec, specDigestOf } from '../pipeline-spec/evaluate.ts';
+import { changedFields, evaluateSpec, specDigestOf } from '../pipeline-spec/evaluate.ts';
 import type { RepoConfig } from '../pipeline-spec/repo-config.ts';
 import type { PipelineSpec } from '../pipeline-spec/schema.ts';
 import { renderPipeline, RenderError, type RenderedFile, type RenderResult } from '../render/render.ts';
@@ -134,11 +134,21 @@ async function readySpec(ctx: Context, issueKey: string): Promise<{ spec: Pipeli
 export type GenerationOutcome =
   | { kind: 'incomplete'; missing: string[] }
   | { kind: 'failed' }
-  | { kind: 'done'; commit: string | undefined; diffStat: string | undefined; mergeRequestIid: number; url: string };
+  | { kind: 'done'; commit: string | undefined; diffStat: string | undefined; mergeRequestIid: number; url: string; changed: string[] };
 
 /** The status comment's checklist of an issue's generation. */
 export function generationChecklist(ctx: Context, m: Messages, issue: { key: string; iid: number }, dagId: string, onlyIf?: () => boolean): Checklist {
   return new Checklist(m, dagId, (body) => ctx.upsertComment('status', body, { issue, onlyIf }));
+}
+
+/** A commit's body: the fields changed (when known) and who asked, where. */
+function commitBody(ctx: Context, changed: string[]): string | undefined {
+  const where = ctx.resource ? `${ctx.resource.type === 'issue' ? '#' : '!'}${ctx.resource.iid}` : undefined;
+  const lines = [
+    ...(changed.length ? [`Fields changed: ${changed.join(', ')}.`] : []),
+    ...(ctx.actor ? [`Asked by @${ctx.actor.username}${where ? ` in ${where}` : ''}.`] : []),
+  ];
+  return lines.length ? lines.join('\n') : undefined;
 }
 
 /** Generates the issue's pipeline onto its branch and merge request, reporting in the issue's status comment. */
@@ -177,7 +187,11 @@ export async function generatePipeline(ctx: Context, issue: { key: string; iid: 
       await checklist.fail('commit', g.conflict(conflicts));
       return { kind: 'failed' };
     }
-    const commit = await checklist.run('commit', () => work.commit(`${work.isNew ? 'Add' : 'Update'} pipeline ${spec.dag_id}`, issue.iid));
+    // The commit says what changed since the last generation and who asked for it.
+    const previous = conversation.generation?.mergeRequest?.spec;
+    const changed = previous ? changedFields(previous, spec) : [];
+    const body = commitBody(ctx, changed);
+    const commit = await checklist.run('commit', () => work.commit(`${work.isNew ? 'Add' : 'Update'} pipeline ${spec.dag_id}`, issue.iid, body));
     await checklist.run('push', async () => {
       if (commit || work.isNew) await work.push();
     });
@@ -186,7 +200,7 @@ export async function generatePipeline(ctx: Context, issue: { key: string; iid: 
     const { mergeRequest, created } = await checklist.run('mr', () => work.mergeRequest({ title: `Add pipeline ${spec.dag_id}`, description, labels: config.labels }));
 
     const files = Object.fromEntries(result.files.map((f) => [f.path, f.content]));
-    const merged = { iid: mergeRequest.iid, url: mergeRequest.web_url, specDigest: specDigestOf(spec) };
+    const merged = { iid: mergeRequest.iid, url: mergeRequest.web_url, specDigest: specDigestOf(spec), spec: spec as unknown as Record<string, unknown> };
     const saveGeneration = (announced: boolean) => conversationsOf(ctx).update(issue.key, (c) => ({ ...c, generation: { files, announced, mergeRequest: merged } }));
     // Saved before the status comment is edited (the next render's merge base must not be lost) and marked
     // announced after, so a crash in between makes the next run say that the merge request is open.
@@ -199,7 +213,7 @@ export async function generatePipeline(ctx: Context, issue: { key: string; iid: 
           : `${g.noChanges} ${mergeRequest.web_url}`;
     await checklist.finish(modelUsage ? `✅ ${outcome}\n\n${modelUsage}` : `✅ ${outcome}`);
     saveGeneration(true);
-    return { kind: 'done', commit, diffStat, mergeRequestIid: mergeRequest.iid, url: mergeRequest.web_url };
+    return { kind: 'done', commit, diffStat, mergeRequestIid: mergeRequest.iid, url: mergeRequest.web_url, changed };
   } finally {
     await work.done();
   }

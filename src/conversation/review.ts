@@ -67,7 +67,7 @@ export async function regenerateOnReview(ctx: Context<NotePayload>, issue: { key
   const outcome = await generatePipeline(ctx, issue);
   if (outcome.kind === 'incomplete') return { reply: m.generate.incomplete(outcome.missing), committed: false };
   if (outcome.kind === 'failed') return { reply: g.failed(issue.iid), committed: false };
-  return outcome.commit ? { reply: g.committed(outcome.commit, outcome.diffStat ?? ''), committed: true } : { reply: g.unchanged, committed: false };
+  return outcome.commit ? { reply: g.committed(outcome.commit, outcome.diffStat ?? '', outcome.changed, ctx.actor?.username), committed: true } : { reply: g.unchanged, committed: false };
 }
 
 /** With `review.resolve_threads`, a thread whose request became a commit is resolved; others stay open. */

@@ -49,7 +49,7 @@ export async function reviseWithModel(ctx: Context<NotePayload>): Promise<void> 
   try {
     // A retried job whose commit is on the branch already: only the reply was missing.
     const done = state.revisions?.[key];
-    if (done && done === head) return void (await ctx.replyOnce(key, r.committed(done, '')));
+    if (done && done === head) return void (await ctx.replyOnce(key, r.committed(done, '', [], ctx.actor?.username)));
     await work.checkOut(allowed);
     const files = Object.fromEntries(allowed.map((p) => [p, work.read(p) ?? '']));
     const position = note.position;

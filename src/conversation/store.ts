@@ -17,7 +17,7 @@ export type Generation = {
   announced?: boolean;
   /** The merge request it went to, and a digest of the spec it was generated from (the card tells when the
    * spec has moved on since). */
-  mergeRequest?: { iid: number; url: string; specDigest: string };
+  mergeRequest?: { iid: number; url: string; specDigest: string; spec?: Record<string, unknown> };
 };
 
 /** What is kept per issue. */
@@ -69,7 +69,7 @@ const conversationSchema = z.looseObject({
     .object({
       files: z.record(z.string(), z.string()),
       announced: z.boolean().optional(),
-      mergeRequest: z.object({ iid: z.number(), url: z.string(), specDigest: z.string() }).optional(),
+      mergeRequest: z.object({ iid: z.number(), url: z.string(), specDigest: z.string(), spec: z.record(z.string(), z.unknown()).optional() }).optional(),
     })
     .optional(),
   revisions: z.record(z.string(), z.string()).optional(),

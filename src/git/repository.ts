@@ -252,8 +252,9 @@ export class Workspace {
     return lines.length > maxLines ? [...lines.slice(0, maxLines), `… (${lines.length - maxLines} more lines)`].join('\n') : lines.join('\n');
   }
 
+  /** `git diff --stat`, its first line's leading space kept (the columns line up on it). */
   async diffStat(from: string, to: string): Promise<string> {
-    return (await git(this.mirror, ['diff', '--stat', from, to])).trim();
+    return (await git(this.mirror, ['diff', '--stat', from, to])).replace(/^\n+/, '').trimEnd();
   }
 
   async done(): Promise<void> {

@@ -28,11 +28,12 @@ export function systemFromConnId(connId: string): string | undefined {
 }
 
 function defaults(values: Record<string, unknown>, config: RepoConfig): Array<[string, unknown, Provenance]> {
+  const inFile = (name: string) => config.setInFile?.includes(name) ?? false;
   const from = (key: keyof RepoConfig['defaults']): Provenance => ({
     kind: 'default',
-    from: config.defaults[key] === defaultRepoConfig.defaults[key] ? 'dagwright' : 'repo-config',
+    from: inFile(`defaults.${key}`) || config.defaults[key] !== defaultRepoConfig.defaults[key] ? 'repo-config' : 'dagwright',
   });
-  const top = (key: 'pack' | 'airflow_version'): Provenance => ({ kind: 'default', from: config[key] === defaultRepoConfig[key] ? 'dagwright' : 'repo-config' });
+  const top = (key: 'pack' | 'airflow_version'): Provenance => ({ kind: 'default', from: inFile(key) || config[key] !== defaultRepoConfig[key] ? 'repo-config' : 'dagwright' });
   const builtIn: Provenance = { kind: 'default', from: 'dagwright' };
   const out: Array<[string, unknown, Provenance]> = [
     ['version', 1, builtIn],
@@ -97,4 +98,17 @@ export function specDigestOf(spec: unknown): string {
         ? Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical((value as Record<string, unknown>)[key])]))
         : value;
   return createHash('sha256').update(JSON.stringify(canonical(spec))).digest('hex').slice(0, 16);
+}
+
+/** The fields (dotted paths; a list counts as one field) whose values differ between two specs. */
+export function changedFields(before: unknown, after: unknown): string[] {
+  const flat = (value: unknown, prefix: string, out: Map<string, string>): Map<string, string> => {
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [key, inner] of Object.entries(value)) flat(inner, prefix ? `${prefix}.${key}` : key, out);
+    } else if (value !== undefined) out.set(prefix, JSON.stringify(value));
+    return out;
+  };
+  const a = flat(before, '', new Map());
+  const b = flat(after, '', new Map());
+  return [...new Set([...a.keys(), ...b.keys()])].filter((path) => a.get(path) !== b.get(path)).sort();
 }

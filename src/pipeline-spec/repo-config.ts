@@ -51,7 +51,10 @@ export const repoConfigSchema = z.strictObject({
   review: z.strictObject({ resolve_threads: z.boolean().default(false) }).prefault({}),
 });
 
-export type RepoConfig = z.infer<typeof repoConfigSchema>;
+export type RepoConfig = z.infer<typeof repoConfigSchema> & {
+  /** The fields the file sets (`pack`, `defaults.retries` …), even to a default's value: the card says "repo config" for them. */
+  setInFile?: readonly string[];
+};
 
 export const defaultRepoConfig: RepoConfig = repoConfigSchema.parse({});
 
@@ -82,13 +85,19 @@ export function validateRepoConfig(raw: unknown): { config: RepoConfig; problems
   const problems: string[] = [];
   for (let round = 0; round < 50; round++) {
     const parsed = repoConfigSchema.safeParse(candidate);
-    if (parsed.success) return { config: parsed.data, problems };
+    if (parsed.success) return { config: { ...parsed.data, setInFile: fieldsSetIn(candidate) }, problems };
     for (const issue of parsed.error.issues) {
       problems.push(...formatIssue(issue).split('\n'));
       dropField(candidate, issue);
     }
   }
   return { config: defaultRepoConfig, problems };
+}
+
+function fieldsSetIn(file: Record<string, unknown>): string[] {
+  return Object.entries(file).flatMap(([key, value]) =>
+    key === 'defaults' && value && typeof value === 'object' ? Object.keys(value).map((inner) => `defaults.${inner}`) : [key],
+  );
 }
 
 function dropField(target: Record<string, unknown>, issue: z.core.$ZodIssue): void {

@@ -14,8 +14,8 @@ export const cardEn = {
     generated: (iid: number, url: string) => `Merge request [!${iid}](${url}) holds this spec. After a change here, comment \`/generate\` to update it.`,
     behind: (iid: number, url: string) => `The spec has changed since merge request [!${iid}](${url}) was generated: comment \`/generate\` to update it.`,
     howToAnswer: 'Answer in a comment with `key: value` lines (`schedule: 0 6 * * *`), a yaml block, or `/set key=value`.',
-    secretWarning: (masked: string, connId: string | undefined) =>
-      `A credential was written in this issue (\`${masked}\`). Rotate it. Dagwright never stores it: create an Airflow connection${connId ? ` \`${connId}\`` : ''} and refer to it by its id.`,
+    secretWarning: (masked: string, connId: string | undefined, command?: string) =>
+      `A credential was written in this issue (\`${masked}\`). Rotate it. Dagwright never stores it: create an Airflow connection${connId ? ` \`${connId}\`` : ''} and refer to it by its id${command ? ` (\`${command}\`, with the new password for \`<password>\`)` : ''}.`,
     tokenWarning: (masked: string) => `A token was written in this issue (\`${masked}\`). Revoke it: anyone who can read the issue has seen it.`,
     sensitiveWarning: (columns: string[], target: string | undefined) => {
       const names = columns.map((c) => `\`${c}\``).join(', ');

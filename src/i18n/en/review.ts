@@ -12,7 +12,8 @@ export const reviewEn = {
     notOurs: 'This merge request was not opened by Dagwright, so its spec is not mine to change.',
     suggestSet: (command: string) => `To apply this, comment \`${command}\`: the spec changes and the branch is generated again.`,
     needsModel: 'Without a model I cannot act on a comment written in words. Change the spec with `/set key=value` (the card in the issue lists the fields).',
-    committed: (sha: string, diffStat: string) => `Done in ${sha.slice(0, 8)}.${diffStat ? `\n\n${fenced('', diffStat)}` : ''}`,
+    committed: (sha: string, diffStat: string, changed: string[], by: string | undefined) =>
+      `Done in ${sha.slice(0, 8)}${changed.length ? `: ${changed.map((f) => `\`${f}\``).join(', ')} changed` : ''}${by ? `, as @${by} asked` : ''}.${diffStat ? `\n\n${fenced('', diffStat)}` : ''}`,
     unchanged: 'The spec changed, but the files it renders did not: no commit.',
     failed: (iid: number) => `The new render did not make it onto the branch; the status comment in #${iid} says why.`,
   },

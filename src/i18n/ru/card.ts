@@ -15,8 +15,8 @@ export const cardRu: typeof cardEn = {
     generated: (iid, url) => `Эта спецификация — в merge request [!${iid}](${url}). После изменений здесь напишите \`/generate\`, чтобы обновить его.`,
     behind: (iid, url) => `Спецификация изменилась после генерации merge request [!${iid}](${url}): напишите \`/generate\`, чтобы обновить его.`,
     howToAnswer: 'Ответьте комментарием со строками `ключ: значение` (`schedule: 0 6 * * *`), блоком yaml или командой `/set ключ=значение`.',
-    secretWarning: (masked: string, connId: string | undefined) =>
-      `В задаче указаны учётные данные (\`${masked}\`). Смените пароль. Dagwright их не хранит: создайте подключение Airflow${connId ? ` \`${connId}\`` : ''} и укажите его id.`,
+    secretWarning: (masked: string, connId: string | undefined, command?: string) =>
+      `В задаче указаны учётные данные (\`${masked}\`). Смените пароль. Dagwright их не хранит: создайте подключение Airflow${connId ? ` \`${connId}\`` : ''} и укажите его id${command ? ` (\`${command}\`, подставив новый пароль вместо \`<password>\`)` : ''}.`,
     tokenWarning: (masked: string) => `В задаче указан токен (\`${masked}\`). Отзовите его: его видел каждый, кто читал задачу.`,
     sensitiveWarning: (columns: string[], target: string | undefined) => {
       const names = columns.map((c) => `\`${c}\``).join(', ');

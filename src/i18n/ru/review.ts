@@ -13,7 +13,8 @@ export const reviewRu: typeof reviewEn = {
     notOurs: 'Этот merge request открыт не Dagwright, поэтому его спецификацию я не меняю.',
     suggestSet: (command: string) => `Чтобы применить это, напишите \`${command}\`: спецификация изменится, и ветка будет сгенерирована заново.`,
     needsModel: 'Без модели я не могу выполнить комментарий, написанный словами. Меняйте спецификацию через `/set ключ=значение` (поля — в карточке задачи).',
-    committed: (sha: string, diffStat: string) => `Сделано в ${sha.slice(0, 8)}.${diffStat ? `\n\n${fenced('', diffStat)}` : ''}`,
+    committed: (sha: string, diffStat: string, changed: string[], by: string | undefined) =>
+      `Сделано в ${sha.slice(0, 8)}${changed.length ? `: изменено ${changed.map((f) => `\`${f}\``).join(', ')}` : ''}${by ? `, по просьбе @${by}` : ''}.${diffStat ? `\n\n${fenced('', diffStat)}` : ''}`,
     unchanged: 'Спецификация изменилась, но файлы остались прежними: коммита нет.',
     failed: (iid: number) => `Новая генерация не попала в ветку; причина — в комментарии о статусе в #${iid}.`,
   },
