@@ -1,7 +1,6 @@
 // /generate, /retry and /preview.
 import type { Bot } from '../src/bot/bot.ts';
-import { generateFromIssue } from '../src/conversation/generation-command.ts';
-import { generationChecklist } from '../src/conversation/generation.ts';
+import { generateFromIssue, generationChecklist } from '../src/conversation/generation.ts';
 import { previewPipeline } from '../src/conversation/preview.ts';
 import { retryLastFailure } from '../src/conversation/retry.ts';
 import { conversationsOf } from '../src/conversation/store.ts';

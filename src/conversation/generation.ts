@@ -13,6 +13,8 @@ import { renderPipeline, RenderError, type RenderedFile, type RenderResult } fro
 import { reportMarkdown, validateFiles } from '../validate/validate.ts';
 import { mergeRequestDescription } from './merge-request-text.ts';
 import { conversationsOf, type Conversation } from './store.ts';
+import { engageWithIssue, showCard } from './card-comment.ts';
+import type { NotePayload } from '../bot/events.ts';
 import { BranchWork, pipelineBranch } from '../publish/publish.ts';
 
 // ---- the status comment's checklist
@@ -216,5 +218,28 @@ export async function generatePipeline(ctx: Context, issue: { key: string; iid: 
     return { kind: 'done', commit, diffStat, mergeRequestIid: mergeRequest.iid, url: mergeRequest.web_url, changed };
   } finally {
     await work.done();
+  }
+}
+
+/**
+ * /generate in an issue: the issue engaged if the bot had not read it yet, the pipeline generated, how it
+ * ended kept (so /retry knows whether there is something to run again), and the card brought up to date.
+ */
+export async function generateFromIssue(ctx: Context<NotePayload>, replyKey: string): Promise<void> {
+  // An issue the bot has not read yet (opened before the bot was added): its text is the request.
+  const conversations = conversationsOf(ctx);
+  const known = conversations.load(ctx.resourceKey);
+  if (!known.engaged) {
+    const state = await engageWithIssue(ctx, known);
+    conversations.save(ctx.resourceKey, state);
+    await showCard(ctx, state);
+  }
+  const outcome = await generatePipeline(ctx, { key: ctx.resourceKey, iid: ctx.resource!.iid });
+  const after = conversations.update(ctx.resourceKey, (c) => ({ ...c, lastGeneration: { at: Date.now(), outcome: outcome.kind } }));
+  // The card shows the merge request now, and the start date the generation fixed.
+  if (outcome.kind === 'done') await showCard(ctx, after);
+  if (outcome.kind === 'incomplete') {
+    const m = await ctx.messages();
+    await ctx.replyOnce(replyKey, m.generate.incomplete(outcome.missing));
   }
 }

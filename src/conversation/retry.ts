@@ -3,7 +3,7 @@
 // says so when nothing failed.
 import type { Context } from '../bot/context.ts';
 import type { NotePayload } from '../bot/events.ts';
-import { generateFromIssue } from './generation-command.ts';
+import { generateFromIssue } from './generation.ts';
 import { conversationsOf } from './store.ts';
 
 export async function retryLastFailure(ctx: Context<NotePayload>, replyKey: string): Promise<void> {

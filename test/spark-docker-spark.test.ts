@@ -1,0 +1,163 @@
+// The spark-docker pack's jobs in real Spark: the rendered ddl.sql, load.py and quality.py run with the
+// arguments and environment variables the DAG's DockerOperator tasks give them (read from the rendered DAG,
+// its templates filled in as Airflow fills them), against the machine's PostgreSQL and MariaDB, into a lake
+// in a local folder (s3a:// in production). Each strategy: interval 1 twice, then interval 2 after the source
+// changed; the table's rows per load_date partition are what the strategy promises.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { split } from 'shlex';
+import { defaultRepoConfig } from '../src/pipeline-spec/repo-config.ts';
+import { renderPipeline } from '../src/render/render.ts';
+import { createSource, INITIAL_ROWS, INTERVALS, NEW_ROW, specOf, SOURCE_COLUMNS, UPDATED_ROW, updateRow, insertRow, type SourceRow } from './support/execution-tier.ts';
+import { tempDir } from './support/harness.ts';
+import { SparkRunner, skipUnlessSpark } from './support/spark-tier.ts';
+import { connect, type Database, type Engine } from './support/warehouse.ts';
+
+type Strategy = 'overwrite' | 'append' | 'snapshot' | 'incremental' | 'scd2';
+const STRATEGIES: Strategy[] = ['overwrite', 'append', 'snapshot', 'incremental', 'scd2'];
+const CONNECTIONS: Record<Engine, { host: string; port: string; schema: string; login: string; password: string; type: string }> = {
+  postgres: { host: '127.0.0.1', port: '5432', schema: 'test', login: 'postgres', password: '', type: 'postgres' },
+  mariadb: { host: '127.0.0.1', port: '3306', schema: 'test', login: 'root', password: '', type: 'mariadb' },
+};
+
+/** As Airflow renders the run's dates: `{{ data_interval_start }}` is the ISO form with its offset. */
+const iso = (text: string) => `${text.replace(' ', 'T')}+00:00`;
+
+/** The Jinja of the DAG's task fields, filled in for one connection and one run. */
+function fillTemplates(text: string, engine: Engine, connId: string, interval: (typeof INTERVALS)[number]): string {
+  const conn = CONNECTIONS[engine];
+  return text
+    .replace(/\{\{ data_interval_start \| ds \}\}/g, interval.date)
+    .replace(/\{\{ data_interval_start \}\}/g, iso(interval.start))
+    .replace(/\{\{ data_interval_end \}\}/g, iso(interval.end))
+    .replace(new RegExp(`\\{\\{ conn\\.${connId}\\.(\\w+) \\}\\}`, 'g'), (_all, field: 'host' | 'port' | 'schema' | 'login' | 'password') => conn[field]);
+}
+
+/** A task's spark-submit arguments and environment, as the rendered DAG gives them. */
+function taskOf(dag: string, job: 'load.py' | 'quality.py'): { args: string; env: Record<string, string> } {
+  const command = dag.match(new RegExp(`JOBS \\+ "/${job.replace('.', '\\.')} ([^\\n]*)",\\n`))?.[1];
+  assert.ok(command, `the DAG runs ${job}`);
+  const env: Record<string, string> = {};
+  const block = dag.match(/SOURCE_ENV = \{\n([\s\S]*?)\n\}/)?.[1] ?? '';
+  for (const [, key, value] of block.matchAll(/"(\w+)": "([^"\n]*)"/g)) env[key!] = value!;
+  return { args: command.replace(/\\"/g, '"'), env };
+}
+
+type Lake = Record<string, unknown>;
+const row = (r: SourceRow, extra: Lake = {}): Lake => ({ id: r.id, customer: r.customer, amount: r.amount, status: r.status, updated_at: r.updated_at, ...extra });
+const inWindow = (r: SourceRow, i: number) => r.updated_at >= INTERVALS[i]!.start && r.updated_at < INTERVALS[i]!.end;
+
+/** What the lake table holds after the runs of intervals 0..upTo (each row with its load_date partition). */
+function expected(strategy: Strategy, sourceAt: SourceRow[][], upTo: number): Lake[] {
+  const runs = sourceAt.slice(0, upTo + 1);
+  const date = (i: number) => INTERVALS[i]!.date;
+  switch (strategy) {
+    case 'overwrite':
+      return runs.at(-1)!.map((r) => row(r, { load_date: date(upTo) }));
+    case 'append':
+      return runs.flatMap((rows, i) => rows.filter((r) => inWindow(r, i)).map((r) => row(r, { load_date: date(i) })));
+    case 'snapshot':
+      return runs.flatMap((rows, i) => rows.map((r) => row(r, { load_date: date(i) })));
+    case 'incremental': {
+      const byKey = new Map<number, Lake>();
+      runs.forEach((rows, i) => rows.filter((r) => inWindow(r, i)).forEach((r) => byKey.set(r.id, row(r, { load_date: date(i) }))));
+      return [...byKey.values()];
+    }
+    case 'scd2': {
+      const versions: Lake[] = [];
+      runs.forEach((rows, i) => {
+        for (const r of rows) {
+          const current = versions.find((v) => v.id === r.id && v.is_current);
+          if (current && ['customer', 'amount', 'status', 'updated_at'].every((k) => current[k] === row(r)[k])) continue;
+          if (current) Object.assign(current, { valid_to: INTERVALS[i]!.start, is_current: false });
+          versions.push(row(r, { valid_from: INTERVALS[i]!.start, valid_to: null, is_current: true, load_date: date(i) }));
+        }
+      });
+      return versions;
+    }
+  }
+}
+
+const sorted = (rows: Lake[]) => [...rows].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+
+const skip = skipUnlessSpark();
+
+describe('the spark-docker pack in real Spark', { skip }, () => {
+  let spark: SparkRunner;
+  const databases = new Map<Engine, Database>();
+  before(async () => {
+    spark = await SparkRunner.start();
+    for (const engine of ['postgres', 'mariadb'] as const) databases.set(engine, await connect(engine));
+  });
+  after(async () => {
+    await spark?.close();
+    for (const db of databases.values()) await db.close();
+  });
+
+  for (const engine of ['postgres', 'mariadb'] as const) {
+    for (const strategy of STRATEGIES) {
+      test(`${strategy} from ${engine}: interval 1 twice, then interval 2 after an update and an insert, rows per load_date as promised`, async () => {
+        const db = databases.get(engine)!;
+        const sourceSchema = `dw_spark_src_${engine.slice(0, 2)}_${strategy}`;
+        const dagId = `spark_${engine.slice(0, 2)}_${strategy}`;
+        const table = `dw_spark_${engine.slice(0, 2)}.${strategy}_orders`;
+        const load: Record<string, unknown> = { strategy };
+        if (strategy === 'append' || strategy === 'incremental') load.watermark = 'updated_at';
+        if (strategy === 'incremental' || strategy === 'scd2') load.keys = ['id'];
+        const spec = specOf({
+          dag_id: dagId,
+          description: `Orders, ${strategy}, from ${engine}, in Spark`,
+          schedule: '0 6 * * *',
+          start_date: '2026-03-01',
+          pack: 'spark-docker',
+          source: { type: engine, conn_id: `src_${engine}`, system: 'shop', table: `${sourceSchema}.orders`, columns: SOURCE_COLUMNS[engine] },
+          target: { conn_id: 'lake', table, location: `s3a://lake/${table.replace('.', '/')}`, format: 'parquet' },
+          load,
+        });
+        const result = renderPipeline(spec, defaultRepoConfig, { today: '2026-03-01' });
+        const dir = tempDir('dagwright-spark-case-');
+        for (const file of result.files) {
+          fs.mkdirSync(path.dirname(path.join(dir, file.path)), { recursive: true });
+          fs.writeFileSync(path.join(dir, file.path), file.content);
+        }
+        const fileOf = (suffix: string) => path.join(dir, result.files.find((f) => f.path.endsWith(suffix))!.path);
+        const dag = result.files.find((f) => f.path.endsWith(`${dagId}.py`) && !f.path.includes('/jobs/'))!.content;
+        const loadTask = taskOf(dag, 'load.py');
+
+        // The lake is a local folder here: the DDL's location is the only thing changed.
+        const location = path.join(spark.lake, table.replace('.', '/'));
+        await spark.sql(`DROP TABLE IF EXISTS ${table}`);
+        fs.rmSync(location, { recursive: true, force: true });
+        await spark.sqlFile(fs.readFileSync(fileOf('/ddl.sql'), 'utf8').replace(/LOCATION '[^']*'/, `LOCATION 'file://${location}'`));
+
+        await createSource(db, sourceSchema, INITIAL_ROWS);
+        const sourceAt: SourceRow[][] = [];
+        const runOnce = async (i: number) => {
+          const interval = INTERVALS[i]!;
+          const args = split(fillTemplates(loadTask.args, engine, `src_${engine}`, interval));
+          const env = Object.fromEntries(Object.entries(loadTask.env).map(([k, v]) => [k, fillTemplates(v, engine, `src_${engine}`, interval)]));
+          const answer = await spark.run(fileOf('/load.py'), args, env);
+          assert.equal(answer.exit, 0, `load.py for ${interval.date} failed: ${answer.error}\n${spark.output()}`);
+        };
+        const check = async (upTo: number, what: string) => {
+          const extra = strategy === 'scd2' ? ', CAST(valid_from AS STRING) AS valid_from, CAST(valid_to AS STRING) AS valid_to, is_current' : '';
+          const rows = await spark.rows<Lake>(`SELECT id, customer, CAST(amount AS STRING) AS amount, status, CAST(updated_at AS STRING) AS updated_at${extra}, load_date FROM ${table}`);
+          assert.deepEqual(sorted(rows), sorted(expected(strategy, sourceAt, upTo)), what);
+        };
+
+        sourceAt.push(INITIAL_ROWS);
+        await runOnce(0);
+        await check(0, 'after the run of interval 1');
+        await runOnce(0);
+        await check(0, 'after interval 1 ran again (idempotent)');
+        await updateRow(db, sourceSchema, UPDATED_ROW);
+        await insertRow(db, sourceSchema, NEW_ROW);
+        sourceAt.push([...INITIAL_ROWS.map((r) => (r.id === UPDATED_ROW.id ? UPDATED_ROW : r)), NEW_ROW]);
+        await runOnce(1);
+        await check(1, 'after the run of interval 2');
+      });
+    }
+  }
+});
