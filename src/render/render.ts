@@ -179,6 +179,11 @@ function jdbcUrl(type: string, connId: string): string {
       return `jdbc:oracle:thin:@//${c('host')}:${c('port')}/${c('schema')}`;
     case 'postgres':
       return `jdbc:postgresql://${c('host')}:${c('port')}/${c('schema')}`;
+    // Spark picks its SQL dialect by the URL's scheme: only jdbc:mysql gets MySQL's backtick quoting (under
+    // jdbc:mariadb column names are quoted "id", which MariaDB reads as text). MariaDB's driver takes the
+    // scheme with permitMysqlScheme.
+    case 'mariadb':
+      return `jdbc:mysql://${c('host')}:${c('port')}/${c('schema')}?permitMysqlScheme`;
     default:
       return `jdbc:${type}://${c('host')}:${c('port')}/${c('schema')}`;
   }
