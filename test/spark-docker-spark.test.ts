@@ -5,6 +5,8 @@
 // changed; the table's rows per load_date partition are what the strategy promises.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { split } from 'shlex';
@@ -80,25 +82,45 @@ function expected(strategy: Strategy, sourceAt: SourceRow[][], upTo: number): La
   }
 }
 
+type Metrics = { table: string; run_date: string; results: Array<{ check: string; value: unknown; passed: boolean }> };
+
+/** Where the data checks post their metrics (METRICS_URL): every body received. */
+async function metricsReceiver(): Promise<{ url: string; received: Metrics[]; close(): void }> {
+  const received: Metrics[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      received.push(JSON.parse(body) as Metrics);
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`, received, close: () => server.close() };
+}
+
 const sorted = (rows: Lake[]) => [...rows].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 
 const skip = skipUnlessSpark();
 
 describe('the spark-docker pack in real Spark', { skip }, () => {
   let spark: SparkRunner;
+  let metrics: Awaited<ReturnType<typeof metricsReceiver>>;
   const databases = new Map<Engine, Database>();
   before(async () => {
+    metrics = await metricsReceiver();
     spark = await SparkRunner.start();
     for (const engine of ['postgres', 'mariadb'] as const) databases.set(engine, await connect(engine));
   });
   after(async () => {
     await spark?.close();
+    metrics?.close();
     for (const db of databases.values()) await db.close();
   });
 
   for (const engine of ['postgres', 'mariadb'] as const) {
     for (const strategy of STRATEGIES) {
-      test(`${strategy} from ${engine}: interval 1 twice, then interval 2 after an update and an insert, rows per load_date as promised`, async () => {
+      test(`${strategy} from ${engine}: interval 1 twice, interval 2 after an update and an insert, a quiet interval 3; rows per load_date as promised, the data checks pass and post their metrics`, async () => {
         const db = databases.get(engine)!;
         const sourceSchema = `dw_spark_src_${engine.slice(0, 2)}_${strategy}`;
         const dagId = `spark_${engine.slice(0, 2)}_${strategy}`;
@@ -125,6 +147,7 @@ describe('the spark-docker pack in real Spark', { skip }, () => {
         const fileOf = (suffix: string) => path.join(dir, result.files.find((f) => f.path.endsWith(suffix))!.path);
         const dag = result.files.find((f) => f.path.endsWith(`${dagId}.py`) && !f.path.includes('/jobs/'))!.content;
         const loadTask = taskOf(dag, 'load.py');
+        const qualityTask = taskOf(dag, 'quality.py');
 
         // The lake is a local folder here: the DDL's location is the only thing changed.
         const location = path.join(spark.lake, table.replace('.', '/'));
@@ -157,7 +180,72 @@ describe('the spark-docker pack in real Spark', { skip }, () => {
         sourceAt.push([...INITIAL_ROWS.map((r) => (r.id === UPDATED_ROW.id ? UPDATED_ROW : r)), NEW_ROW]);
         await runOnce(1);
         await check(1, 'after the run of interval 2');
+        const checkQuality = async (i: number) => {
+          const interval = INTERVALS[i]!;
+          const before = metrics.received.length;
+          const answer = await spark.run(fileOf('/quality.py'), split(fillTemplates(qualityTask.args, engine, `src_${engine}`, interval)), { METRICS_URL: metrics.url, DAG_RUN: `${dagId}/scheduled__${interval.runAfter}` });
+          assert.equal(answer.exit, 0, `the data checks of ${interval.date} failed: ${answer.error}`);
+          const posted = metrics.received.slice(before);
+          assert.equal(posted.length, 1, 'one metrics post per run');
+          assert.equal(posted[0]!.table, table);
+          assert.deepEqual(posted[0]!.results.map((r) => r.check).sort(), spec.quality!.map((q) => q.check).sort());
+          return posted[0]!;
+        };
+        const second = await checkQuality(1);
+        assert.ok(second.results.every((r) => r.passed), JSON.stringify(second.results));
+
+        // A day with no new rows: the windowed loads write nothing, and their checks do not fail for it.
+        sourceAt.push(sourceAt[1]!);
+        await runOnce(2);
+        await check(2, 'after the quiet run of interval 3');
+        const quiet = await checkQuality(2);
+        assert.ok(quiet.results.every((r) => r.passed), `a quiet interval is normal data: ${JSON.stringify(quiet.results)}`);
       });
     }
   }
+
+  test('data checks on bad data: the job fails naming the check, and its metrics say which and how many', async () => {
+    const db = databases.get('postgres')!;
+    const sourceSchema = 'dw_spark_src_po_checks';
+    const table = 'dw_spark_po.checked_orders';
+    const spec = specOf({
+      dag_id: 'spark_po_checked',
+      description: 'Orders with data checks, in Spark',
+      schedule: '0 6 * * *',
+      start_date: '2026-03-01',
+      pack: 'spark-docker',
+      source: { type: 'postgres', conn_id: 'src_postgres', system: 'shop', table: `${sourceSchema}.orders`, columns: SOURCE_COLUMNS.postgres },
+      target: { conn_id: 'lake', table, location: 's3a://lake/dw_spark_po/checked_orders', format: 'parquet' },
+      load: { strategy: 'snapshot' },
+      quality: [
+        { check: 'row_count', min: 1 },
+        { check: 'accepted_values', column: 'status', values: ['paid'] },
+        { check: 'unique', columns: ['id'] },
+      ],
+    });
+    const result = renderPipeline(spec, defaultRepoConfig, { today: '2026-03-01' });
+    const dir = tempDir('dagwright-spark-case-');
+    for (const file of result.files) {
+      fs.mkdirSync(path.dirname(path.join(dir, file.path)), { recursive: true });
+      fs.writeFileSync(path.join(dir, file.path), file.content);
+    }
+    const fileOf = (suffix: string) => path.join(dir, result.files.find((f) => f.path.endsWith(suffix))!.path);
+    const dag = result.files.find((f) => f.path.endsWith('spark_po_checked.py') && !f.path.includes('/jobs/'))!.content;
+    const location = path.join(spark.lake, 'dw_spark_po/checked_orders');
+    await spark.sql(`DROP TABLE IF EXISTS ${table}`);
+    fs.rmSync(location, { recursive: true, force: true });
+    await spark.sqlFile(fs.readFileSync(fileOf('/ddl.sql'), 'utf8').replace(/LOCATION '[^']*'/, `LOCATION 'file://${location}'`));
+    await createSource(db, sourceSchema, INITIAL_ROWS);
+    const interval = INTERVALS[0]!;
+    const load = taskOf(dag, 'load.py');
+    const loaded = await spark.run(fileOf('/load.py'), split(fillTemplates(load.args, 'postgres', 'src_postgres', interval)), Object.fromEntries(Object.entries(load.env).map(([k, v]) => [k, fillTemplates(v, 'postgres', 'src_postgres', interval)])));
+    assert.equal(loaded.exit, 0, String(loaded.error));
+    const before = metrics.received.length;
+    const checked = await spark.run(fileOf('/quality.py'), split(fillTemplates(taskOf(dag, 'quality.py').args, 'postgres', 'src_postgres', interval)), { METRICS_URL: metrics.url, DAG_RUN: 'spark_po_checked/manual' });
+    assert.equal(checked.exit, 1);
+    assert.match(String(checked.error), /^data checks failed: .*"check": "accepted_values"/);
+    const posted = metrics.received.slice(before)[0]!;
+    // Row 2 is 'open'; row 3's NULL status is no value outside the list (not_null would say it is missing).
+    assert.deepEqual(posted.results.map((r) => [r.check, r.value, r.passed]), [['row_count', 4, true], ['accepted_values', 1, false], ['unique', 0, true]]);
+  });
 });
