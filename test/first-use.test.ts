@@ -189,4 +189,11 @@ describe('the conversation, as a new user meets it', () => {
     await s.settle();
     assert.match(card(s, issue), /A credential was written in this issue \(`postgresql:\/\/loader:\*\*\*\*@db\.internal\/orders`\)\. Rotate it\. .* \(`airflow connections add orders_pg --conn-uri 'postgresql:\/\/loader:<password>@db\.internal\/orders'`, with the new password for `<password>`\)\./);
   });
+
+  test('spark-docker without source.columns: the card says the job takes them from the source when it runs', async () => {
+    const s = await start();
+    const issue = s.openIssue('Orders to the lake', ['dag_id: orders_lake', 'pack: spark-docker', 'source.type: postgres', 'source.conn_id: orders_pg', 'source.table: public.orders', 'target.table: raw.orders', 'target.location: s3a://lake/raw/orders'].join('\n'));
+    await s.settle();
+    assert.match(card(s, issue), /- No `source\.columns`: the Spark job takes the columns from the source when it runs and creates `raw\.orders` on its first run with Spark's types\./);
+  });
 });

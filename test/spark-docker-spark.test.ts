@@ -248,4 +248,69 @@ describe('the spark-docker pack in real Spark', { skip }, () => {
     // Row 2 is 'open'; row 3's NULL status is no value outside the list (not_null would say it is missing).
     assert.deepEqual(posted.results.map((r) => [r.check, r.value, r.passed]), [['row_count', 4, true], ['accepted_values', 1, false], ['unique', 0, true]]);
   });
+
+  const TYPES: Record<Engine, { create: string; insert: string; columns: Array<{ name: string; type: string; key?: boolean }>; tz: string }> = {
+    postgres: {
+      create: 'id integer PRIMARY KEY, amount numeric(12,4), ratio double precision, happened_at timestamp, happened_tz timestamptz, day date, flag boolean, note text, payload bytea, doc jsonb',
+      insert: `1, 1234.5678, 0.25, '2026-03-01 07:00:00', '2026-03-01 07:00:00+02', '2026-03-01', true, 'Zoë 東京', '\\x00ff'::bytea, '{"a": 1}'`,
+      columns: [['id', 'integer'], ['amount', 'numeric(12,4)'], ['ratio', 'double precision'], ['happened_at', 'timestamp'], ['happened_tz', 'timestamptz'], ['day', 'date'], ['flag', 'boolean'], ['note', 'text'], ['payload', 'bytea'], ['doc', 'jsonb']].map(([name, type]) => ({ name: name!, type: type!, ...(name === 'id' ? { key: true } : {}) })),
+      tz: '2026-03-01 05:00:00',
+    },
+    mariadb: {
+      create: 'id int PRIMARY KEY, amount decimal(12,4), ratio double, happened_at datetime, happened_tz timestamp NULL, day date, flag tinyint(1), note text, payload blob, doc json',
+      insert: `1, 1234.5678, 0.25, '2026-03-01 07:00:00', '2026-03-01 05:00:00', '2026-03-01', 1, 'Zoë 東京', X'00FF', '{"a": 1}'`,
+      columns: [['id', 'int(11)'], ['amount', 'decimal(12,4)'], ['ratio', 'double'], ['happened_at', 'datetime'], ['happened_tz', 'timestamp'], ['day', 'date'], ['flag', 'tinyint(1)'], ['note', 'text'], ['payload', 'blob'], ['doc', 'longtext']].map(([name, type]) => ({ name: name!, type: type!, ...(name === 'id' ? { key: true } : {}) })),
+      tz: '2026-03-01 05:00:00',
+    },
+  };
+  const LAKE_TYPES = { id: 'int', amount: 'decimal(12,4)', ratio: 'double', happened_at: 'timestamp', happened_tz: 'timestamp', day: 'date', flag: 'boolean', note: 'string', payload: 'binary', doc: 'string', load_date: 'string' };
+
+  for (const engine of ['postgres', 'mariadb'] as const) {
+    test(`${engine} types in the lake, with the columns listed (ddl.sql) and without (the job creates the table): decimals, timestamps with and without zone, dates, booleans, text, binary, json`, async () => {
+      const db = databases.get(engine)!;
+      const sourceSchema = `dw_spark_src_${engine.slice(0, 2)}_types`;
+      await db.resetSchema(sourceSchema);
+      await db.exec(`CREATE TABLE ${sourceSchema}.types (${TYPES[engine].create})`);
+      await db.exec(`INSERT INTO ${sourceSchema}.types VALUES (${TYPES[engine].insert})`);
+      for (const listed of [true, false]) {
+        const dagId = `spark_${engine.slice(0, 2)}_types_${listed ? 'listed' : 'read'}`;
+        const table = `dw_spark_${engine.slice(0, 2)}.types_${listed ? 'listed' : 'read'}`;
+        const spec = specOf({
+          dag_id: dagId,
+          description: `Every kind of column from ${engine}, in Spark`,
+          schedule: '0 6 * * *',
+          start_date: '2026-03-01',
+          pack: 'spark-docker',
+          source: { type: engine, conn_id: `src_${engine}`, system: 'shop', table: `${sourceSchema}.types`, ...(listed ? { columns: TYPES[engine].columns } : {}) },
+          target: { conn_id: 'lake', table, location: `s3a://lake/${table.replace('.', '/')}`, format: 'parquet' },
+          load: { strategy: 'snapshot' },
+        });
+        const result = renderPipeline(spec, defaultRepoConfig, { today: '2026-03-01' });
+        const dir = tempDir('dagwright-spark-case-');
+        for (const file of result.files) {
+          fs.mkdirSync(path.dirname(path.join(dir, file.path)), { recursive: true });
+          fs.writeFileSync(path.join(dir, file.path), file.content);
+        }
+        const fileOf = (suffix: string) => path.join(dir, result.files.find((f) => f.path.endsWith(suffix))!.path);
+        const dag = result.files.find((f) => f.path.endsWith(`${dagId}.py`) && !f.path.includes('/jobs/'))!.content;
+        const location = path.join(spark.lake, table.replace('.', '/'));
+        await spark.sql(`DROP TABLE IF EXISTS ${table}`);
+        fs.rmSync(location, { recursive: true, force: true });
+        const ddl = fs.readFileSync(fileOf('/ddl.sql'), 'utf8');
+        assert.equal(/CREATE EXTERNAL TABLE/.test(ddl), listed, listed ? 'the DDL creates the table' : 'without columns the DDL only makes the database');
+        await spark.sqlFile(ddl.replace(/LOCATION '[^']*'/, `LOCATION 'file://${location}'`));
+        const load = taskOf(dag, 'load.py');
+        // The lake is a local folder: the location the DAG passes is the one thing changed.
+        const args = split(fillTemplates(load.args, engine, `src_${engine}`, INTERVALS[0]!)).map((a) => (a.startsWith('s3a://lake/') ? `file://${location}` : a));
+        const env = Object.fromEntries(Object.entries(load.env).map(([k, v]) => [k, fillTemplates(v, engine, `src_${engine}`, INTERVALS[0]!)]));
+        const answer = await spark.run(fileOf('/load.py'), args, env);
+        assert.equal(answer.exit, 0, `load.py failed: ${answer.error}`);
+        const described = await spark.rows<{ col_name: string; data_type: string }>(`DESCRIBE TABLE ${table}`);
+        const types = Object.fromEntries(described.filter((d) => d.col_name && !d.col_name.startsWith('#')).map((d) => [d.col_name, d.data_type]));
+        assert.deepEqual(types, LAKE_TYPES, `${listed ? 'listed' : 'read'}: the lake's types`);
+        const [stored] = await spark.rows(`SELECT id, CAST(amount AS STRING) AS amount, ratio, CAST(happened_at AS STRING) AS happened_at, CAST(happened_tz AS STRING) AS happened_tz, CAST(day AS STRING) AS day, flag, note, hex(payload) AS payload, doc, load_date FROM ${table}`);
+        assert.deepEqual(stored, { id: 1, amount: '1234.5678', ratio: 0.25, happened_at: '2026-03-01 07:00:00', happened_tz: TYPES[engine].tz, day: '2026-03-01', flag: true, note: 'Zoë 東京', payload: '00FF', doc: '{"a": 1}', load_date: '2026-03-01' }, `${listed ? 'listed' : 'read'}: the values`);
+      }
+    });
+  }
 });

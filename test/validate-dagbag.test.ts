@@ -24,6 +24,20 @@ describe('validation in the team\'s Airflow (AIRFLOW_PYTHON)', { skip }, () => {
     }
   });
 
+  test('the spark-docker DAG imports with the docker provider, with and without a column list, on both lines', async () => {
+    for (const line of [3, 2] as const) {
+      for (const strategy of ['overwrite', 'scd2']) {
+        const spec = specFor(strategy, line, 'postgres', 'spark-docker');
+        const listed = renderPipeline(spec, defaultRepoConfig, { today: '2026-11-24' }).files;
+        const unlisted = renderPipeline({ ...spec, source: { ...spec.source, columns: undefined } }, defaultRepoConfig, { today: '2026-11-24' }).files;
+        for (const files of [listed, unlisted]) {
+          const report = await validateForRepository(files, line, defaultRepoConfig, python(line));
+          assert.deepEqual(report.findings, [], `Airflow ${line}, ${strategy}`);
+        }
+      }
+    }
+  });
+
   test('an import error is a finding at the file and line Airflow names, with its message', async () => {
     const files = render(3).map((f, i) => (i === 0 ? { ...f, content: f.content.replace('import pendulum\n', 'import pendulum\nfrom airflow.providers.common.sql.operators.sql import NoSuchOperator\n') } : f));
     const report = await validateForRepository(files, 3, defaultRepoConfig, python(3));

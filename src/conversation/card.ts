@@ -106,6 +106,8 @@ export function renderCard(input: CardInput, m: Messages): string {
     const files = fileSetOf(spec.source.bucket, spec.source.path, spec.source.if_empty);
     notes.push(c.filesNotice(files.kind, files.path, files.ifEmpty));
   }
+  const columns = spec.source?.columns;
+  if (spec.pack === 'spark-docker' && !(Array.isArray(columns) && columns.length)) notes.push(c.columnsAtRunTime(spec.target?.table));
   if (input.proseFrom) notes.push(c.proseNotice(input.proseFrom));
   if (notes.length) out.push('', `**${c.notesTitle}**`, ...notes.map((n) => `- ${n}`));
   if (input.source) out.push('', ...sourceSection(input.source, m));

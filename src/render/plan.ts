@@ -107,7 +107,9 @@ export function planPipeline(spec: PipelineSpec, config: RepoConfig, options: { 
   if (!sourceIsDatabase && source.type !== 's3') fail('source.type', 'unsupportedSource', { type: source.type });
   if (source.type === 's3' && !['snapshot', 'append', 'overwrite'].includes(strategy!)) fail('load.strategy', 'fileStrategy');
   if (source.type === 's3' && !['csv', 'json', 'jsonl', 'parquet'].includes(source.format ?? '')) fail('source.format', 'fileFormat');
-  if (source.type === 's3' && !source.columns?.length) fail('source.columns', 'fileColumns');
+  // Spark reads a file's columns from its header or its own schema; a headerless CSV needs them listed.
+  const sparkReadsSchema = pack === 'spark-docker' && !(source.type === 's3' && source.format === 'csv' && source.header === false);
+  if (source.type === 's3' && !source.columns?.length && !sparkReadsSchema) fail('source.columns', 'fileColumns');
 
   const schedule: Plan['schedule'] =
     spec.schedule === 'manual' ? { kind: 'manual' } : { kind: 'cron', cron: PRESET_CRON[spec.schedule!] ?? spec.schedule!, written: spec.schedule! };
@@ -127,7 +129,7 @@ export function planPipeline(spec: PipelineSpec, config: RepoConfig, options: { 
   if (source.exclude_columns?.length && !source.columns?.length) fail('source.exclude_columns', 'excludeNeedsColumns');
   const columns = copiedColumns(source.columns as Column[] | undefined, source.exclude_columns);
   const keys = spec.load.keys ?? (columns ?? []).filter((c) => c.key).map((c) => c.name);
-  if (strategy === 'scd2' && !source.columns?.length) fail('source.columns', 'scd2Columns');
+  if (strategy === 'scd2' && !source.columns?.length && pack !== 'spark-docker') fail('source.columns', 'scd2Columns');
 
   const sourceDialect = dialectOf(source.type!);
   const targetType = spec.target.type ?? 'postgres';
@@ -206,7 +208,6 @@ export function planPipeline(spec: PipelineSpec, config: RepoConfig, options: { 
   const scopedChecks = Object.fromEntries(Object.entries(tableChecks).map(([name, statement]) => [name, { statement, scope: wholeTable.has(name) ? undefined : runScope }]));
 
   if (pack === 'spark-docker') {
-    if (!source.columns?.length) fail('source.columns', 'externalColumns');
     if (!spec.target.location?.startsWith('s3a://')) fail('target.location', 'externalLocation');
     if (spec.target.format && !['orc', 'parquet'].includes(spec.target.format)) fail('target.format', 'externalFormat');
   }

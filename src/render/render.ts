@@ -8,6 +8,7 @@ import { Eta } from 'eta';
 import type { RepoConfig } from '../pipeline-spec/repo-config.ts';
 import type { PipelineSpec } from '../pipeline-spec/schema.ts';
 import { mermaidGraph, planPipeline, RenderError, type Plan } from './plan.ts';
+import { sparkType } from './spark-types.ts';
 
 export { RenderError } from './plan.ts';
 
@@ -94,7 +95,7 @@ export function renderPipeline(spec: PipelineSpec, config: RepoConfig, options: 
     py: (value: unknown) => JSON.stringify(value),
     pyList: (values: unknown[]) => `[${values.map((v) => JSON.stringify(v)).join(', ')}]`,
     docstring: (text: string) => text.replace(/\\/g, '\\\\').replace(/"""/g, '\\"\\"\\"'),
-    sparkType,
+    sparkType: (type: string) => sparkType(type, plan.spec.source.type),
     sqlString: (text: string) => `'${text.replace(/'/g, "''")}'`,
     pythonLiteral,
     jobsDir: `${path.posix.relative(config.dags_root, plan.folder) || '.'}/jobs`,
@@ -145,18 +146,6 @@ export function renderIntegrityTest(dagsRoot: string): RenderedFile {
 function integrityTest(data: Record<string, unknown>): RenderedFile {
   const template = fs.readFileSync(path.join(COMMON_DIR, 'test_dag_integrity.py.eta'), 'utf8');
   return { path: INTEGRITY_TEST_PATH, content: eta.renderString(template, data) };
-}
-
-/** Spark SQL types for the target table: STRING for text, DECIMAL for floating point, TIMESTAMP for dates. */
-export function sparkType(type: string): string {
-  const t = type.toLowerCase().trim();
-  if (/^(small|tiny)?int(eger)?\b|^int[248]$|^serial$/.test(t)) return 'INT';
-  if (/^bigint|^int8|^bigserial/.test(t)) return 'BIGINT';
-  if (/^(numeric|decimal)\s*\(\s*\d+\s*,\s*\d+\s*\)/.test(t)) return t.toUpperCase().replace(/^NUMERIC/, 'DECIMAL').replace(/\s+/g, '');
-  if (/^(float|double|real|numeric|decimal|money)/.test(t)) return 'DECIMAL(38,10)';
-  if (/^bool/.test(t)) return 'BOOLEAN';
-  if (/^(date|time|timestamp|datetime)/.test(t)) return 'TIMESTAMP';
-  return 'STRING';
 }
 
 /** JSON data as a Python literal. */

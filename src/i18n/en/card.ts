@@ -24,6 +24,8 @@ export const cardEn = {
     },
     filesNotice: (kind: 'key' | 'prefix' | 'glob', path: string, ifEmpty: 'fail' | 'skip') =>
       `Each run reads ${{ key: 'one file, the key', prefix: 'every file under the prefix', glob: 'every file matching the glob' }[kind]} \`${path}\` (with the run's dates), one task per file; a run that finds none ${ifEmpty === 'skip' ? 'is skipped' : 'fails'} (\`source.if_empty\`).`,
+    columnsAtRunTime: (table: string | undefined) =>
+      `No \`source.columns\`: the Spark job takes the columns from the source when it runs and creates ${table ? `\`${table}\`` : 'the table'} on its first run with Spark's types. List them (or let the bot inspect the source) to fix them in the DDL.`,
     proseNotice: (user: string) =>
       `@${user}'s last comment had nothing I can read without a model. I read yaml blocks, \`key: value\` lines, the parameter table and commands (\`/help\`).`,
     columnsSummary: (n: number) => `${n} column${n === 1 ? '' : 's'}`,

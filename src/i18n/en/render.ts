@@ -11,7 +11,6 @@ export const renderEn = {
     fileColumns: () => 'the columns of the files, in order, are needed to load them',
     needsSchedule: (p: P) => `a ${String(p.strategy)} load needs a schedule to take its data window from; "manual" has none`,
     scd2Columns: () => 'scd2 compares the columns of each row: list them (or let the bot introspect the source)',
-    externalColumns: () => 'the external table is created from the source columns: list them',
     externalLocation: () => 'external tables need their s3a:// location',
     externalFormat: () => 'must be orc or parquet',
     excludeNeedsColumns: () => 'leaving columns out needs the source\'s columns (source.columns, given or found by inspecting the source)',
