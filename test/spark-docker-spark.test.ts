@@ -313,4 +313,103 @@ describe('the spark-docker pack in real Spark', { skip }, () => {
       }
     });
   }
+
+  test("a day's CSV files from partners, no column list: read by the header, one partition per day, a rerun replaces it, a day without files skipped", async () => {
+    const table = 'dw_spark_files.partner_orders';
+    const spec = specOf({
+      dag_id: 'spark_partner_orders',
+      description: "Partners' order files, in Spark",
+      schedule: '0 6 * * *',
+      start_date: '2026-03-01',
+      pack: 'spark-docker',
+      source: { type: 's3', conn_id: 'partner_drop', system: 'partners', bucket: 'partner-drop', path: 'orders/{{ data_interval_start | ds }}/*.csv', format: 'csv', if_empty: 'skip' },
+      target: { conn_id: 'lake', table, location: 's3a://lake/dw_spark_files/partner_orders', format: 'parquet' },
+      load: { strategy: 'append' },
+    });
+    const result = renderPipeline(spec, defaultRepoConfig, { today: '2026-03-01' });
+    const dir = tempDir('dagwright-spark-case-');
+    for (const file of result.files) {
+      fs.mkdirSync(path.dirname(path.join(dir, file.path)), { recursive: true });
+      fs.writeFileSync(path.join(dir, file.path), file.content);
+    }
+    const fileOf = (suffix: string) => path.join(dir, result.files.find((f) => f.path.endsWith(suffix))!.path);
+    const dag = result.files.find((f) => f.path.endsWith('spark_partner_orders.py') && !f.path.includes('/jobs/'))!.content;
+    const location = path.join(spark.lake, 'dw_spark_files/partner_orders');
+    const drop = path.join(dir, 'partner-drop');
+    await spark.sql(`DROP TABLE IF EXISTS ${table}`);
+    await spark.sqlFile(fs.readFileSync(fileOf('/ddl.sql'), 'utf8'));
+    // The bucket is a local folder: s3a://partner-drop/ and s3a://lake/… are the things pointed elsewhere.
+    const write = (day: string, name: string, text: string) => {
+      fs.mkdirSync(path.join(drop, 'orders', day), { recursive: true });
+      fs.writeFileSync(path.join(drop, 'orders', day, name), text);
+    };
+    write('2026-03-01', 'acme.csv', 'order_id,partner,amount\n1,acme,10.50\n2,acme,3.25\n');
+    write('2026-03-01', 'globex.csv', 'order_id,partner,amount\n7,globex,99.00\n');
+    write('2026-03-02', 'acme.csv', 'order_id,partner,amount\n3,acme,4.00\n');
+    const load = taskOf(dag, 'load.py');
+    const run = (i: number) =>
+      spark.run(
+        fileOf('/load.py'),
+        split(fillTemplates(load.args, 'postgres', 'partner_drop', INTERVALS[i]!)).map((a) => a.replace('s3a://partner-drop/', `file://${drop}/`).replace(/^s3a:\/\/lake\/.*/, `file://${location}`)),
+        {},
+      );
+    const rows = () => spark.rows<Lake>(`SELECT CAST(order_id AS STRING) AS order_id, partner, CAST(amount AS STRING) AS amount, load_date FROM ${table}`);
+    for (const attempt of [1, 2]) assert.equal((await run(0)).exit, 0, `the first day, run ${attempt}`);
+    // Without a column list a CSV's fields are text, exactly as written (nothing is guessed).
+    assert.deepEqual(Object.fromEntries((await spark.rows<{ col_name: string; data_type: string }>(`DESCRIBE TABLE ${table}`)).filter((d) => d.col_name && !d.col_name.startsWith('#')).map((d) => [d.col_name, d.data_type])), { order_id: 'string', partner: 'string', amount: 'string', load_date: 'string' });
+    assert.deepEqual(sorted(await rows()), sorted([
+      { order_id: '1', partner: 'acme', amount: '10.50', load_date: '2026-03-01' },
+      { order_id: '2', partner: 'acme', amount: '3.25', load_date: '2026-03-01' },
+      { order_id: '7', partner: 'globex', amount: '99.00', load_date: '2026-03-01' },
+    ]));
+    assert.equal((await run(1)).exit, 0);
+    assert.equal((await rows()).filter((r) => r.load_date === '2026-03-02').length, 1);
+    const quiet = await run(2);
+    assert.equal(quiet.exit, 99, 'a day without files: the task is skipped (exit code 99)');
+    assert.equal((await rows()).length, 4, 'and nothing changed');
+  });
+
+  test("the partners' CSV files with their columns listed: each field lands in its column's type", async () => {
+    const table = 'dw_spark_files.partner_orders_typed';
+    const spec = specOf({
+      dag_id: 'spark_partner_orders_typed',
+      description: "Partners' order files, typed, in Spark",
+      schedule: '0 6 * * *',
+      start_date: '2026-03-01',
+      pack: 'spark-docker',
+      source: { type: 's3', conn_id: 'partner_drop', system: 'partners', bucket: 'partner-drop', path: 'orders/{{ data_interval_start | ds }}/*.csv', format: 'csv', columns: [{ name: 'order_id', type: 'integer', key: true }, { name: 'partner', type: 'varchar(20)' }, { name: 'amount', type: 'numeric(10,2)' }, { name: 'placed_at', type: 'timestamp' }] },
+      target: { conn_id: 'lake', table, location: 's3a://lake/dw_spark_files/partner_orders_typed', format: 'parquet' },
+      load: { strategy: 'snapshot' },
+    });
+    const result = renderPipeline(spec, defaultRepoConfig, { today: '2026-03-01' });
+    const dir = tempDir('dagwright-spark-case-');
+    for (const file of result.files) {
+      fs.mkdirSync(path.dirname(path.join(dir, file.path)), { recursive: true });
+      fs.writeFileSync(path.join(dir, file.path), file.content);
+    }
+    const fileOf = (suffix: string) => path.join(dir, result.files.find((f) => f.path.endsWith(suffix))!.path);
+    const dag = result.files.find((f) => f.path.endsWith('spark_partner_orders_typed.py') && !f.path.includes('/jobs/'))!.content;
+    const location = path.join(spark.lake, 'dw_spark_files/partner_orders_typed');
+    const drop = path.join(dir, 'partner-drop');
+    await spark.sql(`DROP TABLE IF EXISTS ${table}`);
+    fs.rmSync(location, { recursive: true, force: true });
+    await spark.sqlFile(fs.readFileSync(fileOf('/ddl.sql'), 'utf8').replace(/LOCATION '[^']*'/, `LOCATION 'file://${location}'`));
+    fs.mkdirSync(path.join(drop, 'orders', '2026-03-01'), { recursive: true });
+    fs.writeFileSync(path.join(drop, 'orders', '2026-03-01', 'acme.csv'), 'order_id,partner,amount,placed_at\n1,acme,10.50,2026-03-01 08:00:00\n2,acme,,2026-03-01 09:30:00\n');
+    const load = taskOf(dag, 'load.py');
+    const answer = await spark.run(fileOf('/load.py'), split(fillTemplates(load.args, 'postgres', 'partner_drop', INTERVALS[0]!)).map((a) => a.replace('s3a://partner-drop/', `file://${drop}/`)), {});
+    assert.equal(answer.exit, 0, String(answer.error));
+    const rows = await spark.rows<Lake>(`SELECT order_id, partner, CAST(amount AS STRING) AS amount, CAST(placed_at AS STRING) AS placed_at FROM ${table}`);
+    assert.deepEqual(sorted(rows), sorted([
+      { order_id: 1, partner: 'acme', amount: '10.50', placed_at: '2026-03-01 08:00:00' },
+      { order_id: 2, partner: 'acme', amount: null, placed_at: '2026-03-01 09:30:00' },
+    ]));
+    // A value that is not of its column's type fails the run; it does not become NULL.
+    fs.mkdirSync(path.join(drop, 'orders', '2026-03-02'), { recursive: true });
+    fs.writeFileSync(path.join(drop, 'orders', '2026-03-02', 'acme.csv'), 'order_id,partner,amount,placed_at\nA-17,acme,1.00,2026-03-02 08:00:00\n');
+    const bad = await spark.run(fileOf('/load.py'), split(fillTemplates(load.args, 'postgres', 'partner_drop', INTERVALS[1]!)).map((a) => a.replace('s3a://partner-drop/', `file://${drop}/`)), {});
+    assert.equal(bad.exit, 1);
+    assert.match(String(bad.error), /Malformed|FAILFAST|malformed/);
+    assert.equal((await spark.rows(`SELECT * FROM ${table} WHERE load_date = '2026-03-02'`)).length, 0, 'nothing of the bad day was written');
+  });
 });

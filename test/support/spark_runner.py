@@ -41,8 +41,10 @@ def run_job(command):
         if code is None or code == 0:
             return {"exit": 0, "error": None}
         return {"exit": code if isinstance(code, int) else 1, "error": None if isinstance(code, int) else str(code)}
-    except Exception:
-        return {"exit": 1, "error": "".join(traceback.format_exc().splitlines(keepends=True)[-12:])}
+    except Exception as error:
+        # What the job raised, then where (the JVM's frames of a Spark error are long and say little).
+        where = "".join(traceback.format_tb(error.__traceback__)[-2:])
+        return {"exit": 1, "error": "%s: %s\n%s" % (type(error).__name__, str(error)[:20000], where)}
     finally:
         os.environ.clear()
         os.environ.update(saved_env)
