@@ -27,11 +27,13 @@ describe('the conversation, as a new user meets it', () => {
     stack = undefined;
   });
   const start = async (config?: Partial<ServerConfig>) => (stack = await startStack({ register: registerHandlers, config }));
+  /** A bot comment's text, without the marker the bot keeps at its start. */
+  const textOf = (body: string) => body.replace(/^<!-- dagwright:[^>]*-->\n/, '');
   const lastBotNote = (s: Stack, where: { issue?: number; mergeRequest?: number }) =>
     s.project.notes
       .filter((n) => n.authorId === s.botUser.id && (where.issue ? n.noteableType === 'Issue' && n.noteableIid === where.issue : n.noteableType === 'MergeRequest' && n.noteableIid === where.mergeRequest))
-      .at(-1)
-      ?.body.replace(/^<!-- dagwright:[^>]*-->\n/, '');
+      .map((n) => textOf(n.body))
+      .at(-1);
 
   test("an issue's command on the merge request says where it works, with a link to the issue", async () => {
     const s = await start();
@@ -67,7 +69,7 @@ describe('the conversation, as a new user meets it', () => {
     await s.comment(issue, '/retry');
     await s.settle();
     assert.equal(s.project.mergeRequests.length, 1, 'the failed /generate ran again');
-    const notes = s.botComments(issue).map((n) => n.body.replace(/^<!-- dagwright:[^>]*-->\n/, ''));
+    const notes = s.botComments(issue).map((n) => textOf(n.body));
     assert.ok(notes.some((n) => /^Running the job that failed again \(it stopped with: /.test(n)), notes.join('\n---\n'));
 
     // Retried once: a second /retry finds nothing left to run.
@@ -105,7 +107,7 @@ describe('the conversation, as a new user meets it', () => {
     const before = s.botComments(issue).length;
     await s.comment(issue, 'It should run every morning at six, from the orders database.');
     await s.settle();
-    const replies = s.botComments(issue).slice(before).map((n) => n.body.replace(/^<!-- dagwright:[^>]*-->\n/, ''));
+    const replies = s.botComments(issue).slice(before).map((n) => textOf(n.body));
     assert.deepEqual(replies, ['I understand prose only when a model is configured. Write fields as `key: value` lines or `/set key=value`; `/help` lists the commands.']);
     await s.comment(issue, 'And the target is the lake, please.');
     await s.settle();

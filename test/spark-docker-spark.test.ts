@@ -11,6 +11,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { split } from 'shlex';
 import { defaultRepoConfig } from '../src/pipeline-spec/repo-config.ts';
+import type { PipelineSpec } from '../src/pipeline-spec/schema.ts';
 import { renderPipeline } from '../src/render/render.ts';
 import { createSource, INITIAL_ROWS, INTERVALS, NEW_ROW, specOf, SOURCE_COLUMNS, UPDATED_ROW, updateRow, insertRow, type SourceRow } from './support/execution-tier.ts';
 import { tempDir } from './support/harness.ts';
@@ -45,6 +46,14 @@ function taskOf(dag: string, job: 'load.py' | 'quality.py'): { args: string; env
   const block = dag.match(/SOURCE_ENV = \{\n([\s\S]*?)\n\}/)?.[1] ?? '';
   for (const [, key, value] of block.matchAll(/"(\w+)": "([^"\n]*)"/g)) env[key!] = value!;
   return { args: command.replace(/\\"/g, '"'), env };
+}
+
+/** A task's arguments (split as a shell would) and environment, filled in for one connection and one run. */
+function filled(task: { args: string; env: Record<string, string> }, engine: Engine, connId: string, interval: (typeof INTERVALS)[number]): { args: string[]; env: Record<string, string> } {
+  return {
+    args: split(fillTemplates(task.args, engine, connId, interval)),
+    env: Object.fromEntries(Object.entries(task.env).map(([k, v]) => [k, fillTemplates(v, engine, connId, interval)])),
+  };
 }
 
 type Lake = Record<string, unknown>;
@@ -118,6 +127,28 @@ describe('the spark-docker pack in real Spark', { skip }, () => {
     for (const db of databases.values()) await db.close();
   });
 
+  /**
+   * A spec's files written out as the repository holds them, and its DDL run: the lake is a local folder, so
+   * the DDL's location is the one thing changed.
+   */
+  async function deploy(spec: PipelineSpec) {
+    const result = renderPipeline(spec, defaultRepoConfig, { today: '2026-03-01' });
+    const dir = tempDir('dagwright-spark-case-');
+    for (const file of result.files) {
+      fs.mkdirSync(path.dirname(path.join(dir, file.path)), { recursive: true });
+      fs.writeFileSync(path.join(dir, file.path), file.content);
+    }
+    const fileOf = (suffix: string) => path.join(dir, result.files.find((f) => f.path.endsWith(suffix))!.path);
+    const dag = result.files.find((f) => f.path.endsWith(`/${spec.dag_id}.py`) && !f.path.includes('/jobs/'))!.content;
+    const table = spec.target.table!;
+    const location = path.join(spark.lake, table.replace('.', '/'));
+    const ddl = fs.readFileSync(fileOf('/ddl.sql'), 'utf8');
+    await spark.sql(`DROP TABLE IF EXISTS ${table}`);
+    fs.rmSync(location, { recursive: true, force: true });
+    await spark.sqlFile(ddl.replace(/LOCATION '[^']*'/, `LOCATION 'file://${location}'`));
+    return { dir, fileOf, dag, ddl, location };
+  }
+
   for (const engine of ['postgres', 'mariadb'] as const) {
     for (const strategy of STRATEGIES) {
       test(`${strategy} from ${engine}: interval 1 twice, interval 2 after an update and an insert, a quiet interval 3; rows per load_date as promised, the data checks pass and post their metrics`, async () => {
@@ -138,29 +169,15 @@ describe('the spark-docker pack in real Spark', { skip }, () => {
           target: { conn_id: 'lake', table, location: `s3a://lake/${table.replace('.', '/')}`, format: 'parquet' },
           load,
         });
-        const result = renderPipeline(spec, defaultRepoConfig, { today: '2026-03-01' });
-        const dir = tempDir('dagwright-spark-case-');
-        for (const file of result.files) {
-          fs.mkdirSync(path.dirname(path.join(dir, file.path)), { recursive: true });
-          fs.writeFileSync(path.join(dir, file.path), file.content);
-        }
-        const fileOf = (suffix: string) => path.join(dir, result.files.find((f) => f.path.endsWith(suffix))!.path);
-        const dag = result.files.find((f) => f.path.endsWith(`${dagId}.py`) && !f.path.includes('/jobs/'))!.content;
+        const { fileOf, dag } = await deploy(spec);
         const loadTask = taskOf(dag, 'load.py');
         const qualityTask = taskOf(dag, 'quality.py');
-
-        // The lake is a local folder here: the DDL's location is the only thing changed.
-        const location = path.join(spark.lake, table.replace('.', '/'));
-        await spark.sql(`DROP TABLE IF EXISTS ${table}`);
-        fs.rmSync(location, { recursive: true, force: true });
-        await spark.sqlFile(fs.readFileSync(fileOf('/ddl.sql'), 'utf8').replace(/LOCATION '[^']*'/, `LOCATION 'file://${location}'`));
 
         await createSource(db, sourceSchema, INITIAL_ROWS);
         const sourceAt: SourceRow[][] = [];
         const runOnce = async (i: number) => {
           const interval = INTERVALS[i]!;
-          const args = split(fillTemplates(loadTask.args, engine, `src_${engine}`, interval));
-          const env = Object.fromEntries(Object.entries(loadTask.env).map(([k, v]) => [k, fillTemplates(v, engine, `src_${engine}`, interval)]));
+          const { args, env } = filled(loadTask, engine, `src_${engine}`, interval);
           const answer = await spark.run(fileOf('/load.py'), args, env);
           assert.equal(answer.exit, 0, `load.py for ${interval.date} failed: ${answer.error}\n${spark.output()}`);
         };
@@ -183,7 +200,7 @@ describe('the spark-docker pack in real Spark', { skip }, () => {
         const checkQuality = async (i: number) => {
           const interval = INTERVALS[i]!;
           const before = metrics.received.length;
-          const answer = await spark.run(fileOf('/quality.py'), split(fillTemplates(qualityTask.args, engine, `src_${engine}`, interval)), { METRICS_URL: metrics.url, DAG_RUN: `${dagId}/scheduled__${interval.runAfter}` });
+          const answer = await spark.run(fileOf('/quality.py'), filled(qualityTask, engine, `src_${engine}`, interval).args, { METRICS_URL: metrics.url, DAG_RUN: `${dagId}/scheduled__${interval.runAfter}` });
           assert.equal(answer.exit, 0, `the data checks of ${interval.date} failed: ${answer.error}`);
           const posted = metrics.received.slice(before);
           assert.equal(posted.length, 1, 'one metrics post per run');
@@ -223,25 +240,15 @@ describe('the spark-docker pack in real Spark', { skip }, () => {
         { check: 'unique', columns: ['id'] },
       ],
     });
-    const result = renderPipeline(spec, defaultRepoConfig, { today: '2026-03-01' });
-    const dir = tempDir('dagwright-spark-case-');
-    for (const file of result.files) {
-      fs.mkdirSync(path.dirname(path.join(dir, file.path)), { recursive: true });
-      fs.writeFileSync(path.join(dir, file.path), file.content);
-    }
-    const fileOf = (suffix: string) => path.join(dir, result.files.find((f) => f.path.endsWith(suffix))!.path);
-    const dag = result.files.find((f) => f.path.endsWith('spark_po_checked.py') && !f.path.includes('/jobs/'))!.content;
-    const location = path.join(spark.lake, 'dw_spark_po/checked_orders');
-    await spark.sql(`DROP TABLE IF EXISTS ${table}`);
-    fs.rmSync(location, { recursive: true, force: true });
-    await spark.sqlFile(fs.readFileSync(fileOf('/ddl.sql'), 'utf8').replace(/LOCATION '[^']*'/, `LOCATION 'file://${location}'`));
+    const { fileOf, dag } = await deploy(spec);
     await createSource(db, sourceSchema, INITIAL_ROWS);
     const interval = INTERVALS[0]!;
     const load = taskOf(dag, 'load.py');
-    const loaded = await spark.run(fileOf('/load.py'), split(fillTemplates(load.args, 'postgres', 'src_postgres', interval)), Object.fromEntries(Object.entries(load.env).map(([k, v]) => [k, fillTemplates(v, 'postgres', 'src_postgres', interval)])));
+    const { args, env } = filled(load, 'postgres', 'src_postgres', interval);
+    const loaded = await spark.run(fileOf('/load.py'), args, env);
     assert.equal(loaded.exit, 0, String(loaded.error));
     const before = metrics.received.length;
-    const checked = await spark.run(fileOf('/quality.py'), split(fillTemplates(taskOf(dag, 'quality.py').args, 'postgres', 'src_postgres', interval)), { METRICS_URL: metrics.url, DAG_RUN: 'spark_po_checked/manual' });
+    const checked = await spark.run(fileOf('/quality.py'), filled(taskOf(dag, 'quality.py'), 'postgres', 'src_postgres', interval).args, { METRICS_URL: metrics.url, DAG_RUN: 'spark_po_checked/manual' });
     assert.equal(checked.exit, 1);
     assert.match(String(checked.error), /^data checks failed: .*"check": "accepted_values"/);
     const posted = metrics.received.slice(before)[0]!;
@@ -285,25 +292,12 @@ describe('the spark-docker pack in real Spark', { skip }, () => {
           target: { conn_id: 'lake', table, location: `s3a://lake/${table.replace('.', '/')}`, format: 'parquet' },
           load: { strategy: 'snapshot' },
         });
-        const result = renderPipeline(spec, defaultRepoConfig, { today: '2026-03-01' });
-        const dir = tempDir('dagwright-spark-case-');
-        for (const file of result.files) {
-          fs.mkdirSync(path.dirname(path.join(dir, file.path)), { recursive: true });
-          fs.writeFileSync(path.join(dir, file.path), file.content);
-        }
-        const fileOf = (suffix: string) => path.join(dir, result.files.find((f) => f.path.endsWith(suffix))!.path);
-        const dag = result.files.find((f) => f.path.endsWith(`${dagId}.py`) && !f.path.includes('/jobs/'))!.content;
-        const location = path.join(spark.lake, table.replace('.', '/'));
-        await spark.sql(`DROP TABLE IF EXISTS ${table}`);
-        fs.rmSync(location, { recursive: true, force: true });
-        const ddl = fs.readFileSync(fileOf('/ddl.sql'), 'utf8');
+        const { fileOf, dag, ddl, location } = await deploy(spec);
         assert.equal(/CREATE EXTERNAL TABLE/.test(ddl), listed, listed ? 'the DDL creates the table' : 'without columns the DDL only makes the database');
-        await spark.sqlFile(ddl.replace(/LOCATION '[^']*'/, `LOCATION 'file://${location}'`));
-        const load = taskOf(dag, 'load.py');
+        const load = filled(taskOf(dag, 'load.py'), engine, `src_${engine}`, INTERVALS[0]!);
         // The lake is a local folder: the location the DAG passes is the one thing changed.
-        const args = split(fillTemplates(load.args, engine, `src_${engine}`, INTERVALS[0]!)).map((a) => (a.startsWith('s3a://lake/') ? `file://${location}` : a));
-        const env = Object.fromEntries(Object.entries(load.env).map(([k, v]) => [k, fillTemplates(v, engine, `src_${engine}`, INTERVALS[0]!)]));
-        const answer = await spark.run(fileOf('/load.py'), args, env);
+        const args = load.args.map((a) => (a.startsWith('s3a://lake/') ? `file://${location}` : a));
+        const answer = await spark.run(fileOf('/load.py'), args, load.env);
         assert.equal(answer.exit, 0, `load.py failed: ${answer.error}`);
         const described = await spark.rows<{ col_name: string; data_type: string }>(`DESCRIBE TABLE ${table}`);
         const types = Object.fromEntries(described.filter((d) => d.col_name && !d.col_name.startsWith('#')).map((d) => [d.col_name, d.data_type]));
@@ -326,18 +320,8 @@ describe('the spark-docker pack in real Spark', { skip }, () => {
       target: { conn_id: 'lake', table, location: 's3a://lake/dw_spark_files/partner_orders', format: 'parquet' },
       load: { strategy: 'append' },
     });
-    const result = renderPipeline(spec, defaultRepoConfig, { today: '2026-03-01' });
-    const dir = tempDir('dagwright-spark-case-');
-    for (const file of result.files) {
-      fs.mkdirSync(path.dirname(path.join(dir, file.path)), { recursive: true });
-      fs.writeFileSync(path.join(dir, file.path), file.content);
-    }
-    const fileOf = (suffix: string) => path.join(dir, result.files.find((f) => f.path.endsWith(suffix))!.path);
-    const dag = result.files.find((f) => f.path.endsWith('spark_partner_orders.py') && !f.path.includes('/jobs/'))!.content;
-    const location = path.join(spark.lake, 'dw_spark_files/partner_orders');
+    const { dir, fileOf, dag, location } = await deploy(spec);
     const drop = path.join(dir, 'partner-drop');
-    await spark.sql(`DROP TABLE IF EXISTS ${table}`);
-    await spark.sqlFile(fs.readFileSync(fileOf('/ddl.sql'), 'utf8'));
     // The bucket is a local folder: s3a://partner-drop/ and s3a://lake/… are the things pointed elsewhere.
     const write = (day: string, name: string, text: string) => {
       fs.mkdirSync(path.join(drop, 'orders', day), { recursive: true });
@@ -350,7 +334,7 @@ describe('the spark-docker pack in real Spark', { skip }, () => {
     const run = (i: number) =>
       spark.run(
         fileOf('/load.py'),
-        split(fillTemplates(load.args, 'postgres', 'partner_drop', INTERVALS[i]!)).map((a) => a.replace('s3a://partner-drop/', `file://${drop}/`).replace(/^s3a:\/\/lake\/.*/, `file://${location}`)),
+        filled(load, 'postgres', 'partner_drop', INTERVALS[i]!).args.map((a) => a.replace('s3a://partner-drop/', `file://${drop}/`).replace(/^s3a:\/\/lake\/.*/, `file://${location}`)),
         {},
       );
     const rows = () => spark.rows<Lake>(`SELECT CAST(order_id AS STRING) AS order_id, partner, CAST(amount AS STRING) AS amount, load_date FROM ${table}`);
@@ -381,23 +365,12 @@ describe('the spark-docker pack in real Spark', { skip }, () => {
       target: { conn_id: 'lake', table, location: 's3a://lake/dw_spark_files/partner_orders_typed', format: 'parquet' },
       load: { strategy: 'snapshot' },
     });
-    const result = renderPipeline(spec, defaultRepoConfig, { today: '2026-03-01' });
-    const dir = tempDir('dagwright-spark-case-');
-    for (const file of result.files) {
-      fs.mkdirSync(path.dirname(path.join(dir, file.path)), { recursive: true });
-      fs.writeFileSync(path.join(dir, file.path), file.content);
-    }
-    const fileOf = (suffix: string) => path.join(dir, result.files.find((f) => f.path.endsWith(suffix))!.path);
-    const dag = result.files.find((f) => f.path.endsWith('spark_partner_orders_typed.py') && !f.path.includes('/jobs/'))!.content;
-    const location = path.join(spark.lake, 'dw_spark_files/partner_orders_typed');
+    const { dir, fileOf, dag } = await deploy(spec);
     const drop = path.join(dir, 'partner-drop');
-    await spark.sql(`DROP TABLE IF EXISTS ${table}`);
-    fs.rmSync(location, { recursive: true, force: true });
-    await spark.sqlFile(fs.readFileSync(fileOf('/ddl.sql'), 'utf8').replace(/LOCATION '[^']*'/, `LOCATION 'file://${location}'`));
     fs.mkdirSync(path.join(drop, 'orders', '2026-03-01'), { recursive: true });
     fs.writeFileSync(path.join(drop, 'orders', '2026-03-01', 'acme.csv'), 'order_id,partner,amount,placed_at\n1,acme,10.50,2026-03-01 08:00:00\n2,acme,,2026-03-01 09:30:00\n');
     const load = taskOf(dag, 'load.py');
-    const answer = await spark.run(fileOf('/load.py'), split(fillTemplates(load.args, 'postgres', 'partner_drop', INTERVALS[0]!)).map((a) => a.replace('s3a://partner-drop/', `file://${drop}/`)), {});
+    const answer = await spark.run(fileOf('/load.py'), filled(load, 'postgres', 'partner_drop', INTERVALS[0]!).args.map((a) => a.replace('s3a://partner-drop/', `file://${drop}/`)), {});
     assert.equal(answer.exit, 0, String(answer.error));
     const rows = await spark.rows<Lake>(`SELECT order_id, partner, CAST(amount AS STRING) AS amount, CAST(placed_at AS STRING) AS placed_at FROM ${table}`);
     assert.deepEqual(sorted(rows), sorted([
@@ -407,7 +380,7 @@ describe('the spark-docker pack in real Spark', { skip }, () => {
     // A value that is not of its column's type fails the run; it does not become NULL.
     fs.mkdirSync(path.join(drop, 'orders', '2026-03-02'), { recursive: true });
     fs.writeFileSync(path.join(drop, 'orders', '2026-03-02', 'acme.csv'), 'order_id,partner,amount,placed_at\nA-17,acme,1.00,2026-03-02 08:00:00\n');
-    const bad = await spark.run(fileOf('/load.py'), split(fillTemplates(load.args, 'postgres', 'partner_drop', INTERVALS[1]!)).map((a) => a.replace('s3a://partner-drop/', `file://${drop}/`)), {});
+    const bad = await spark.run(fileOf('/load.py'), filled(load, 'postgres', 'partner_drop', INTERVALS[1]!).args.map((a) => a.replace('s3a://partner-drop/', `file://${drop}/`)), {});
     assert.equal(bad.exit, 1);
     assert.match(String(bad.error), /Malformed|FAILFAST|malformed/);
     assert.equal((await spark.rows(`SELECT * FROM ${table} WHERE load_date = '2026-03-02'`)).length, 0, 'nothing of the bad day was written');

@@ -47,18 +47,14 @@ async function replyToTurn(ctx: Context, key: string, turn: Turn, m: Messages, m
 }
 
 /** What /unset did to each field it named: cleared (back to a default, if there is one), or it was not set. */
-function describeUnset(paths: string[], before: Conversation['fields'], after: Record<string, unknown>, m: Messages): string[] {
+function describeUnset(paths: string[], before: Conversation['fields'], after: Conversation['fields'], m: Messages): string[] {
   return paths.map((path) => {
-    const now = valueAt(after, path);
+    const now = after[path]?.value;
     const shown = now === undefined ? undefined : typeof now === 'object' ? JSON.stringify(now) : String(now);
     const previous = before[path];
     if (!previous || previous.provenance.kind === 'default') return m.replies.wasNotSet(path, shown);
     return m.replies.cleared(path, shown);
   });
-}
-
-function valueAt(object: Record<string, unknown>, path: string): unknown {
-  return path.split('.').reduce<unknown>((at, key) => (at && typeof at === 'object' ? (at as Record<string, unknown>)[key] : undefined), object);
 }
 
 /** An issue opened, edited or reopened: its text is read again; the bot engages when it is a request for it. */
@@ -92,14 +88,14 @@ export async function readIssueComment(ctx: Context<NotePayload>, bot: Bot): Pro
   if (note.action !== 'create' || !ctx.payload.issue) return;
   // A comment made only of the bot's commands is no turn of the conversation: the commands answer it.
   const answered = bot.commandsAnswered(note.note, ctx.botUser.username);
-  const withoutSlash = answered.length ? [] : commandsWithoutSlash(note.note, bot.commands().map((c) => c.name));
-  if (withoutSlash.length && conversationsOf(ctx).load(ctx.resourceKey).engaged) {
-    await ctx.replyOnce(`${note.id}:slash`, (await ctx.messages()).commands.withoutSlash(withoutSlash));
-    return;
-  }
   if (answered.length && answered.every((c) => bot.isCommand(c.name)) && !proseOf(note.note, answered)) return;
   const conversations = conversationsOf(ctx);
   let state = conversations.load(ctx.resourceKey);
+  const withoutSlash = answered.length ? [] : commandsWithoutSlash(note.note, bot.commands().map((c) => c.name));
+  if (withoutSlash.length && state.engaged) {
+    await ctx.replyOnce(`${note.id}:slash`, (await ctx.messages()).commands.withoutSlash(withoutSlash));
+    return;
+  }
   const addressed = addressesBot(ctx, note.note, bot);
   const wasEngaged = state.engaged;
   const turn = readComment(state, note.note, ctx.actor!.username, { addressedToBot: addressed, noteId: note.id });
@@ -146,7 +142,7 @@ export async function changeSpecInIssue(ctx: Context<NotePayload>, change: { set
   await showCard(ctx, state);
   const evaluation = evaluateSpec(state.fields, await ctx.config());
   const unset = (change.unset ?? []).filter((path) => !turn.problems.some((p) => p.path === path));
-  const cleared = describeUnset(unset, before.fields, evaluation.spec as Record<string, unknown>, m);
+  const cleared = describeUnset(unset, before.fields, evaluation.fields, m);
   await replyToTurn(ctx, replyKey, { ...turn, changed: turn.changed.filter((p) => !unset.includes(p)) }, m, evaluation.missing.length, cleared);
 }
 

@@ -17,11 +17,6 @@ function causes(err: unknown): Coded[] {
 
 const UNTRUSTED = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT', 'CERT_UNTRUSTED']);
 
-/** True when the request failed on the server's certificate. */
-export function isTlsFailure(err: unknown): boolean {
-  return causes(err).some((c) => !!c.code && (UNTRUSTED.has(c.code) || c.code.startsWith('CERT_') || c.code === 'ERR_TLS_CERT_ALTNAME_INVALID'));
-}
-
 /** What went wrong reaching `url`, in one sentence; the error's own words when nothing better is known. */
 export function explainNetworkFailure(err: unknown, url: string | URL): string {
   const target = new URL(url);

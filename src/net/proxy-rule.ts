@@ -68,6 +68,23 @@ function defaultPort(protocol: string): string {
   return protocol === 'https:' ? '443' : '80';
 }
 
+const subnets = new Map<string, net.BlockList | undefined>();
+
+/** A CIDR range as a BlockList, made once (every request is checked against NO_PROXY); undefined when invalid. */
+function subnetOf(address: string, prefix: number): net.BlockList | undefined {
+  const key = `${address}/${prefix}`;
+  if (!subnets.has(key)) {
+    const list = new net.BlockList();
+    try {
+      list.addSubnet(address, prefix, net.isIPv6(address) ? 'ipv6' : 'ipv4');
+      subnets.set(key, list);
+    } catch {
+      subnets.set(key, undefined);
+    }
+  }
+  return subnets.get(key);
+}
+
 /** Whether one NO_PROXY entry covers the host (and port) of a URL. */
 function covers(entry: string, host: string, port: string): boolean {
   if (entry === '*') return true;
@@ -81,15 +98,9 @@ function covers(entry: string, host: string, port: string): boolean {
   pattern = bareHost(pattern);
   const cidr = pattern.match(/^(.+)\/(\d{1,3})$/);
   if (cidr && net.isIP(cidr[1]!) && net.isIP(host)) {
-    const family = net.isIPv6(cidr[1]!) ? 'ipv6' : 'ipv4';
-    if (family !== (net.isIPv6(host) ? 'ipv6' : 'ipv4')) return false;
-    const list = new net.BlockList();
-    try {
-      list.addSubnet(cidr[1]!, Number(cidr[2]), family);
-    } catch {
-      return false;
-    }
-    return list.check(host, family);
+    const family = net.isIPv6(host) ? 'ipv6' : 'ipv4';
+    if (family !== (net.isIPv6(cidr[1]!) ? 'ipv6' : 'ipv4')) return false;
+    return subnetOf(cidr[1]!, Number(cidr[2]))?.check(host, family) ?? false;
   }
   if (net.isIP(pattern)) return pattern === host;
   // `example.com`, `.example.com` and `*.example.com` all cover example.com's subdomains; the first two the

@@ -2,7 +2,7 @@
 // missing, and what breaks a rule.
 import { createHash } from 'node:crypto';
 import { defaultRepoConfig, type RepoConfig } from './repo-config.ts';
-import { toObject, valuesOf, allowedValues, type Problem, type Provenance, type SpecFields } from './patch.ts';
+import { patchFromObject, toObject, valuesOf, allowedValues, type Problem, type Provenance, type SpecFields } from './patch.ts';
 import { REQUIRED, specSchema, type PipelineSpec } from './schema.ts';
 
 export type SpecEvaluation = {
@@ -100,15 +100,9 @@ export function specDigestOf(spec: unknown): string {
   return createHash('sha256').update(JSON.stringify(canonical(spec))).digest('hex').slice(0, 16);
 }
 
-/** The fields (dotted paths; a list counts as one field) whose values differ between two specs. */
+/** The spec fields whose values differ between two specs. */
 export function changedFields(before: unknown, after: unknown): string[] {
-  const flat = (value: unknown, prefix: string, out: Map<string, string>): Map<string, string> => {
-    if (value && typeof value === 'object' && !Array.isArray(value)) {
-      for (const [key, inner] of Object.entries(value)) flat(inner, prefix ? `${prefix}.${key}` : key, out);
-    } else if (value !== undefined) out.set(prefix, JSON.stringify(value));
-    return out;
-  };
-  const a = flat(before, '', new Map());
-  const b = flat(after, '', new Map());
-  return [...new Set([...a.keys(), ...b.keys()])].filter((path) => a.get(path) !== b.get(path)).sort();
+  const a = patchFromObject(before).set;
+  const b = patchFromObject(after).set;
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((path) => JSON.stringify(a[path]) !== JSON.stringify(b[path])).sort();
 }

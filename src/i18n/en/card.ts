@@ -30,7 +30,6 @@ export const cardEn = {
       `@${user}'s last comment had nothing I can read without a model. I read yaml blocks, \`key: value\` lines, the parameter table and commands (\`/help\`).`,
     columnsSummary: (n: number) => `${n} column${n === 1 ? '' : 's'}`,
     checksSummary: (n: number) => `${n} check${n === 1 ? '' : 's'}`,
-    item: (path: string, text: string) => `\`${path}\`: ${text}`,
     nth: (n: number) => `item ${n}`,
   },
   source: {

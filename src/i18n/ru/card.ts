@@ -31,7 +31,6 @@ export const cardRu: typeof cardEn = {
       `В последнем комментарии @${user} нет ничего, что я могу прочитать без модели. Я читаю блоки yaml, строки \`ключ: значение\`, таблицу параметров и команды (\`/help\`).`,
     columnsSummary: (n: number) => `столбцов: ${n}`,
     checksSummary: (n: number) => `проверок: ${n}`,
-    item: (path: string, text: string) => `\`${path}\`: ${text}`,
     nth: (n: number) => `элемент ${n}`,
   },
   source: {
