@@ -43,7 +43,7 @@ const request = (dagId: string) =>
 type World = { standIn: GitLabStandIn; project: Project; alice: User; bot: User; issues: number };
 
 async function startBot(world: World) {
-  const bot = createDagwright({
+  const bot = await createDagwright({
     config: localServerConfig({ gitlabUrl: world.standIn.url, gitlabToken: world.bot.token, webhookSecret: SECRET, dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'dagwright-bench-bot-')) }),
     log: createLogger('silent'),
     worker: { pollMs: 5 },

@@ -71,7 +71,7 @@ if (withSource) {
 }
 const standIn = await startGitLabStandIn();
 const { alice, root, bot: botUser, project } = await seedGitLabStandIn(standIn, seedDir);
-const bot = createDagwright({
+const bot = await createDagwright({
   config: { ...localServerConfig({ gitlabUrl: standIn.url, gitlabToken: botUser.token, webhookSecret: SECRET, dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'dagwright-bench-tokens-')) }), llm: { baseUrl: server.url, apiKey: undefined, model: 'recording-fake', tokensPerJob: 1_000_000, tokensPerIssue: 1_000_000, toolSteps: 5 } },
   log: createLogger('silent'),
 });

@@ -15,14 +15,14 @@ export function registerCancel(bot: Bot): void {
     args: noArguments,
     run: async (ctx, _args, command) => {
       const m = await ctx.messages();
-      const own = ctx.store.jobIdOfDelivery(ctx.deliveryId);
+      const own = await ctx.store.jobIdOfDelivery(ctx.deliveryId);
       if (own === undefined) return;
       const user = ctx.actor!.username;
-      const dropped = ctx.store.cancelQueued(ctx.resourceKey, own, `cancelled by @${user}`);
-      const running = ctx.store.runningJobs(ctx.resourceKey);
+      const dropped = await ctx.store.cancelQueued(ctx.resourceKey, own, `cancelled by @${user}`);
+      const running = await ctx.store.runningJobs(ctx.resourceKey);
       // A /generate that was waiting had said so in the status comment: it now says it will not run.
-      const generations = dropped.filter(({ delivery_id }) => {
-        const delivery = ctx.store.delivery(delivery_id);
+      const droppedDeliveries = await Promise.all(dropped.map(({ delivery_id }) => ctx.store.delivery(delivery_id)));
+      const generations = droppedDeliveries.filter((delivery) => {
         const text = delivery ? noteTextOf(JSON.parse(delivery.body)) : '';
         return bot.commandsAnswered(text, ctx.botUser.username).some((c) => c.name === 'generate' || c.name === 'retry');
       });

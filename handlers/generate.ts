@@ -19,7 +19,7 @@ export function registerGenerate(bot: Bot): void {
     // The status comment shows the job's place in line; a spec that is not complete yet waits silently (the
     // job will list what is missing).
     whileQueued: async (ctx, position, stillWaiting) => {
-      const spec = evaluateSpec(conversationsOf(ctx).load(ctx.resourceKey).fields, await ctx.config()).pipeline;
+      const spec = evaluateSpec((await conversationsOf(ctx).load(ctx.resourceKey)).fields, await ctx.config()).pipeline;
       if (!spec) return;
       const issue = { key: ctx.resourceKey, iid: ctx.resource!.iid };
       await generationChecklist(ctx, await ctx.messages(), issue, spec.dag_id, stillWaiting).waiting(position);

@@ -27,9 +27,9 @@ import { createMetrics, type Metrics } from './metrics.ts';
 import { Worker } from './queue/worker.ts';
 import { registerSecret } from './redact.ts';
 import { createHttpServer } from './server.ts';
-import { openDatabases } from './store/db.ts';
+import { openStore } from './store/open.ts';
 import { startRuff } from './validate/ruff.ts';
-import { Store } from './store/store.ts';
+import type { Store } from './store/store.ts';
 
 export type DagwrightOptions = {
   config: ServerConfig;
@@ -62,11 +62,11 @@ export type Dagwright = {
   stop(graceMs?: number): Promise<void>;
 };
 
-export function createDagwright(options: DagwrightOptions): Dagwright {
+export async function createDagwright(options: DagwrightOptions): Promise<Dagwright> {
   const { config } = options;
-  for (const secret of [config.gitlabToken, ...config.webhookSecrets, config.webhookSigningSecret]) registerSecret(secret);
+  for (const secret of [config.gitlabToken, ...config.webhookSecrets, config.webhookSigningSecret, databasePassword(config.databaseUrl)]) registerSecret(secret);
   const log = options.log ?? createLogger(config.logLevel);
-  const store = new Store(openDatabases(config.dataDir));
+  const store = await openStore(config, log);
   const metrics = createMetrics(() => store.queueDepth());
   const gitlab = createGitLabClient({ url: config.gitlabUrl, token: config.gitlabToken, retry: options.gitlabRetry });
   const accessLevels = new AccessLevels(gitlab);
@@ -128,17 +128,13 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
     intake,
     metrics,
     log,
-    readiness: () => ({ database: store.isHealthy(), gitlab: botUser !== undefined }),
+    readiness: async () => ({ database: await store.isHealthy(), gitlab: botUser !== undefined }),
     mcp: config.mcpToken ? { token: config.mcpToken, createServer: () => createMcpServer() } : undefined,
   });
 
   const retentionMs = options.retentionMs ?? 30 * 24 * 3600_000;
   const pruneTimer = setInterval(() => {
-    try {
-      store.prune(Date.now() - retentionMs);
-    } catch (err) {
-      log.error({ err }, 'could not prune old deliveries');
-    }
+    store.prune(Date.now() - retentionMs).catch((err) => log.error({ err }, 'could not prune old deliveries'));
   }, 3600_000);
   pruneTimer.unref();
 
@@ -147,7 +143,7 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
     startRuff();
     botUser = await askWhoTheBotIs(gitlab, log, () => stopping);
     log.info({ bot: botUser.username, model: config.llm?.model ?? null, sources: connections }, 'GitLab answered; the worker starts');
-    worker.start();
+    await worker.start();
     return botUser;
   }
 
@@ -173,7 +169,7 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
     }
     await worker.drain(graceMs);
     await tools?.close();
-    store.close();
+    await store.close();
     log.info('stopped');
     await new Promise<void>((resolve) => log.flush(() => resolve()));
   }
@@ -193,4 +189,9 @@ export function createDagwright(options: DagwrightOptions): Dagwright {
     listen,
     stop,
   };
+}
+
+function databasePassword(databaseUrl: string | undefined): string | undefined {
+  if (!databaseUrl) return undefined;
+  return decodeURIComponent(new URL(databaseUrl).password) || undefined;
 }

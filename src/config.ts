@@ -57,6 +57,13 @@ const envSchema = z.object({
     }),
   HOST: z.string().optional().default('0.0.0.0'),
   DATA_DIR: z.string().optional().default('./data'),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .optional()
+    .refine((value) => !value || (URL.canParse(value) && /^postgres(ql)?:$/.test(new URL(value).protocol) && new URL(value).hostname !== ''), {
+      message: 'must be a PostgreSQL connection URL such as postgres://dagwright:<password>@db.internal:5432/dagwright (unset, the store is SQLite in DATA_DIR)',
+    }),
   LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(', ')}` }).optional().default('info'),
   ALLOWED_PROJECTS: z.string().optional(),
   WORKER_CONCURRENCY: positiveInt(4, 64),
@@ -161,6 +168,8 @@ export type ServerConfig = {
   port: number;
   host: string;
   dataDir: string;
+  /** PostgreSQL for the store (replicas sharing one database); unset, the store is SQLite in dataDir. */
+  databaseUrl?: string;
   logLevel: (typeof logLevels)[number];
   /** Project ids or paths (group/project); empty means every project that sends hooks. */
   allowedProjects: string[];
@@ -248,6 +257,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = { webhoo
     port: e.PORT,
     host: e.HOST,
     dataDir,
+    databaseUrl: e.DATABASE_URL || undefined,
     logLevel: e.LOG_LEVEL,
     allowedProjects: (e.ALLOWED_PROJECTS ?? '')
       .split(',')

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { createDagwright } from './app.ts';
+import { createDagwright, type Dagwright } from './app.ts';
 import { ConfigError, loadConfig, type ConfigNeeds, type ServerConfig } from './config.ts';
 import { installOutbound } from './net/outbound.ts';
 
@@ -164,7 +164,7 @@ function readConfig(command: string, needs?: ConfigNeeds): ServerConfig {
 
 async function serveCommand(): Promise<void> {
   const config = readConfig('serve');
-  const bot = createDagwright({ config });
+  const bot = await openBot('serve', config);
   await bot.listen();
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -207,7 +207,7 @@ async function replayCommand(file: string | undefined): Promise<void> {
     fail(`dagwright replay: cannot read ${file}: ${(err as Error).message}`);
   }
   const config = readConfig('replay', { webhookSecret: false });
-  const bot = createDagwright({ config });
+  const bot = await openBot('replay', config);
   try {
     const user = await Promise.race([
       bot.start(),
@@ -247,9 +247,19 @@ async function standInCommand(port: string | undefined, seed: string | undefined
   process.on('SIGTERM', stop);
 }
 
-async function waitForJob(bot: ReturnType<typeof createDagwright>, jobId: number) {
+/** The bot, or a plain exit when its store cannot be opened (PostgreSQL away, a schema from a newer Dagwright). */
+async function openBot(command: string, config: ServerConfig): Promise<Dagwright> {
+  try {
+    return await createDagwright({ config });
+  } catch (err) {
+    const where = config.databaseUrl ? 'PostgreSQL at DATABASE_URL' : `SQLite in ${config.dataDir}`;
+    fail(`dagwright ${command}: could not open the store (${where}): ${(err as Error).message}`);
+  }
+}
+
+async function waitForJob(bot: Dagwright, jobId: number) {
   for (;;) {
-    const job = bot.store.job(jobId)!;
+    const job = (await bot.store.job(jobId))!;
     if (job.status === 'succeeded' || job.status === 'failed' || job.status === 'cancelled') return job;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

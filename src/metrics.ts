@@ -6,7 +6,7 @@ export type JobOutcome = 'succeeded' | 'failed' | 'retried' | 'waiting';
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
-export function createMetrics(queueDepth: () => number) {
+export function createMetrics(queueDepth: () => Promise<number>) {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: 'dagwright_' });
   const deliveries = new client.Counter({
@@ -31,8 +31,8 @@ export function createMetrics(queueDepth: () => number) {
     name: 'dagwright_queue_depth',
     help: 'Jobs waiting or running',
     registers: [registry],
-    collect() {
-      this.set(queueDepth());
+    async collect() {
+      this.set(await queueDepth());
     },
   });
   for (const result of ['accepted', 'duplicate', 'unauthorized', 'invalid', 'ignored', 'too_large'] as const) {

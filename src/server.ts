@@ -14,7 +14,7 @@ import type { Metrics } from './metrics.ts';
 export const MAX_BODY_BYTES = 25 * 1024 * 1024;
 export const WEBHOOK_PATH = '/webhooks/gitlab';
 
-export type Readiness = () => Record<string, boolean>;
+export type Readiness = () => Promise<Record<string, boolean>>;
 
 export type ServerDeps = {
   intake: Intake;
@@ -28,8 +28,8 @@ export type ServerDeps = {
 export function createOperationsApp(deps: ServerDeps): Hono {
   const app = new Hono();
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.get('/readyz', (c) => {
-    const checks = deps.readiness();
+  app.get('/readyz', async (c) => {
+    const checks = await deps.readiness();
     const ready = Object.values(checks).every(Boolean);
     return c.json({ status: ready ? 'ready' : 'not ready', checks }, ready ? 200 : 503);
   });

@@ -30,7 +30,7 @@ describe('Context', () => {
     assert.equal(notes.length, 1);
     assert.equal(notes[0]!.body, `<!-- dagwright:status:${s.project.id}#${issue.iid} -->\nrunning`);
 
-    s.bot.dagwright.store.forgetBotNote(`${s.project.id}#${issue.iid}`, 'status');
+    await s.bot.dagwright.store.forgetBotNote(`${s.project.id}#${issue.iid}`, 'status');
     text = 'done';
     await s.comment(issue, 'three');
     await s.settle();

@@ -148,9 +148,8 @@ describe('the request conversation', () => {
     assert.match(body, /\| `source\.conn_id` \| `orders_pg` \| proposed from the connection URL \|/);
     assert.match(body, /\| `load\.strategy` \| `snapshot` \| issue \|/);
     assert.match(body, /`full` was read as `snapshot`/);
-    const db = s.bot.dagwright.store.db;
     for (const table of ['deliveries', 'jobs', 'conversations', 'bot_notes']) {
-      const dump = JSON.stringify(db.prepare(`SELECT * FROM ${table}`).all());
+      const dump = JSON.stringify(await s.bot.dagwright.store.query(`SELECT * FROM ${table}`));
       assert.doesNotMatch(dump, /hunter2/, `${table} holds the password`);
     }
   });

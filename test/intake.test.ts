@@ -7,8 +7,8 @@ import { startGitLabStandIn, type GitLabStandIn } from '../src/gitlab-standin/in
 import { gitlabSamplesDir, metricValue, startBot, waitFor, WEBHOOK_SECRET, type RunningBot } from './support/harness.ts';
 import { deliveryHeaders, issueEvent, noteOnIssue, pipelineEvent } from './support/payloads.ts';
 
-function storedDeliveries(bot: RunningBot): number {
-  return (bot.dagwright.store.db.prepare('SELECT count(*) AS n FROM deliveries').get() as { n: number }).n;
+async function storedDeliveries(bot: RunningBot): Promise<number> {
+  return (await bot.dagwright.store.query<{ n: number }>('SELECT CAST(count(*) AS INTEGER) AS n FROM deliveries'))[0]!.n;
 }
 
 describe('webhook intake', () => {
@@ -98,12 +98,12 @@ describe('webhook intake', () => {
   });
 
   test('a wrong or missing token gets 401 and nothing is stored', async () => {
-    const stored = storedDeliveries(bot);
+    const stored = (await storedDeliveries(bot));
     const wrong = await bot.deliver(issueEvent(), 'not-the-secret');
     assert.equal(wrong.status, 401);
     const missing = await bot.deliver(issueEvent(), null);
     assert.equal(missing.status, 401);
-    assert.equal(storedDeliveries(bot), stored);
+    assert.equal((await storedDeliveries(bot)), stored);
   });
 
   test('the previous secret is still accepted during a rotation', async () => {
@@ -112,7 +112,7 @@ describe('webhook intake', () => {
   });
 
   test('malformed JSON, a non-GitLab body and a payload without what routing needs get 400, nothing stored', async () => {
-    const stored = storedDeliveries(bot);
+    const stored = (await storedDeliveries(bot));
     const post = (body: string, event = 'Issue Hook') =>
       fetch(`${bot.url}/webhooks/gitlab`, {
         method: 'POST',
@@ -130,12 +130,12 @@ describe('webhook intake', () => {
     assert.match(((await missing.json()) as { detail: string }).detail, /object_attributes\.iid/);
     const wrongKind = await post(JSON.stringify(issueEvent().body), 'Note Hook');
     assert.equal(wrongKind.status, 400);
-    assert.equal(storedDeliveries(bot), stored);
+    assert.equal((await storedDeliveries(bot)), stored);
     assert.ok((await metricValue(bot, 'dagwright_webhook_deliveries_total', 'result="invalid"')) >= 4);
   });
 
   test('bad input is answered 400, not as a server fault: a body nested thousands of levels deep, labels of the wrong type, a project id of 0', async () => {
-    const stored = storedDeliveries(bot);
+    const stored = (await storedDeliveries(bot));
     const post = (body: string, event = 'Issue Hook') =>
       fetch(`${bot.url}/webhooks/gitlab`, { method: 'POST', headers: { ...deliveryHeaders(event), 'X-Gitlab-Token': WEBHOOK_SECRET }, body });
     const deep = issueEvent();
@@ -154,7 +154,7 @@ describe('webhook intake', () => {
       const res = await post(JSON.stringify(issueEvent({ projectId }).body));
       assert.equal(res.status, 400, `project id ${projectId}`);
     }
-    assert.equal(storedDeliveries(bot), stored);
+    assert.equal((await storedDeliveries(bot)), stored);
   });
 
   test('a 1 MB description is stored redacted, and while it is scanned the bot keeps answering', async () => {
@@ -175,27 +175,27 @@ describe('webhook intake', () => {
     assert.equal(res.status, 200);
     assert.ok(elapsed < 2_000, `answered in ${elapsed.toFixed(0)} ms`);
     assert.ok(health < 500, `/healthz took ${health.toFixed(0)} ms meanwhile`);
-    const row = bot.dagwright.store.db.prepare("SELECT body FROM deliveries WHERE body LIKE '%aws_secret_access_key%' ORDER BY id DESC LIMIT 1").get() as { body: string };
+    const [row] = await bot.dagwright.store.query<{ body: string }>("SELECT body FROM deliveries WHERE body LIKE '%aws_secret_access_key%' ORDER BY id DESC LIMIT 1");
     assert.ok(row, 'the delivery is stored');
     assert.ok(!row.body.includes(secret), 'the secret is not in the database');
     assert.match(row.body, /aws_secret_access_key=\*\*\*\*/);
   });
 
   test('a body over 25 MB gets 413 and nothing is stored', async () => {
-    const stored = storedDeliveries(bot);
+    const stored = (await storedDeliveries(bot));
     const huge = issueEvent({ description: 'x'.repeat(25 * 1024 * 1024) });
     const res = await bot.deliver(huge);
     assert.equal(res.status, 413);
-    assert.equal(storedDeliveries(bot), stored);
+    assert.equal((await storedDeliveries(bot)), stored);
   });
 
   test('an event kind Dagwright does not handle gets 200 and is counted as ignored', async () => {
     const ignoredBefore = await metricValue(bot, 'dagwright_webhook_deliveries_total', 'result="ignored"');
-    const stored = storedDeliveries(bot);
+    const stored = (await storedDeliveries(bot));
     const res = await bot.deliver({ headers: deliveryHeaders('Push Hook'), body: { object_kind: 'push', ref: 'refs/heads/main' } });
     assert.equal(res.status, 200);
     assert.equal(((await res.json()) as { result: string }).result, 'ignored');
-    assert.equal(storedDeliveries(bot), stored);
+    assert.equal((await storedDeliveries(bot)), stored);
     assert.equal(await metricValue(bot, 'dagwright_webhook_deliveries_total', 'result="ignored"'), ignoredBefore + 1);
   });
 

@@ -73,7 +73,7 @@ describe('durable jobs', () => {
     await s.comment(issue, 'please reply');
     await s.settle();
     assert.deepEqual(s.botComments(issue).map((n) => n.body), ['noted']);
-    const job = s.bot.dagwright.store.db.prepare(`SELECT status, attempts FROM jobs ORDER BY id DESC LIMIT 1`).get();
+    const [job] = await s.bot.dagwright.store.query(`SELECT status, attempts FROM jobs ORDER BY id DESC LIMIT 1`);
     assert.deepEqual(job, { status: 'succeeded', attempts: 3 });
     assert.equal(await metricValue(s.bot, 'dagwright_jobs_total', 'status="retried"'), 2);
     const posts = s.standIn.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`/issues/${issue.iid}/notes`));

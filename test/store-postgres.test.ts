@@ -3,10 +3,26 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { PgJobQueue } from '../src/store/pg-jobs.ts';
+import { PgStore } from '../src/store/pg-store.ts';
+import type { EnqueueResult, NewDelivery } from '../src/store/store.ts';
 import { migratePostgres, NewerSchemaError, PG_MIGRATIONS } from '../src/store/pg-migrate.ts';
 
 const URL = process.env.DAGWRIGHT_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+const delivery = (key: string, resourceKey: string, receivedAt = Date.now()): NewDelivery => ({
+  idempotencyKey: key,
+  meaningKey: undefined,
+  eventHeader: 'Note Hook',
+  eventUuid: undefined,
+  webhookUuid: undefined,
+  names: ['note'],
+  resourceKey,
+  projectId: 5,
+  confidential: false,
+  body: '{}',
+  receivedAt,
+});
+const jobId = (r: EnqueueResult) => (r as { jobId: number }).jobId;
 
 async function reachable(): Promise<string | false> {
   const client = new pg.Client({ connectionString: URL, connectionTimeoutMillis: 3_000 });
@@ -38,7 +54,16 @@ describe('the PostgreSQL schema', { skip }, () => {
     await admin.connect();
     await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`);
   });
+  const stores: PgStore[] = [];
+  const replica = async (applicationName = 'dagwright-test') => {
+    const url = new globalThis.URL(URL);
+    url.searchParams.set('options', `-c search_path=${schema}`);
+    const store = await PgStore.open({ connectionString: url.toString(), maxConnections: 4, applicationName });
+    stores.push(store);
+    return store;
+  };
   after(async () => {
+    for (const s of stores) await s.close();
     for (const p of pools) await p.end();
     await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     await admin.end();
@@ -68,20 +93,16 @@ describe('the PostgreSQL schema', { skip }, () => {
   });
 
   test('two replicas leasing from one queue: every job runs once, the jobs of one resource one at a time in arrival order', async () => {
-    const replicas = [new PgJobQueue(pool()), new PgJobQueue(pool())];
-    await migratePostgres(pool());
-    await admin.query(`TRUNCATE ${schema}.jobs, ${schema}.deliveries`);
+    const replicas = [await replica(), await replica()];
+    await admin.query(`TRUNCATE ${schema}.jobs, ${schema}.deliveries CASCADE`);
     const ids: number[] = [];
-    for (let i = 0; i < 40; i++) {
-      const id = await replicas[i % 2]!.enqueue({ idempotencyKey: `d-${i}`, resourceKey: `5#${i % 5}`, eventHeader: 'Note Hook', names: 'note', projectId: 5, body: '{}' });
-      ids.push(id!);
-    }
-    assert.equal(await replicas[0]!.enqueue({ idempotencyKey: 'd-3', resourceKey: '5#3', eventHeader: 'Note Hook', names: 'note', projectId: 5, body: '{}' }), undefined, 'a redelivery to the other replica is a duplicate');
+    for (let i = 0; i < 40; i++) ids.push(jobId((await replicas[i % 2]!.enqueue([delivery(`d-${i}`, `5#${i % 5}`)]))[0]!));
+    assert.equal((await replicas[0]!.enqueue([delivery('d-3', '5#3')]))[0]!.duplicate, true, 'a redelivery to the other replica is a duplicate');
     const runs: Array<{ id: number; resource: string; start: number; end: number; owner: string }> = [];
     let clock = 0;
-    const worker = async (queue: PgJobQueue, owner: string) => {
+    const worker = async (store: PgStore, owner: string) => {
       for (let idle = 0; idle < 20; ) {
-        const job = await queue.leaseNext(owner, 60_000);
+        const job = await store.leaseNext(owner, Date.now(), 60_000);
         if (!job) {
           idle++;
           await new Promise((resolve) => setTimeout(resolve, 5));
@@ -92,10 +113,10 @@ describe('the PostgreSQL schema', { skip }, () => {
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 8));
         const end = ++clock;
         runs.push({ id: job.id, resource: job.resource_key, start, end, owner });
-        assert.equal(await queue.finish(job.id, owner, 'succeeded'), true);
+        assert.equal(await store.finish(job.id, owner, 'succeeded', Date.now()), true);
       }
     };
-    await Promise.all(replicas.flatMap((queue, r) => [1, 2, 3].map((w) => worker(queue, `replica-${r}/worker-${w}`))));
+    await Promise.all(replicas.flatMap((store, r) => [1, 2, 3].map((w) => worker(store, `replica-${r}/worker-${w}`))));
     assert.deepEqual(runs.map((r) => r.id).sort((a, b) => a - b), [...ids].sort((a, b) => a - b), 'each job ran exactly once');
     assert.ok(new Set(runs.map((r) => r.owner.split('/')[0])).size === 2, 'both replicas did work');
     for (const resource of new Set(runs.map((r) => r.resource))) {
@@ -105,28 +126,62 @@ describe('the PostgreSQL schema', { skip }, () => {
     }
   });
 
+  test('two replicas storing the same burst of redeliveries in opposite orders: each delivery once, no deadlock', async () => {
+    const [a, b] = [await replica(), await replica()];
+    await admin.query(`TRUNCATE ${schema}.jobs, ${schema}.deliveries CASCADE`);
+    const burst = Array.from({ length: 50 }, (_, i) => delivery(`burst-${i}`, `5#${i % 7}`));
+    const [fromA, fromB] = await Promise.all([a.enqueue(burst), b.enqueue([...burst].reverse())]);
+    const stored = [...fromA, ...fromB].filter((r) => !r.duplicate);
+    assert.equal(stored.length, 50, 'every delivery stored once, by one replica or the other');
+    assert.equal(await a.queueDepth(), 50);
+  });
+
   test('a replica that dies holding a job: after its lease the job runs elsewhere, and the dead one cannot record an outcome', async () => {
-    const [a, b] = [new PgJobQueue(pool()), new PgJobQueue(pool())];
-    await migratePostgres(pool());
-    await admin.query(`TRUNCATE ${schema}.jobs, ${schema}.deliveries`);
+    const [a, b] = [await replica(), await replica()];
+    await admin.query(`TRUNCATE ${schema}.jobs, ${schema}.deliveries CASCADE`);
     const now = Date.now();
-    const id = (await a.enqueue({ idempotencyKey: 'crash-1', resourceKey: '5#9', eventHeader: 'Note Hook', names: 'note', projectId: 5, body: '{}' }, now))!;
-    const held = await a.leaseNext('replica-a', 1_000, now);
+    const id = jobId((await a.enqueue([delivery('crash-1', '5#9', now)]))[0]!);
+    const held = await a.leaseNext('replica-a', now, 1_000);
     assert.equal(held?.id, id);
-    assert.equal(await b.leaseNext('replica-b', 1_000, now + 10), undefined, 'leased elsewhere: not taken');
-    assert.deepEqual(await b.expireLeases(3, now + 500), [], 'the lease holds until it expires');
-    assert.equal(await b.leaseNext('replica-b', 1_000, now + 500), undefined);
-    await b.expireLeases(3, now + 1_001);
-    const taken = await b.leaseNext('replica-b', 1_000, now + 1_002);
+    assert.equal(await b.leaseNext('replica-b', now + 10, 1_000), undefined, 'leased elsewhere: not taken');
+    assert.deepEqual(await b.expireLeases(now + 500, 3), [], 'the lease holds until it expires');
+    assert.equal(await b.leaseNext('replica-b', now + 500, 1_000), undefined);
+    await b.expireLeases(now + 1_001, 3);
+    const taken = await b.leaseNext('replica-b', now + 1_002, 1_000);
     assert.deepEqual([taken?.id, taken?.attempts, taken?.lease_owner], [id, 2, 'replica-b']);
-    assert.equal(await a.finish(id, 'replica-a', 'succeeded'), false, 'the dead replica\'s late outcome is refused');
-    assert.equal(await b.finish(id, 'replica-b', 'succeeded'), true);
+    assert.equal(await a.finish(id, 'replica-a', 'succeeded', now + 1_003), false, "the dead replica's late outcome is refused");
+    assert.equal(await b.finish(id, 'replica-b', 'succeeded', now + 1_004), true);
     // Out of attempts: the job fails for good instead of running a fourth time.
-    const again = (await a.enqueue({ idempotencyKey: 'crash-2', resourceKey: '5#9', eventHeader: 'Note Hook', names: 'note', projectId: 5, body: '{}' }, now))!;
+    const again = jobId((await a.enqueue([delivery('crash-2', '5#9', now)]))[0]!);
     for (let attempt = 1; attempt <= 3; attempt++) {
-      assert.equal((await a.leaseNext('replica-a', 1, now + attempt * 10))?.id, again);
-      const failed = await a.expireLeases(3, now + attempt * 10 + 5);
+      assert.equal((await a.leaseNext('replica-a', now + attempt * 10, 1))?.id, again);
+      const failed = await a.expireLeases(now + attempt * 10 + 5, 3);
       assert.deepEqual(failed, attempt === 3 ? [again] : []);
     }
+  });
+
+  test('work under one key runs in one replica at a time; a replica that dies lets go of its keys', async () => {
+    const [a, b] = [await replica(), await replica()];
+    const order: string[] = [];
+    const hold = (name: string, ms: number) => async () => {
+      order.push(`${name} in`);
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      order.push(`${name} out`);
+    };
+    await Promise.all([a.exclusive('comment:5:5#1:status', hold('a', 60)), new Promise((resolve) => setTimeout(resolve, 10)).then(() => b.exclusive('comment:5:5#1:status', hold('b', 1)))]);
+    assert.deepEqual(order, ['a in', 'a out', 'b in', 'b out']);
+    // A replica's connection ends with the replica: its keys are free for the others.
+    const dying = await replica(`dagwright-dying-${process.pid}`);
+    let release!: () => void;
+    const holding = dying.exclusive('comment:5:5#2:status', () => new Promise<void>((resolve) => (release = resolve)));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const { rows } = await admin.query(`SELECT pid FROM pg_stat_activity WHERE application_name = $1`, [`dagwright-dying-${process.pid}`]);
+    assert.ok(rows.length > 0);
+    for (const { pid } of rows) await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+    const freed = b.exclusive('comment:5:5#2:status', async () => 'freed');
+    const late = new Promise((resolve) => setTimeout(() => resolve('still held after 5 s'), 5_000).unref());
+    assert.equal(await Promise.race([freed, late]), 'freed');
+    release();
+    await holding.catch(() => undefined);
   });
 });

@@ -38,7 +38,7 @@ export type CommandDefinition<A = unknown> = {
    * Shows that the command waits its turn in the queue (`position` 1 = next). `stillWaiting` tells, when
    * the notice is written, whether the job has not started meanwhile.
    */
-  whileQueued?: (context: Context<NotePayload>, position: number, stillWaiting: () => boolean) => unknown;
+  whileQueued?: (context: Context<NotePayload>, position: number, stillWaiting: () => Promise<boolean>) => unknown;
 };
 
 // Arguments are typed per command; the registry holds commands of every argument type.
@@ -176,7 +176,7 @@ export class Bot {
    * A job that cannot start at once: the first command of its comment that tells its users it waits, and that
    * the author may run, does so. Nothing is said to an author who may not run it (the job will explain).
    */
-  async announceQueued(context: Context, position: number, stillWaiting: () => boolean): Promise<void> {
+  async announceQueued(context: Context, position: number, stillWaiting: () => Promise<boolean>): Promise<void> {
     if (context.names[0] !== 'note' || !context.resource) return;
     const note = (context as Context<NotePayload>).payload.object_attributes;
     if (note.action !== 'create') return;
@@ -244,7 +244,7 @@ export class Dispatcher {
 
   /** A stored delivery's handlers, run again as if it had just arrived (/retry of a job that failed). */
   private readonly rerun = async (deliveryId: number): Promise<void> => {
-    const delivery = this.deps.store.delivery(deliveryId);
+    const delivery = await this.deps.store.delivery(deliveryId);
     if (!delivery) throw new Error(`delivery ${deliveryId} is no longer kept`);
     await this.deps.bot.receive(this.contextFor(eventOfDelivery(delivery), delivery, Date.now()));
   };
@@ -260,8 +260,8 @@ export class Dispatcher {
   /** A job that failed for good: its status comment says why, and how to try again. */
   async reportFailed(job: { id: number }, failure: JobFailure): Promise<void> {
     const { store } = this.deps;
-    const row = store.job(job.id);
-    const delivery = row && store.delivery(row.delivery_id);
+    const row = await store.job(job.id);
+    const delivery = row && (await store.delivery(row.delivery_id));
     if (!row || !delivery) return;
     const context = this.contextFor(eventOfDelivery(delivery), delivery);
     if (!context.resource) return;
@@ -286,14 +286,14 @@ export class Dispatcher {
   private async announceIfWaiting(jobId: number): Promise<void> {
     const { store, bot, log } = this.deps;
     try {
-      const job = store.job(jobId);
+      const job = await store.job(jobId);
       const botUser = this.deps.botUser();
       if (job?.status !== 'queued' || !botUser || this.deps.stopping()) return;
-      const delivery = store.delivery(job.delivery_id)!;
+      const delivery = (await store.delivery(job.delivery_id))!;
       const event = eventOfDelivery(delivery);
       if (isFromBotOrSystem(event, botUser.id)) return;
-      const stillWaiting = () => store.job(jobId)?.status === 'queued';
-      await bot.announceQueued(this.contextFor(event, delivery), store.queuePosition(jobId), stillWaiting);
+      const stillWaiting = async () => (await store.job(jobId))?.status === 'queued';
+      await bot.announceQueued(this.contextFor(event, delivery), await store.queuePosition(jobId), stillWaiting);
     } catch (err) {
       log.warn({ err, job: jobId }, 'could not tell that a job waits in the queue');
     }

@@ -170,7 +170,7 @@ export class Context<P extends AnyPayload = AnyPayload> {
   upsertComment(
     kind: string,
     body: string,
-    options: { issue?: { key: string; iid: number }; create?: (body: string) => Promise<Note>; onlyIf?: () => boolean } = {},
+    options: { issue?: { key: string; iid: number }; create?: (body: string) => Promise<Note>; onlyIf?: () => boolean | Promise<boolean> } = {},
   ): Promise<Note | undefined> {
     return upsertBotComment({
       gitlab: this.gitlab,
@@ -219,7 +219,7 @@ export class Context<P extends AnyPayload = AnyPayload> {
     const loaded = await loadRepoConfig(this.gitlab, this.projectId, 'HEAD');
     if (loaded.problems.length > 0 && this.resource) {
       const fingerprint = createHash('sha256').update(loaded.source ?? '').digest('hex');
-      if (this.store.markReported(`repo-config:${this.projectId}:${this.resourceKey}`, fingerprint, Date.now())) {
+      if (await this.store.markReported(`repo-config:${this.projectId}:${this.resourceKey}`, fingerprint, Date.now())) {
         const m = messages(await this.languageFor(loaded.config));
         await this.reply(m.config.invalid(REPO_CONFIG_PATH, loaded.problems));
       }

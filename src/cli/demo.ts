@@ -72,7 +72,7 @@ export async function runDemo(options: { out?: (line: string) => void; workDir?:
     const url = `http://127.0.0.1:${airflowPort}`;
     config.airflow = { url, uiUrl: url, auth: { kind: 'password', username: AIRFLOW_USER, password: AIRFLOW_PASSWORD }, waitMs: AIRFLOW_WAIT_MS, checks: { firstMs: 1_000, maxMs: 3_000 } };
   }
-  const bot = createDagwright({ config, log: createLogger('silent') });
+  const bot = await createDagwright({ config, log: createLogger('silent') });
   let airflow: LocalAirflow | undefined;
   try {
     const { port } = await bot.listen();

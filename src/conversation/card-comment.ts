@@ -88,7 +88,7 @@ export function generatedMergeRequest(state: Conversation, evaluation: SpecEvalu
 export async function showCard(ctx: Context, given: Conversation, issue = { key: ctx.resourceKey, iid: ctx.resource!.iid }): Promise<Conversation> {
   const state = withTargetType(await withSourceFacts(given));
   const conversations = conversationsOf(ctx);
-  if (state !== given) conversations.save(issue.key, state);
+  if (state !== given) await conversations.save(issue.key, state);
   const config = await ctx.config();
   const m = await ctx.messages();
   const evaluation = evaluateSpec(state.fields, config);
@@ -107,10 +107,10 @@ export async function showCard(ctx: Context, given: Conversation, issue = { key:
     m,
   );
   const digest = createHash('sha256').update(body).digest('hex');
-  if (digest === state.cardDigest && ctx.store.botNoteId(issue.key, CARD) !== undefined) return state;
+  if (digest === state.cardDigest && (await ctx.store.botNoteId(issue.key, CARD)) !== undefined) return state;
   await ctx.upsertComment(CARD, body, { issue });
   const shown = { ...state, cardDigest: digest };
-  conversations.save(issue.key, shown);
+  await conversations.save(issue.key, shown);
   return shown;
 }
 

@@ -44,7 +44,7 @@ function mergeRef(watch: DeployWatch, ctx: Context): string {
 async function mergedDag(ctx: Context, issueIid: number, branch: string): Promise<{ dagId: string; dagFile: string }> {
   const config = await ctx.config();
   const dagId = branch.slice(config.branch_prefix.length).replace(/^\d+-/, '');
-  const conversation = conversationsOf(ctx).load(resourceKeyOf(ctx.projectId, { type: 'issue', iid: issueIid }));
+  const conversation = await conversationsOf(ctx).load(resourceKeyOf(ctx.projectId, { type: 'issue', iid: issueIid }));
   const rendered = Object.keys(conversation.generation?.files ?? {}).find((f) => f.endsWith(`/${dagId}.py`) && f.startsWith(`${config.dags_root}/`));
   const spec = evaluateSpec(conversation.fields, config).spec as Record<string, any>;
   return { dagId, dagFile: rendered ?? `${pipelineFolder(spec, config)}/${dagId}.py` };
@@ -65,7 +65,7 @@ export async function watchDeploy(ctx: Context<MergeRequestPayload>, issueIid: n
   const updated = Date.parse((mr.updated_at ?? '').replace(' UTC', 'Z'));
   const mergedAt = Number.isNaN(updated) ? ctx.receivedAt : Math.min(updated, ctx.receivedAt);
   const watches = ctx.store.deployWatches;
-  const watch = watches.start({
+  const watch = await watches.start({
     projectId: ctx.projectId,
     mrIid: mr.iid,
     issueIid,
@@ -77,9 +77,9 @@ export async function watchDeploy(ctx: Context<MergeRequestPayload>, issueIid: n
   });
   if (watch.checks === 0 && !watch.outcome) await ctx.upsertComment('status', `### ⏳ ${m.deploy.waiting(mr.iid, url, dag.dagId, airflow.settings.waitMs)}`, { issue });
   // Read again: a failed pipeline of the merge commit (another queue lane) may have ended the watch meanwhile.
-  const current = watches.get(ctx.projectId, mr.iid)!;
+  const current = (await watches.get(ctx.projectId, mr.iid))!;
   if (!current.outcome) await lookOnce(ctx, airflow, current, mr.target_branch);
-  await reportIfDue(ctx, watches.get(ctx.projectId, mr.iid)!);
+  await reportIfDue(ctx, (await watches.get(ctx.projectId, mr.iid))!);
 }
 
 /** One look at Airflow: the watch ends (live, import error, refused, out of time) or the job asks to run again. */
@@ -94,12 +94,12 @@ async function lookOnce(ctx: Context, airflow: AirflowClient, watch: DeployWatch
     const dagSource = dag && source !== undefined ? await airflow.dagSource(dag).catch((err) => (err instanceof AirflowError && err.kind === 'forbidden' ? undefined : Promise.reject(err))) : undefined;
     const verdict = judgeDeploy({ dagId: watch.dagId, relativeFile, source, mergedAt: watch.mergedAt }, { dag, dagSource, importErrors });
     if (verdict.state === 'live') {
-      watches.end(watch, 'live', { dagId: watch.dagId, paused: verdict.dag.isPaused, nextRun: verdict.dag.nextRunAfter } satisfies Detail);
+      await watches.end(watch, 'live', { dagId: watch.dagId, paused: verdict.dag.isPaused, nextRun: verdict.dag.nextRunAfter } satisfies Detail);
       return;
     }
     if (verdict.state === 'import_error') {
       const { filename, timestamp, stackTrace } = verdict.error;
-      watches.end(watch, 'import_error', { dagId: watch.dagId, filename, timestamp, stackTrace: cutTrace(stackTrace) } satisfies Detail);
+      await watches.end(watch, 'import_error', { dagId: watch.dagId, filename, timestamp, stackTrace: cutTrace(stackTrace) } satisfies Detail);
       return;
     }
     // An update Airflow has not parsed yet: ask it to parse the file now (where the API allows), once.
@@ -107,7 +107,7 @@ async function lookOnce(ctx: Context, airflow: AirflowClient, watch: DeployWatch
     seen = { reason: verdict.reason };
   } catch (err) {
     if (err instanceof AirflowError && !err.transient) {
-      watches.end(watch, 'airflow_refused', { dagId: watch.dagId, reason: err.message } satisfies Detail);
+      await watches.end(watch, 'airflow_refused', { dagId: watch.dagId, reason: err.message } satisfies Detail);
       return;
     }
     if (!(err instanceof AirflowError)) throw err;
@@ -116,10 +116,10 @@ async function lookOnce(ctx: Context, airflow: AirflowClient, watch: DeployWatch
   }
   const remaining = watch.deadline - Date.now();
   if (remaining <= 0) {
-    watches.end(watch, 'not_seen', { dagId: watch.dagId, lastSeen: seen, checks: watch.checks + 1 } satisfies Detail);
+    await watches.end(watch, 'not_seen', { dagId: watch.dagId, lastSeen: seen, checks: watch.checks + 1 } satisfies Detail);
     return;
   }
-  watches.looked(watch, JSON.stringify(seen));
+  await watches.looked(watch, JSON.stringify(seen));
   throw new CheckAgainLater(nextCheckIn(watch.checks, remaining, airflow.settings.checks), `Airflow has not loaded ${watch.dagId} yet`);
 }
 
@@ -149,11 +149,11 @@ function cutTrace(trace: string): string {
 export async function reportMergePipeline(ctx: Context<PipelinePayload>): Promise<void> {
   const pipeline = ctx.payload.object_attributes;
   if (pipeline.status !== 'failed' || !pipeline.sha) return;
-  const watch = ctx.store.deployWatches.bySha(ctx.projectId, pipeline.sha);
+  const watch = await ctx.store.deployWatches.bySha(ctx.projectId, pipeline.sha);
   if (!watch || watch.outcome) return;
   const url = typeof (pipeline as { url?: unknown }).url === 'string' ? String((pipeline as { url?: unknown }).url) : `#${pipeline.id}`;
-  ctx.store.deployWatches.end(watch, 'pipeline_failed', { dagId: watch.dagId, pipelineUrl: url } satisfies Detail);
-  await reportIfDue(ctx, ctx.store.deployWatches.get(ctx.projectId, watch.mrIid)!);
+  await ctx.store.deployWatches.end(watch, 'pipeline_failed', { dagId: watch.dagId, pipelineUrl: url } satisfies Detail);
+  await reportIfDue(ctx, (await ctx.store.deployWatches.get(ctx.projectId, watch.mrIid))!);
 }
 
 /** Tells the issue how the watch ended, once: the status comment and a reply (both found again, never doubled). */
@@ -164,7 +164,7 @@ async function reportIfDue(ctx: Context, watch: DeployWatch): Promise<void> {
   const issue = issueRef(ctx, watch.issueIid);
   await ctx.upsertComment('status', reportBody(watch.outcome, detail, watch, ctx, m), { issue });
   await ctx.upsertComment(`deploy:${watch.mrIid}`, m.deploy.reply[watch.outcome](watch.dagId), { issue });
-  ctx.store.deployWatches.markReported(watch);
+  await ctx.store.deployWatches.markReported(watch);
 }
 
 function reportBody(outcome: DeployOutcome, d: Detail, watch: DeployWatch, ctx: Context, m: Messages): string {

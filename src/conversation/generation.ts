@@ -125,11 +125,11 @@ export function validateRender(result: RenderResult, config: RepoConfig) {
 /** The spec ready to render, or the reasons it is not (the card's list). start_date is frozen at first use. */
 async function readySpec(ctx: Context, issueKey: string): Promise<{ spec: PipelineSpec; conversation: Conversation } | { missing: string[] }> {
   const conversations = conversationsOf(ctx);
-  const conversation = conversations.load(issueKey);
+  const conversation = await conversations.load(issueKey);
   const evaluation = evaluateSpec(conversation.fields, await ctx.config());
   if (!evaluation.pipeline) return { missing: missingOf(evaluation, await ctx.messages()) };
   if ('start_date' in conversation.fields) return { spec: evaluation.pipeline, conversation };
-  const frozen = conversations.update(issueKey, (c) => ({ ...c, fields: { ...c.fields, start_date: { value: today(), provenance: { kind: 'default', from: 'dagwright' } } } }));
+  const frozen = await conversations.update(issueKey, (c) => ({ ...c, fields: { ...c.fields, start_date: { value: today(), provenance: { kind: 'default', from: 'dagwright' } } } }));
   return { spec: { ...evaluation.pipeline, start_date: today() }, conversation: frozen };
 }
 
@@ -139,7 +139,7 @@ export type GenerationOutcome =
   | { kind: 'done'; commit: string | undefined; diffStat: string | undefined; mergeRequestIid: number; url: string; changed: string[] };
 
 /** The status comment's checklist of an issue's generation. */
-export function generationChecklist(ctx: Context, m: Messages, issue: { key: string; iid: number }, dagId: string, onlyIf?: () => boolean): Checklist {
+export function generationChecklist(ctx: Context, m: Messages, issue: { key: string; iid: number }, dagId: string, onlyIf?: () => boolean | Promise<boolean>): Checklist {
   return new Checklist(m, dagId, (body) => ctx.upsertComment('status', body, { issue, onlyIf }));
 }
 
@@ -206,7 +206,7 @@ export async function generatePipeline(ctx: Context, issue: { key: string; iid: 
     const saveGeneration = (announced: boolean) => conversationsOf(ctx).update(issue.key, (c) => ({ ...c, generation: { files, announced, mergeRequest: merged } }));
     // Saved before the status comment is edited (the next render's merge base must not be lost) and marked
     // announced after, so a crash in between makes the next run say that the merge request is open.
-    saveGeneration(false);
+    await saveGeneration(false);
     const outcome =
       created || (!commit && !conversation.generation?.announced)
         ? g.opened(mergeRequest.iid, mergeRequest.web_url)
@@ -214,7 +214,7 @@ export async function generatePipeline(ctx: Context, issue: { key: string; iid: 
           ? g.updated(mergeRequest.iid, mergeRequest.web_url, commit)
           : `${g.noChanges} ${mergeRequest.web_url}`;
     await checklist.finish(modelUsage ? `✅ ${outcome}\n\n${modelUsage}` : `✅ ${outcome}`);
-    saveGeneration(true);
+    await saveGeneration(true);
     return { kind: 'done', commit, diffStat, mergeRequestIid: mergeRequest.iid, url: mergeRequest.web_url, changed };
   } finally {
     await work.done();
@@ -228,14 +228,14 @@ export async function generatePipeline(ctx: Context, issue: { key: string; iid: 
 export async function generateFromIssue(ctx: Context<NotePayload>, replyKey: string): Promise<void> {
   // An issue the bot has not read yet (opened before the bot was added): its text is the request.
   const conversations = conversationsOf(ctx);
-  const known = conversations.load(ctx.resourceKey);
+  const known = await conversations.load(ctx.resourceKey);
   if (!known.engaged) {
     const state = await engageWithIssue(ctx, known);
-    conversations.save(ctx.resourceKey, state);
+    await conversations.save(ctx.resourceKey, state);
     await showCard(ctx, state);
   }
   const outcome = await generatePipeline(ctx, { key: ctx.resourceKey, iid: ctx.resource!.iid });
-  const after = conversations.update(ctx.resourceKey, (c) => ({ ...c, lastGeneration: { at: Date.now(), outcome: outcome.kind } }));
+  const after = await conversations.update(ctx.resourceKey, (c) => ({ ...c, lastGeneration: { at: Date.now(), outcome: outcome.kind } }));
   // The card shows the merge request now, and the start date the generation fixed.
   if (outcome.kind === 'done') await showCard(ctx, after);
   if (outcome.kind === 'incomplete') {

@@ -16,9 +16,9 @@ import { describeSourceFacts } from '../pipeline-spec/source-facts.ts';
 export async function withModel<T>(ctx: Context, issueKey: string, work: (session: ModelSession) => Promise<T>): Promise<T> {
   const llm = ctx.llm!;
   const conversations = conversationsOf(ctx);
-  const spent = conversations.load(issueKey).model;
-  const session = llm.session({ input: spent?.input ?? 0, output: spent?.output ?? 0 }, (call) => {
-    conversations.update(issueKey, (c) => ({
+  const spent = (await conversations.load(issueKey)).model;
+  const session = llm.session({ input: spent?.input ?? 0, output: spent?.output ?? 0 }, async (call) => {
+    await conversations.update(issueKey, (c) => ({
       ...c,
       model: { input: (c.model?.input ?? 0) + call.input, output: (c.model?.output ?? 0) + call.output, model: llm.modelName },
     }));
@@ -56,21 +56,21 @@ export async function readProseWithModel(ctx: Context, input: { text: string; ki
       const config = await ctx.config();
       const m = await ctx.messages();
       const conversations = conversationsOf(ctx);
-      const before = conversations.load(issueKey);
+      const before = await conversations.load(issueKey);
       const { patch, question } = await extractSpecPatch(
         session,
         { text: input.text, kind: input.kind, author: input.author, spec: givenSpec(before), sourceFacts: describeSourceFacts(before.source) },
         await ctx.modelTools(),
       );
       // Read again: the model's calls have added their tokens to the stored state meanwhile.
-      const now = conversations.load(issueKey);
+      const now = await conversations.load(issueKey);
       const applied = applyPatch(now.fields, patch, { kind: 'model', user: input.author, from: input.kind });
       const state: Conversation = {
         ...now,
         fields: applied.fields,
         lastTurn: { noteId: input.noteId, problems: patch.problems, notes: patch.notes },
       };
-      conversations.save(issueKey, state);
+      await conversations.save(issueKey, state);
       await showCard(ctx, state);
       const evaluation = evaluateSpec(state.fields, config);
       const parts: string[] = [];

@@ -13,7 +13,7 @@ const languageOf = (file: string) => (file.endsWith('.py') ? 'python' : file.end
 export async function previewPipeline(ctx: Context, replyKey: string): Promise<void> {
   const m = await ctx.messages();
   const config = await ctx.config();
-  const evaluation = evaluateSpec(conversationsOf(ctx).load(ctx.resourceKey).fields, config);
+  const evaluation = evaluateSpec((await conversationsOf(ctx).load(ctx.resourceKey)).fields, config);
   if (!evaluation.pipeline) return void (await ctx.replyOnce(replyKey, m.generate.incomplete(missingOf(evaluation, m))));
   const spec = { ...evaluation.pipeline, start_date: evaluation.pipeline.start_date ?? today() };
   const work = await ctx.workspace();

@@ -62,7 +62,7 @@ export async function readIssueText(ctx: Context<IssuePayload>, bot: Bot): Promi
   const issue = ctx.payload.object_attributes;
   const labels = (ctx.payload.labels ?? []).map((l) => l.title);
   const conversations = conversationsOf(ctx);
-  const turn = readIssue(conversations.load(ctx.resourceKey), issue.title, issue.description ?? '');
+  const turn = readIssue(await conversations.load(ctx.resourceKey), issue.title, issue.description ?? '');
   const config = await ctx.config();
   const engaged =
     turn.state.engaged ||
@@ -71,7 +71,7 @@ export async function readIssueText(ctx: Context<IssuePayload>, bot: Bot): Promi
     addressesBot(ctx, issue.description ?? '', bot);
   if (!engaged) return;
   const state = await engage(ctx, turn.state);
-  conversations.save(ctx.resourceKey, state);
+  await conversations.save(ctx.resourceKey, state);
   await showCard(ctx, state);
   // A description in prose: the model reads it (when it is new or was edited).
   const textChanged = ctx.name !== 'issue.update' || ctx.payload.changes?.description !== undefined;
@@ -90,7 +90,7 @@ export async function readIssueComment(ctx: Context<NotePayload>, bot: Bot): Pro
   const answered = bot.commandsAnswered(note.note, ctx.botUser.username);
   if (answered.length && answered.every((c) => bot.isCommand(c.name)) && !proseOf(note.note, answered)) return;
   const conversations = conversationsOf(ctx);
-  let state = conversations.load(ctx.resourceKey);
+  let state = await conversations.load(ctx.resourceKey);
   const withoutSlash = answered.length ? [] : commandsWithoutSlash(note.note, bot.commands().map((c) => c.name));
   if (withoutSlash.length && state.engaged) {
     await ctx.replyOnce(`${note.id}:slash`, (await ctx.messages()).commands.withoutSlash(withoutSlash));
@@ -108,10 +108,10 @@ export async function readIssueComment(ctx: Context<NotePayload>, bot: Bot): Pro
   if (!wasEngaged) state = await engageWithIssue(ctx, state);
   if (ctx.llm && !turn.structured && !turn.problems.length && prose) {
     // The model reads what the request forms could not; the card's "needs a model" notice does not apply.
-    conversations.save(ctx.resourceKey, { ...state, lastTurn: { ...state.lastTurn, proseFrom: undefined } });
+    await conversations.save(ctx.resourceKey, { ...state, lastTurn: { ...state.lastTurn, proseFrom: undefined } });
     return readProseWithModel(ctx, { text: prose, kind: 'comment', author: ctx.actor!.username, replyKey: String(note.id), noteId: note.id });
   }
-  conversations.save(ctx.resourceKey, state);
+  await conversations.save(ctx.resourceKey, state);
   const m = await ctx.messages();
   await showCard(ctx, state);
   if (turn.structured || turn.problems.length) {
@@ -122,7 +122,7 @@ export async function readIssueComment(ctx: Context<NotePayload>, bot: Bot): Pro
   } else if (wasEngaged && prose && !ctx.llm && !/(^|[^\w.-])@[\w.-]+/.test(prose) && (await answersAnOpenQuestion(ctx, state))) {
     // An answer in words to the card's questions (not a word to another person, @named): once per issue,
     // what the bot reads without a model (later chatter stays unanswered).
-    if (ctx.store.markReported(`prose-without-model:${ctx.resourceKey}`, 'once', Date.now())) await ctx.replyOnce(String(note.id), m.replies.needsModel);
+    if (await ctx.store.markReported(`prose-without-model:${ctx.resourceKey}`, 'once', Date.now())) await ctx.replyOnce(String(note.id), m.replies.needsModel);
   }
 }
 
@@ -134,10 +134,10 @@ async function answersAnOpenQuestion(ctx: Context, state: Conversation): Promise
 /** /set or /unset in an issue: the card changes, and the reply says what did and what was refused. */
 export async function changeSpecInIssue(ctx: Context<NotePayload>, change: { set?: string[]; unset?: string[] }, replyKey: string): Promise<void> {
   const conversations = conversationsOf(ctx);
-  const before = conversations.load(ctx.resourceKey);
+  const before = await conversations.load(ctx.resourceKey);
   const turn = applyCommand(before, { ...change, noteId: ctx.payload.object_attributes.id }, ctx.actor!.username);
   const state = before.engaged ? turn.state : await engageWithIssue(ctx, turn.state);
-  conversations.save(ctx.resourceKey, state);
+  await conversations.save(ctx.resourceKey, state);
   const m = await ctx.messages();
   await showCard(ctx, state);
   const evaluation = evaluateSpec(state.fields, await ctx.config());
@@ -148,7 +148,7 @@ export async function changeSpecInIssue(ctx: Context<NotePayload>, change: { set
 
 /** /spec: the spec as it stands, as YAML. */
 export async function answerSpec(ctx: Context, replyKey: string): Promise<void> {
-  const state = conversationsOf(ctx).load(ctx.resourceKey);
+  const state = await conversationsOf(ctx).load(ctx.resourceKey);
   const m = await ctx.messages();
   if (!state.engaged) return void (await ctx.replyOnce(replyKey, m.replies.noRequest));
   const evaluation = evaluateSpec(state.fields, await ctx.config());
@@ -157,7 +157,7 @@ export async function answerSpec(ctx: Context, replyKey: string): Promise<void> 
 
 /** /status: whether the spec is complete, and the state of its merge request (the newest, if there were several). */
 export async function answerStatus(ctx: Context, replyKey: string): Promise<void> {
-  const state = conversationsOf(ctx).load(ctx.resourceKey);
+  const state = await conversationsOf(ctx).load(ctx.resourceKey);
   const m = await ctx.messages();
   if (!state.engaged) return void (await ctx.replyOnce(replyKey, m.replies.noRequest));
   const config = await ctx.config();

@@ -8,15 +8,15 @@ import { conversationsOf } from './store.ts';
 
 export async function retryLastFailure(ctx: Context<NotePayload>, replyKey: string): Promise<void> {
   const m = await ctx.messages();
-  const own = ctx.store.jobIdOfDelivery(ctx.deliveryId);
+  const own = await ctx.store.jobIdOfDelivery(ctx.deliveryId);
   if (own === undefined) return;
-  const failedJob = ctx.store.lastFailedJob(ctx.resourceKey, own);
-  const generation = ctx.resource?.type === 'issue' ? conversationsOf(ctx).load(ctx.resourceKey).lastGeneration : undefined;
+  const failedJob = await ctx.store.lastFailedJob(ctx.resourceKey, own);
+  const generation = ctx.resource?.type === 'issue' ? (await conversationsOf(ctx).load(ctx.resourceKey)).lastGeneration : undefined;
   const jobIsNewer = failedJob && (!generation || (failedJob.finished_at ?? 0) >= generation.at);
   if (failedJob && (jobIsNewer || generation?.outcome !== 'failed')) {
     await ctx.replyOnce(replyKey, m.retry.rerunning(failedJob.last_error ?? undefined));
     await ctx.rerunDelivery(failedJob.delivery_id);
-    ctx.store.markRetried(failedJob.id, own);
+    await ctx.store.markRetried(failedJob.id, own);
     return;
   }
   if (generation?.outcome === 'failed') {

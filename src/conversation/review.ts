@@ -50,8 +50,8 @@ export async function changeSpecFromReview(ctx: Context<NotePayload>, command: {
   if (iid === undefined) return void (await ctx.replyOnce(key, m.review.notOurs));
   const issue = { key: resourceKeyOf(ctx.projectId, { type: 'issue', iid }), iid };
   const conversations = conversationsOf(ctx);
-  const turn = applyCommand(conversations.load(issue.key), { ...command, noteId: ctx.payload.object_attributes.id }, ctx.actor!.username);
-  conversations.save(issue.key, turn.state);
+  const turn = applyCommand(await conversations.load(issue.key), { ...command, noteId: ctx.payload.object_attributes.id }, ctx.actor!.username);
+  await conversations.save(issue.key, turn.state);
   await showCard(ctx, turn.state, issue);
   const refused = turn.problems.map((p) => describeProblem(p, m));
   if (!turn.changed.length) return void (await ctx.replyOnce(key, m.replies.notApplied(refused)));

@@ -36,7 +36,7 @@ export async function reviseWithModel(ctx: Context<NotePayload>): Promise<void> 
 
   const issue = { key: resourceKeyOf(ctx.projectId, { type: 'issue', iid }), iid };
   const conversations = conversationsOf(ctx);
-  const state = conversations.load(issue.key);
+  const state = await conversations.load(issue.key);
   if (!state.generation) return void (await ctx.replyOnce(key, r.noGeneration(iid)));
   const evaluation = evaluateSpec(state.fields, config);
   const spec = evaluation.spec;
@@ -86,7 +86,7 @@ export async function reviseWithModel(ctx: Context<NotePayload>): Promise<void> 
           const commit = await work.commit(`Revise pipeline ${String(spec.dag_id)}`, iid, outcome.explanation.split('\n')[0]);
           if (!commit) return void (await ctx.replyOnce(key, r.unchanged));
           // Recorded before the push: a retry after a crash finds the commit on the branch and only replies.
-          conversations.update(issue.key, (c) => ({ ...c, revisions: { ...c.revisions, [key]: commit } }));
+          await conversations.update(issue.key, (c) => ({ ...c, revisions: { ...c.revisions, [key]: commit } }));
           await work.push();
           const diff = await work.diff(head, commit);
           await ctx.replyOnce(key, r.revised(commit, sanitizeModelComment(outcome.explanation, [input.author]), diff));
@@ -107,10 +107,10 @@ async function reviseSpec(ctx: Context<NotePayload>, issue: { key: string; iid: 
   const m = await ctx.messages();
   const checked = patchFromAnswer(answer.set, answer.unset);
   const conversations = conversationsOf(ctx);
-  const state = conversations.load(issue.key);
+  const state = await conversations.load(issue.key);
   const applied = applyPatch(state.fields, checked, { kind: 'model', user: ctx.actor!.username, from: 'comment' });
   const next = { ...state, fields: applied.fields };
-  conversations.save(issue.key, next);
+  await conversations.save(issue.key, next);
   await showCard(ctx, next, issue);
   const refused = checked.problems.length ? `\n\n${m.replies.notApplied(checked.problems.map((p) => describeProblem(p, m)))}` : '';
   if (!applied.changed.length) return void (await ctx.replyOnce(key, `${m.review.unchanged}${refused}`));

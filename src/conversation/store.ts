@@ -85,27 +85,31 @@ export class Conversations {
   }
 
   /** The issue's record; a new conversation when the bot has none. */
-  load(issueKey: string): Conversation {
-    const stored = this.store.conversation<unknown>(issueKey);
-    if (stored === undefined) return newConversation();
-    const parsed = conversationSchema.safeParse(stored);
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(record)'}: ${i.message}`).join('; ');
-      throw new Error(`the stored conversation of ${issueKey} does not read (${problems}); it is left as it is`);
-    }
-    return parsed.data as Conversation;
+  async load(issueKey: string): Promise<Conversation> {
+    return readConversation(issueKey, await this.store.conversation<unknown>(issueKey));
   }
 
-  save(issueKey: string, conversation: Conversation): void {
-    this.store.saveConversation(issueKey, conversation);
+  async save(issueKey: string, conversation: Conversation): Promise<void> {
+    await this.store.saveConversation(issueKey, conversation);
   }
 
-  /** Reads, changes and writes the record in one step; returns what was written. */
-  update(issueKey: string, change: (conversation: Conversation) => Conversation): Conversation {
-    const next = change(this.load(issueKey));
-    this.save(issueKey, next);
-    return next;
+  /**
+   * Reads, changes and writes the record in one step (no other write to it comes between); returns what was
+   * written.
+   */
+  async update(issueKey: string, change: (conversation: Conversation) => Conversation): Promise<Conversation> {
+    return this.store.updateConversation<Conversation>(issueKey, (stored) => change(readConversation(issueKey, stored)));
   }
+}
+
+function readConversation(issueKey: string, stored: unknown): Conversation {
+  if (stored === undefined) return newConversation();
+  const parsed = conversationSchema.safeParse(stored);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(record)'}: ${i.message}`).join('; ');
+    throw new Error(`the stored conversation of ${issueKey} does not read (${problems}); it is left as it is`);
+  }
+  return parsed.data as Conversation;
 }
 
 /** The conversations kept in a job's store. */

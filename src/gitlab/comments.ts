@@ -7,9 +7,11 @@ import { isGitLabError, type GitLabClient } from './client.ts';
 
 /** Where the id of each bot comment is remembered (the store), so that it is edited instead of posted again. */
 export type BotNoteMemory = {
-  botNoteId(resourceKey: string, kind: string): number | undefined;
-  rememberBotNote(resourceKey: string, kind: string, noteId: number): void;
-  forgetBotNote(resourceKey: string, kind: string): void;
+  botNoteId(resourceKey: string, kind: string): Promise<number | undefined>;
+  rememberBotNote(resourceKey: string, kind: string, noteId: number): Promise<void>;
+  forgetBotNote(resourceKey: string, kind: string): Promise<void>;
+  /** Runs `work` while no other process sharing the store runs work for the same key. */
+  exclusive<T>(key: string, work: () => Promise<T>): Promise<T>;
 };
 
 export type Note = { id: number; body: string; author?: { id: number; username?: string }; system?: boolean };
@@ -72,10 +74,13 @@ export function upsertBotComment(options: {
   body: string;
   /** How a new comment is made (default: a new note; e.g. a reply in a merge request's thread). */
   create?: (body: string) => Promise<Note>;
-  onlyIf?: () => boolean;
+  onlyIf?: () => boolean | Promise<boolean>;
 }): Promise<Note | undefined> {
-  return commentWrites.run(`${options.projectId}:${options.resourceKey}:${options.kind}`, () =>
-    options.onlyIf && !options.onlyIf() ? Promise.resolve(undefined) : writeBotComment(options),
+  const key = `${options.projectId}:${options.resourceKey}:${options.kind}`;
+  // In this process one write after the other; across replicas sharing the store, one at a time too (the
+  // second then finds the first's comment by its remembered id instead of posting another).
+  return commentWrites.run(key, () =>
+    options.store.exclusive(`comment:${key}`, async () => (options.onlyIf && !(await options.onlyIf()) ? undefined : writeBotComment(options))),
   );
 }
 
@@ -85,17 +90,17 @@ async function writeBotComment(options: Parameters<typeof upsertBotComment>[0]):
   const marker = markerFor(kind, resourceKey);
   const body = `${marker}\n${options.body}`;
 
-  const knownId = store.botNoteId(resourceKey, kind);
+  const knownId = await store.botNoteId(resourceKey, kind);
   if (knownId !== undefined) {
     try {
       return await notes.edit(knownId, body);
     } catch (err) {
       if (!isGitLabError(err, 404)) throw err;
-      store.forgetBotNote(resourceKey, kind);
+      await store.forgetBotNote(resourceKey, kind);
     }
   }
   const existing = (await notes.all()).find((note) => note.author?.id === botUserId && note.body.includes(marker));
   const note = existing ? await notes.edit(existing.id, body) : options.create ? await options.create(prepareComment(body)) : await notes.create(body);
-  store.rememberBotNote(resourceKey, kind, note.id);
+  await store.rememberBotNote(resourceKey, kind, note.id);
   return note;
 }

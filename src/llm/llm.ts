@@ -61,7 +61,7 @@ export class Llm {
    * One job's use of the model; `issueUsage` is what the issue has spent before, `onSpend` hears of every
    * call's tokens as they are counted (so they are kept even if the job stops half-way).
    */
-  session(issueUsage: Usage, onSpend?: (spent: Usage) => void): ModelSession {
+  session(issueUsage: Usage, onSpend?: (spent: Usage) => void | Promise<void>): ModelSession {
     return new ModelSession(this, issueUsage, onSpend);
   }
 
@@ -79,9 +79,9 @@ export class ModelSession {
   private toolStepsUsed = 0;
   private readonly llm: Llm;
   private readonly issueUsage: Usage;
-  private readonly onSpend: ((spent: Usage) => void) | undefined;
+  private readonly onSpend: ((spent: Usage) => void | Promise<void>) | undefined;
 
-  constructor(llm: Llm, issueUsage: Usage, onSpend?: (spent: Usage) => void) {
+  constructor(llm: Llm, issueUsage: Usage, onSpend?: (spent: Usage) => void | Promise<void>) {
     this.llm = llm;
     this.issueUsage = issueUsage;
     this.onSpend = onSpend;
@@ -98,11 +98,11 @@ export class ModelSession {
     if (job + this.issueUsage.input + this.issueUsage.output >= tokensPerIssue) throw new BudgetExceeded('issue', tokensPerIssue);
   }
 
-  private count(usage: { inputTokens: number | undefined; outputTokens: number | undefined } | undefined): void {
+  private async count(usage: { inputTokens: number | undefined; outputTokens: number | undefined } | undefined): Promise<void> {
     const spent = { input: usage?.inputTokens ?? 0, output: usage?.outputTokens ?? 0 };
     this.usage.input += spent.input;
     this.usage.output += spent.output;
-    if (spent.input || spent.output) this.onSpend?.(spent);
+    if (spent.input || spent.output) await this.onSpend?.(spent);
   }
 
   /** Read-only tools whose results are redacted before the model sees them, within the job's step budget. */
@@ -134,7 +134,7 @@ export class ModelSession {
     const result = await this.call(() =>
       generateText({ model: this.llm.model, instructions: redact(task.instructions), prompt: redact(task.prompt), ...this.guard(task.tools), maxRetries: 2 }),
     );
-    this.count(result.totalUsage);
+    await this.count(result.totalUsage);
     return result.text;
   }
 
@@ -171,11 +171,11 @@ export class ModelSession {
             providerOptions: { openai: { strictJsonSchema: false } },
           }),
         );
-        this.count(result.totalUsage);
+        await this.count(result.totalUsage);
         return { ok: true, value: result.output };
       } catch (err) {
         if (NoObjectGeneratedError.isInstance(err)) {
-          this.count(err.usage);
+          await this.count(err.usage);
           return { ok: false, problems: [describeOutputError(err)] };
         }
         if (NoOutputGeneratedError.isInstance(err)) return { ok: false, problems: [NO_ANSWER] };
@@ -194,16 +194,16 @@ export class ModelSession {
         ...this.guard(task.tools),
         maxRetries: 2,
       }),
-    ).catch((err: unknown) => {
+    ).catch(async (err: unknown) => {
       if (NoObjectGeneratedError.isInstance(err)) {
-        this.count(err.usage);
+        await this.count(err.usage);
         return { problem: describeOutputError(err) };
       }
       if (NoOutputGeneratedError.isInstance(err)) return { problem: NO_ANSWER };
       throw err;
     });
     if ('problem' in result) return { ok: false, problems: [result.problem] };
-    this.count(result.totalUsage);
+    await this.count(result.totalUsage);
     const parsed = task.schema.safeParse(result.output);
     if (parsed.success) return { ok: true, value: parsed.data };
     return { ok: false, problems: parsed.error.issues.map((i) => `${i.path.join('.') || 'the answer'}: ${i.message}`) };

@@ -38,6 +38,8 @@ export class Worker {
   private running = false;
   private draining = false;
   private pumpScheduled = false;
+  private pumping = false;
+  private pumpAgain = false;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(options: WorkerOptions) {
@@ -49,11 +51,11 @@ export class Worker {
   }
 
   /** Takes back jobs left running by a dead process on this host, then starts leasing. */
-  start(): void {
+  async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
     const [host, pid] = this.owner.split(':');
-    const { requeued, failed } = this.options.store.reclaimLeases(
+    const { requeued, failed } = await this.options.store.reclaimLeases(
       (owner) => {
         const [ownerHost, ownerPid] = owner.split(':');
         if (ownerHost !== host) return false;
@@ -88,89 +90,119 @@ export class Worker {
     return this.inFlight.size;
   }
 
+  /** Leases jobs while slots are free; one round at a time (a call during a round makes another round). */
   private pump(): void {
     if (!this.running || this.draining) return;
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    void this.leaseWhileFree()
+      .catch((err) => this.options.log.error({ err }, 'could not lease a job'))
+      .then(() => this.scheduleWakeUp())
+      .catch((err) => this.options.log.error({ err }, 'could not look at when the next job is due'))
+      .finally(() => {
+        this.pumping = false;
+        if (this.pumpAgain) {
+          this.pumpAgain = false;
+          this.pump();
+        }
+      });
+  }
+
+  private async leaseWhileFree(): Promise<void> {
     const { store, concurrency, leaseMs } = this.options;
-    while (this.inFlight.size < concurrency) {
-      let job;
-      try {
-        job = store.leaseNext(this.owner, Date.now(), leaseMs);
-      } catch (err) {
-        this.options.log.error({ err }, 'could not lease a job');
-        break;
-      }
-      if (!job) break;
+    while (this.running && !this.draining && this.inFlight.size < concurrency) {
+      const job = await store.leaseNext(this.owner, Date.now(), leaseMs);
+      if (!job) return;
       this.runningKeys.add(job.resource_key);
-      const leased = job;
-      const done = this.execute(leased).finally(() => {
-        this.inFlight.delete(leased.id);
-        this.runningKeys.delete(leased.resource_key);
+      const done = this.execute(job).finally(() => {
+        this.inFlight.delete(job.id);
+        this.runningKeys.delete(job.resource_key);
         this.notify();
       });
-      this.inFlight.set(leased.id, done);
+      this.inFlight.set(job.id, done);
     }
-    this.scheduleWakeUp();
   }
 
   /** The timer's round: leases left by dead or hung holders are taken back, then the queue is looked at. */
   private tick(): void {
     if (!this.running || this.draining) return;
-    try {
-      for (const id of this.options.store.expireLeases(Date.now(), this.options.maxAttempts)) {
-        void this.reportFailure({ id }, { kind: 'interrupted' });
-      }
-    } catch (err) {
-      this.options.log.error({ err }, 'could not take back expired leases');
-    }
-    this.pump();
+    this.options.store
+      .expireLeases(Date.now(), this.options.maxAttempts)
+      .then((failed) => {
+        for (const id of failed) void this.reportFailure({ id }, { kind: 'interrupted' });
+      })
+      .catch((err) => this.options.log.error({ err }, 'could not take back expired leases'))
+      .finally(() => this.pump());
   }
 
-  private scheduleWakeUp(): void {
+  private async scheduleWakeUp(): Promise<void> {
     clearTimeout(this.timer);
     if (!this.running || this.draining) return;
-    const due = this.options.store.nextDueAt();
+    const due = await this.options.store.nextDueAt();
+    if (!this.running || this.draining) return;
     const wait = due === undefined ? this.options.pollMs : Math.max(10, Math.min(this.options.pollMs, due - Date.now()));
+    clearTimeout(this.timer);
     this.timer = setTimeout(() => this.tick(), wait);
     this.timer.unref();
   }
 
   private async execute(job: LeasedJob): Promise<void> {
-    const { store, log, metrics, leaseMs, maxAttempts, backoff } = this.options;
+    const { store, log, metrics, leaseMs } = this.options;
     const started = performance.now();
     const heartbeat = setInterval(() => {
-      if (!store.renewLease(job.id, this.owner, Date.now() + leaseMs)) {
-        log.warn({ job: job.id }, 'lost the lease of a running job');
-      }
+      store.renewLease(job.id, this.owner, Date.now() + leaseMs).then(
+        (kept) => kept || log.warn({ job: job.id }, 'lost the lease of a running job'),
+        (err) => log.warn({ err, job: job.id }, 'could not renew the lease of a running job'),
+      );
     }, Math.max(50, Math.floor(leaseMs / 3)));
     heartbeat.unref();
     const jobLog = log.child({ job: job.id, delivery: job.delivery.idempotency_key, resource: job.resource_key });
+    let outcome: { ok: true } | { ok: false; err: unknown };
     try {
       await this.options.run(job);
-      clearInterval(heartbeat);
-      store.finish(job.id, this.owner, 'succeeded', Date.now());
-      metrics.job('succeeded', (performance.now() - started) / 1000);
-      jobLog.info({ attempt: job.attempts }, 'job succeeded');
+      outcome = { ok: true };
     } catch (err) {
+      outcome = { ok: false, err };
+    } finally {
       clearInterval(heartbeat);
-      const seconds = (performance.now() - started) / 1000;
-      if (err instanceof CheckAgainLater) {
-        store.snooze(job.id, this.owner, Date.now() + err.delayMs);
-        metrics.job('waiting', seconds);
-        jobLog.info({ checkAgainInMs: err.delayMs }, err.message);
-        return;
-      }
-      const reason = describeFailure(err);
-      if (isTransient(err) && job.attempts < maxAttempts) {
-        const delay = retryDelayFor(err, job.attempts, backoff);
-        store.reschedule(job.id, this.owner, Date.now() + delay, reason);
-        metrics.job('retried', seconds);
-        jobLog.warn({ err, attempt: job.attempts, retryInMs: delay }, 'job failed, will retry');
+    }
+    const seconds = (performance.now() - started) / 1000;
+    try {
+      if (outcome.ok) {
+        await store.finish(job.id, this.owner, 'succeeded', Date.now());
+        metrics.job('succeeded', seconds);
+        jobLog.info({ attempt: job.attempts }, 'job succeeded');
       } else {
-        store.finish(job.id, this.owner, 'failed', Date.now(), reason);
-        metrics.job('failed', seconds);
-        jobLog.error({ err, attempt: job.attempts }, 'job failed');
-        await this.reportFailure(job, { kind: 'error', error: err });
+        await this.recordFailure(job, outcome.err, seconds, jobLog);
       }
+    } catch (recordErr) {
+      // The lease then expires and the job is looked at again (handlers converge): nothing is lost.
+      jobLog.error({ err: recordErr }, "could not record a job's outcome");
+    }
+  }
+
+  private async recordFailure(job: LeasedJob, err: unknown, seconds: number, jobLog: Logger): Promise<void> {
+    const { store, metrics, maxAttempts, backoff } = this.options;
+    if (err instanceof CheckAgainLater) {
+      await store.snooze(job.id, this.owner, Date.now() + err.delayMs);
+      metrics.job('waiting', seconds);
+      jobLog.info({ checkAgainInMs: err.delayMs }, err.message);
+      return;
+    }
+    const reason = describeFailure(err);
+    if (isTransient(err) && job.attempts < maxAttempts) {
+      const delay = retryDelayFor(err, job.attempts, backoff);
+      await store.reschedule(job.id, this.owner, Date.now() + delay, reason);
+      metrics.job('retried', seconds);
+      jobLog.warn({ err, attempt: job.attempts, retryInMs: delay }, 'job failed, will retry');
+    } else {
+      await store.finish(job.id, this.owner, 'failed', Date.now(), reason);
+      metrics.job('failed', seconds);
+      jobLog.error({ err, attempt: job.attempts }, 'job failed');
+      await this.reportFailure(job, { kind: 'error', error: err });
     }
   }
 
@@ -196,7 +228,7 @@ export class Worker {
       new Promise<void>((resolve) => setTimeout(() => ((timedOut = true), resolve()), timeoutMs).unref()),
     ]);
     if (timedOut) {
-      for (const id of this.inFlight.keys()) this.options.store.release(id, this.owner);
+      await Promise.all([...this.inFlight.keys()].map((id) => this.options.store.release(id, this.owner).catch(() => false)));
       this.options.log.warn({ jobs: [...this.inFlight.keys()] }, 'shutdown: gave unfinished jobs back to the queue');
     }
     this.running = false;

@@ -1,7 +1,5 @@
 // The bot's watches of merged DAGs: what it waits for Airflow to parse, what it saw on each look, and how the
 // watch ended (kept so that a restarted or redelivered job reports once, and /status can say it).
-import type { Db } from './db.ts';
-
 export type DeployOutcome = 'live' | 'import_error' | 'not_seen' | 'pipeline_failed' | 'airflow_refused';
 
 export type DeployWatch = {
@@ -23,7 +21,7 @@ export type DeployWatch = {
   reportedAt: number | null;
 };
 
-type Row = {
+export type DeployWatchRow = {
   project_id: number;
   mr_iid: number;
   issue_iid: number;
@@ -39,7 +37,7 @@ type Row = {
   reported_at: number | null;
 };
 
-const fromRow = (r: Row): DeployWatch => ({
+export const deployWatchFromRow = (r: DeployWatchRow): DeployWatch => ({
   projectId: r.project_id,
   mrIid: r.mr_iid,
   issueIid: r.issue_iid,
@@ -55,54 +53,15 @@ const fromRow = (r: Row): DeployWatch => ({
   reportedAt: r.reported_at,
 });
 
-export class DeployWatches {
-  private readonly statements;
+export type NewDeployWatch = Pick<DeployWatch, 'projectId' | 'mrIid' | 'issueIid' | 'mergeSha' | 'dagId' | 'dagFile' | 'mergedAt' | 'deadline'>;
 
-  constructor(db: Db) {
-    this.statements = {
-      insert: db.prepare(`
-        INSERT OR IGNORE INTO deploy_watches (project_id, mr_iid, issue_iid, merge_sha, dag_id, dag_file, merged_at, deadline)
-        VALUES (@projectId, @mrIid, @issueIid, @mergeSha, @dagId, @dagFile, @mergedAt, @deadline)`),
-      get: db.prepare('SELECT * FROM deploy_watches WHERE project_id = ? AND mr_iid = ?'),
-      bySha: db.prepare('SELECT * FROM deploy_watches WHERE project_id = ? AND merge_sha = ?'),
-      latestOfIssue: db.prepare('SELECT * FROM deploy_watches WHERE project_id = ? AND issue_iid = ? ORDER BY merged_at DESC LIMIT 1'),
-      looked: db.prepare('UPDATE deploy_watches SET checks = checks + 1, last_seen = ? WHERE project_id = ? AND mr_iid = ? AND outcome IS NULL'),
-      end: db.prepare('UPDATE deploy_watches SET outcome = ?, detail = ? WHERE project_id = ? AND mr_iid = ? AND outcome IS NULL'),
-      reported: db.prepare('UPDATE deploy_watches SET reported_at = ? WHERE project_id = ? AND mr_iid = ?'),
-    };
-  }
-
+export interface DeployWatches {
   /** Starts watching a merge; a watch already there (a redelivered merge) is kept as it is. */
-  start(watch: Pick<DeployWatch, 'projectId' | 'mrIid' | 'issueIid' | 'mergeSha' | 'dagId' | 'dagFile' | 'mergedAt' | 'deadline'>): DeployWatch {
-    this.statements.insert.run(watch);
-    return this.get(watch.projectId, watch.mrIid)!;
-  }
-
-  get(projectId: number, mrIid: number): DeployWatch | undefined {
-    const row = this.statements.get.get(projectId, mrIid) as Row | undefined;
-    return row ? fromRow(row) : undefined;
-  }
-
-  bySha(projectId: number, sha: string): DeployWatch | undefined {
-    const row = this.statements.bySha.get(projectId, sha) as Row | undefined;
-    return row ? fromRow(row) : undefined;
-  }
-
-  latestOfIssue(projectId: number, issueIid: number): DeployWatch | undefined {
-    const row = this.statements.latestOfIssue.get(projectId, issueIid) as Row | undefined;
-    return row ? fromRow(row) : undefined;
-  }
-
-  looked(watch: DeployWatch, seen: string): void {
-    this.statements.looked.run(seen, watch.projectId, watch.mrIid);
-  }
-
+  start(watch: NewDeployWatch): Promise<DeployWatch>;
+  get(projectId: number, mrIid: number): Promise<DeployWatch | undefined>;
+  bySha(projectId: number, sha: string): Promise<DeployWatch | undefined>;
+  looked(watch: DeployWatch, seen: string): Promise<void>;
   /** Ends the watch with its outcome; false when it had ended already (another event got there first). */
-  end(watch: DeployWatch, outcome: DeployOutcome, detail: unknown): boolean {
-    return this.statements.end.run(outcome, JSON.stringify(detail), watch.projectId, watch.mrIid).changes === 1;
-  }
-
-  markReported(watch: DeployWatch, now = Date.now()): void {
-    this.statements.reported.run(now, watch.projectId, watch.mrIid);
-  }
+  end(watch: DeployWatch, outcome: DeployOutcome, detail: unknown): Promise<boolean>;
+  markReported(watch: DeployWatch, now?: number): Promise<void>;
 }

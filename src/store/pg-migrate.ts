@@ -2,6 +2,7 @@
 // every replica runs it on start; a transaction-scoped advisory lock makes the ones that start together wait
 // for the first, which then finds nothing left to do. The tables mirror the SQLite store's (db.ts).
 import type { Pool } from 'pg';
+import { checkout } from './pg-transaction.ts';
 
 /** Taken by the migration runner for the length of its transaction ("dagwright" in ASCII, as a bigint). */
 const MIGRATION_LOCK = 0x6461677772696768n;
@@ -59,7 +60,7 @@ export const PG_MIGRATIONS: string[] = [
   );
   CREATE TABLE conversations (
     resource_key TEXT PRIMARY KEY,
-    state        JSONB NOT NULL,
+    state        TEXT NOT NULL,
     updated_at   BIGINT NOT NULL
   );
   CREATE TABLE deploy_watches (
@@ -95,7 +96,7 @@ export class NewerSchemaError extends Error {
  * lock; returns the versions this call applied (none when another replica had done it).
  */
 export async function migratePostgres(pool: Pool, migrations: readonly string[] = PG_MIGRATIONS): Promise<number[]> {
-  const client = await pool.connect();
+  const client = await checkout(pool);
   try {
     await client.query('BEGIN');
     try {

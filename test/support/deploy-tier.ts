@@ -145,7 +145,7 @@ export function deployTier(line: AirflowLine): void {
     test('the bot restarted while waiting: the watch goes on from the queue, and reports once', async () => {
       const { s, issue, mr, deploy } = await generated();
       await s.standIn.mergeMergeRequest(s.project, mr.iid, s.root);
-      await waitFor(() => s.bot.dagwright.store.deployWatches.get(s.project.id, mr.iid)?.checks! >= 2, { what: 'two looks before the restart' });
+      await waitFor(async () => (await s.bot.dagwright.store.deployWatches.get(s.project.id, mr.iid))?.checks! >= 2, { what: 'two looks before the restart' });
       const { dataDir } = s.bot.dagwright.config;
       await s.bot.stop();
       const again = await startBot({ gitlab: { url: s.standIn.url, token: s.botUser.token }, register: registerHandlers, config: { dataDir, airflow: settingsOf() } });
@@ -164,7 +164,7 @@ export function deployTier(line: AirflowLine): void {
       await airflow.stopApi();
       try {
         await s.standIn.mergeMergeRequest(s.project, mr.iid, s.root);
-        await waitFor(() => /cannot be reached/.test(s.bot.dagwright.store.deployWatches.get(s.project.id, mr.iid)?.lastSeen ?? ''), { what: 'a look that found Airflow away' });
+        await waitFor(async () => /cannot be reached/.test((await s.bot.dagwright.store.deployWatches.get(s.project.id, mr.iid))?.lastSeen ?? ''), { what: 'a look that found Airflow away' });
         deploy();
       } finally {
         await airflow.startApi();
@@ -178,7 +178,7 @@ export function deployTier(line: AirflowLine): void {
         const { s, issue, mr, deploy } = await generated({ url: proxy.url });
         proxy.fail(true);
         await s.standIn.mergeMergeRequest(s.project, mr.iid, s.root);
-        await waitFor(() => /answered 503/.test(s.bot.dagwright.store.deployWatches.get(s.project.id, mr.iid)?.lastSeen ?? ''), { what: 'a look that Airflow answered with 503' });
+        await waitFor(async () => /answered 503/.test((await s.bot.dagwright.store.deployWatches.get(s.project.id, mr.iid))?.lastSeen ?? ''), { what: 'a look that Airflow answered with 503' });
         deploy();
         await waitFor(() => proxy.failed >= 3, { what: 'three answers of 503' });
         proxy.fail(false);
