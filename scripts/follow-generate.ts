@@ -16,6 +16,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** Where the flow ends: adapters and shared helpers (every file outside these folders is the flow's). */
@@ -61,6 +62,8 @@ export async function followGenerate(): Promise<{ flow: string[]; adapters: stri
   const probe = new Database(':memory:');
   tap(Object.getPrototypeOf(probe.prepare('SELECT 1')), ['run', 'get', 'all', 'iterate']);
   probe.close();
+  // The store's other engine (DATABASE_URL): its queries are effects too.
+  tap(pg.Pool.prototype, ['query', 'connect']);
   const { GroupCommit } = await import('../src/store/group-commit.ts');
   tap(GroupCommit.prototype, ['enqueue']);
   // The entry: where a webhook's body is read (the request's 'end' listener is set by the route).

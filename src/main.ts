@@ -18,7 +18,8 @@ const environmentHelp = `Environment:
   WEBHOOK_SECRET_PREVIOUS  a second accepted secret, while rotating WEBHOOK_SECRET
   WEBHOOK_SIGNING_SECRET   verifies GitLab's webhook-signature header when it is sent
   PORT                     HTTP port (3000)          HOST  address to listen on (0.0.0.0)
-  DATA_DIR                 where the SQLite database lives (./data)
+  DATA_DIR                 the SQLite database and the git mirrors (./data)
+  DATABASE_URL             postgres://… : the store in PostgreSQL instead, for several replicas
   LOG_LEVEL                fatal|error|warn|info|debug|trace|silent (info)
   ALLOWED_PROJECTS         comma-separated project ids or paths; others are ignored
   WORKER_CONCURRENCY       jobs run at once (4)

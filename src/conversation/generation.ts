@@ -203,18 +203,22 @@ export async function generatePipeline(ctx: Context, issue: { key: string; iid: 
 
     const files = Object.fromEntries(result.files.map((f) => [f.path, f.content]));
     const merged = { iid: mergeRequest.iid, url: mergeRequest.web_url, specDigest: specDigestOf(spec), spec: spec as unknown as Record<string, unknown> };
-    const saveGeneration = (announced: boolean) => conversationsOf(ctx).update(issue.key, (c) => ({ ...c, generation: { files, announced, mergeRequest: merged } }));
+    const saveGeneration = (announcement?: { delivery: string; text: string }) =>
+      conversationsOf(ctx).update(issue.key, (c) => ({ ...c, generation: { files, announced: !!announcement, announcement, mergeRequest: merged } }));
     // Saved before the status comment is edited (the next render's merge base must not be lost) and marked
     // announced after, so a crash in between makes the next run say that the merge request is open.
-    await saveGeneration(false);
+    await saveGeneration();
+    const earlier = conversation.generation?.announcement;
     const outcome =
-      created || (!commit && !conversation.generation?.announced)
-        ? g.opened(mergeRequest.iid, mergeRequest.web_url)
-        : commit
-          ? g.updated(mergeRequest.iid, mergeRequest.web_url, commit)
-          : `${g.noChanges} ${mergeRequest.web_url}`;
+      !created && !commit && earlier?.delivery === ctx.deliveryId
+        ? earlier.text
+        : created || (!commit && !conversation.generation?.announced)
+          ? g.opened(mergeRequest.iid, mergeRequest.web_url)
+          : commit
+            ? g.updated(mergeRequest.iid, mergeRequest.web_url, commit)
+            : `${g.noChanges} ${mergeRequest.web_url}`;
     await checklist.finish(modelUsage ? `✅ ${outcome}\n\n${modelUsage}` : `✅ ${outcome}`);
-    await saveGeneration(true);
+    await saveGeneration({ delivery: ctx.deliveryId, text: outcome });
     return { kind: 'done', commit, diffStat, mergeRequestIid: mergeRequest.iid, url: mergeRequest.web_url, changed };
   } finally {
     await work.done();

@@ -15,6 +15,9 @@ export type Generation = {
   files: Record<string, string>;
   /** Whether the status comment has told the reader about this generation's merge request. */
   announced?: boolean;
+  /** What the status comment said of it, and for which delivery: a job that runs again after it had said so
+   * (its end was not recorded) says the same instead of "no changes". */
+  announcement?: { delivery: string; text: string };
   /** The merge request it went to, and a digest of the spec it was generated from (the card tells when the
    * spec has moved on since). */
   mergeRequest?: { iid: number; url: string; specDigest: string; spec?: Record<string, unknown> };
@@ -69,6 +72,7 @@ const conversationSchema = z.looseObject({
     .object({
       files: z.record(z.string(), z.string()),
       announced: z.boolean().optional(),
+      announcement: z.object({ delivery: z.string(), text: z.string() }).optional(),
       mergeRequest: z.object({ iid: z.number(), url: z.string(), specDigest: z.string(), spec: z.record(z.string(), z.unknown()).optional() }).optional(),
     })
     .optional(),

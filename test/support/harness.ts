@@ -12,7 +12,7 @@ import { createLogger, type Logger } from '../../src/log.ts';
 import { AccessLevels, startGitLabStandIn, type GitLabStandIn } from '../../src/gitlab-standin/index.ts';
 import type { Issue, Note, Project, User } from '../../src/gitlab-standin/model.ts';
 import { toRequestInit, type Delivery } from './payloads.ts';
-import { freshPostgres, testStoreEngine, type TestDatabase } from './test-database.ts';
+import { testDatabaseUrlFor } from './test-database.ts';
 
 export const WEBHOOK_SECRET = 'webhook-secret-for-tests';
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -49,10 +49,6 @@ export function testConfig(gitlab: GitLabEndpoint, overrides: Partial<ServerConf
   };
 }
 
-const databaseOfDataDir = new Map<string, TestDatabase>();
-// The schemas of this test file's bots go when its process does.
-process.once('beforeExit', () => void Promise.all([...databaseOfDataDir.values()].map((db) => db.drop().catch(() => undefined))));
-
 export type RunningBot = {
   dagwright: Dagwright;
   url: string;
@@ -64,9 +60,7 @@ export async function startBot(options: { gitlab: GitLabEndpoint; register?: (bo
   const config = testConfig(options.gitlab, options.config);
   // The store of this run's engine (DAGWRIGHT_TEST_STORE); a bot started again on the same DATA_DIR (a restart)
   // finds the same database.
-  if (testStoreEngine === 'postgres' && !config.databaseUrl) {
-    config.databaseUrl = (databaseOfDataDir.get(config.dataDir) ?? databaseOfDataDir.set(config.dataDir, await freshPostgres('bot')).get(config.dataDir)!).url;
-  }
+  config.databaseUrl ??= await testDatabaseUrlFor(config.dataDir);
   const dagwright = await createDagwright({
     config,
     register: options.register,

@@ -2,12 +2,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { repoRoot, waitFor } from './harness.ts';
+import { testDatabaseUrlFor } from './test-database.ts';
 
 export const mainScript = path.join(repoRoot, 'src/main.ts');
 
 export type Server = { child: ChildProcess; port: number; logs: string[]; exited: Promise<number | null>; killHard(): Promise<void> };
 
 export async function startServe(env: Record<string, string>): Promise<Server> {
+  const databaseUrl = env.DATABASE_URL ?? (env.DATA_DIR ? await testDatabaseUrlFor(env.DATA_DIR) : undefined);
+  if (databaseUrl) env = { ...env, DATABASE_URL: databaseUrl };
   // Its own process group, so that a hard kill also takes the git processes it started, as a service
   // manager's kill of the whole unit would.
   const child = spawn(process.execPath, [mainScript, 'serve'], {

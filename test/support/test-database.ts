@@ -56,6 +56,21 @@ export async function freshPostgres(label = 'store'): Promise<TestDatabase> {
   return { url: url.toString(), schema, drop: () => admin((c) => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)).then(() => undefined) };
 }
 
+const databaseOfDataDir = new Map<string, TestDatabase>();
+// The schemas a test file's bots used go when its process does.
+process.once('beforeExit', () => void Promise.all([...databaseOfDataDir.values()].map((db) => db.drop().catch(() => undefined))));
+
+/**
+ * The DATABASE_URL for a bot with this DATA_DIR when the run's engine is PostgreSQL (undefined on SQLite): a new
+ * schema the first time, the same one when the bot starts again on that DATA_DIR (a restart).
+ */
+export async function testDatabaseUrlFor(dataDir: string): Promise<string | undefined> {
+  if (testStoreEngine !== 'postgres') return undefined;
+  let db = databaseOfDataDir.get(dataDir);
+  if (!db) databaseOfDataDir.set(dataDir, (db = await freshPostgres('bot')));
+  return db.url;
+}
+
 export type TestStore = { store: Store; reopen(): Promise<Store>; dispose(): Promise<void> };
 
 /** A store of the given engine, empty, that can be closed and opened again (a restart) and is removed after. */
