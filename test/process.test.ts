@@ -4,12 +4,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import Database from 'better-sqlite3';
 import type { GitLabStandIn } from '../src/gitlab-standin/index.ts';
 import type { Issue, Project, User } from '../src/gitlab-standin/model.ts';
 import { repoRoot, tempDir, waitFor, WEBHOOK_SECRET } from './support/harness.ts';
 import { seededStandIn } from './support/record-deliveries.ts';
 import { mainScript, startServe, type Server } from './support/serve.ts';
+import { queryServedStore } from './support/test-database.ts';
 
 const main = mainScript;
 
@@ -65,10 +65,8 @@ describe('the dagwright process', () => {
     second.child.kill('SIGTERM');
     assert.equal(await second.exited, 0);
 
-    const db = new Database(path.join(env.DATA_DIR!, 'dagwright.db'), { readonly: true });
-    const job = db.prepare(`SELECT status, attempts FROM jobs WHERE resource_key = '${project.id}#${issue.iid}'`).get();
-    db.close();
-    assert.deepEqual(job, { status: 'succeeded', attempts: 2 });
+    const jobs = await queryServedStore(second.env, 'SELECT status, attempts FROM jobs WHERE resource_key = ?', [`${project.id}#${issue.iid}`]);
+    assert.deepEqual(jobs, [{ status: 'succeeded', attempts: 2 }]);
     assert.equal(botNotes(issue).length, 1);
   });
 

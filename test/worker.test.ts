@@ -111,6 +111,11 @@ for (const engine of ['sqlite', 'postgres'] as StoreEngine[]) {
       const ids = results.filter((r) => !r.duplicate).map((r) => (r as { jobId: number }).jobId);
       assert.ok(ids[0]! < ids[1]!, 'jobs are made in arrival order');
       assert.equal(await store.queueDepth(), 3);
+      // The same event by meaning (one note sent by two hooks, each with its own key), in one batch or later.
+      const sameNote = (key: string) => ({ ...newDelivery(key), meaningKey: 'note:42:777' });
+      assert.deepEqual((await store.enqueue([sameNote('m1'), sameNote('m2')])).map((r) => r.duplicate), [false, true]);
+      assert.deepEqual((await store.enqueue([sameNote('m3')])).map((r) => r.duplicate), [true]);
+      assert.equal(await store.queueDepth(), 4);
       await t.dispose();
     });
 

@@ -21,7 +21,13 @@ const types = {
   },
 } as pg.CustomTypesConfig;
 
-/** The oldest queued job that is due and that no earlier job of its resource key, queued or running, is ahead of. */
+const DELIVERY_FIELDS = ['id', 'idempotency_key', 'event_header', 'names', 'resource_key', 'project_id', 'confidential', 'body', 'received_at'] as const;
+const DELIVERY_COLUMNS = DELIVERY_FIELDS.map((f) => (f === 'confidential' ? 'confidential::int AS confidential' : f)).join(', ');
+
+/**
+ * The oldest queued job that is due and that no earlier job of its resource key, queued or running, is ahead
+ * of — leased, and returned with its delivery in the same round trip.
+ */
 const NEXT_JOB = (control: boolean) => `
   WITH next AS (
     SELECT j.id FROM jobs j
@@ -30,13 +36,41 @@ const NEXT_JOB = (control: boolean) => `
         SELECT 1 FROM jobs k WHERE k.resource_key = j.resource_key AND k.status IN ('queued', 'running') AND k.id < j.id)
     ORDER BY j.id
     LIMIT 1
-    FOR UPDATE SKIP LOCKED)
-  UPDATE jobs SET status = 'running', lease_owner = $2, lease_expires_at = $3, attempts = attempts + 1,
-    started_at = coalesce(started_at, $1)
-  FROM next WHERE jobs.id = next.id AND jobs.status = 'queued'
-  RETURNING jobs.*`;
+    FOR UPDATE SKIP LOCKED),
+  leased AS (
+    UPDATE jobs SET status = 'running', lease_owner = $2, lease_expires_at = $3, attempts = attempts + 1,
+      started_at = coalesce(started_at, $1)
+    FROM next WHERE jobs.id = next.id AND jobs.status = 'queued'
+    RETURNING jobs.*)
+  SELECT leased.*, json_build_object(${DELIVERY_FIELDS.map((f) => `'${f}', d.${f === 'confidential' ? 'confidential::int' : f}`).join(', ')}) AS delivery
+  FROM leased JOIN deliveries d ON d.id = leased.delivery_id`;
+const NEXT_JOB_CONTROL = NEXT_JOB(true);
+const NEXT_JOB_ANY = NEXT_JOB(false);
 
-const DELIVERY_COLUMNS = 'id, idempotency_key, event_header, names, resource_key, project_id, confidential::int AS confidential, body, received_at';
+/**
+ * A batch of deliveries and their jobs in one statement (so one transaction). Deliveries are inserted in key
+ * order, so two replicas storing the same redelivered events lock their keys in the same order and cannot
+ * deadlock; a delivery whose key or meaning is stored already is skipped; jobs are made in arrival order,
+ * which is the order their resource's work runs in.
+ */
+const ENQUEUE = `
+  WITH input AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::boolean[], $10::text[], $11::bigint[])
+      WITH ORDINALITY AS t(idempotency_key, meaning_key, event_header, event_uuid, webhook_uuid, names, resource_key, project_id, confidential, body, received_at, arrival)),
+  stored AS (
+    INSERT INTO deliveries (idempotency_key, meaning_key, event_header, event_uuid, webhook_uuid, names, resource_key, project_id, confidential, body, received_at)
+    SELECT idempotency_key, meaning_key, event_header, event_uuid, webhook_uuid, names, resource_key, project_id, confidential, body, received_at
+    FROM input ORDER BY idempotency_key
+    ON CONFLICT DO NOTHING
+    RETURNING id, idempotency_key),
+  queued AS (
+    INSERT INTO jobs (delivery_id, resource_key, status, run_after, created_at)
+    SELECT s.id, i.resource_key, 'queued', i.received_at, i.received_at
+    FROM stored s JOIN input i ON i.idempotency_key = s.idempotency_key
+    ORDER BY i.arrival
+    RETURNING id, delivery_id)
+  SELECT s.idempotency_key, s.id AS delivery_id, q.id AS job_id FROM stored s JOIN queued q ON q.delivery_id = s.id`;
+
 
 export type PgStoreOptions = {
   connectionString: string;
@@ -73,42 +107,36 @@ export class PgStore implements Store {
 
   async enqueue(deliveries: readonly NewDelivery[]): Promise<EnqueueResult[]> {
     if (deliveries.length === 0) return [];
-    return inTransaction(this.pool, async (client) => {
-      // Rows are locked in key order, so two replicas storing the same redelivered events cannot deadlock;
-      // jobs are then made in arrival order, which is the order their resource's work runs in.
-      const deliveryIds = new Map<number, number>();
-      const seen = new Set<string>();
-      const byKey = deliveries.map((d, i) => ({ d, i })).sort((a, b) => (a.d.idempotencyKey < b.d.idempotencyKey ? -1 : a.d.idempotencyKey > b.d.idempotencyKey ? 1 : a.i - b.i));
-      for (const { d, i } of byKey) {
-        if (seen.has(d.idempotencyKey)) continue;
-        seen.add(d.idempotencyKey);
-        const { rows } = await client.query<{ id: number }>(
-          `INSERT INTO deliveries (idempotency_key, meaning_key, event_header, event_uuid, webhook_uuid, names, resource_key, project_id, confidential, body, received_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING RETURNING id`,
-          [d.idempotencyKey, d.meaningKey ?? null, d.eventHeader, d.eventUuid ?? null, d.webhookUuid ?? null, JSON.stringify(d.names), d.resourceKey, d.projectId, d.confidential, d.body, d.receivedAt],
-        );
-        if (rows[0]) deliveryIds.set(i, rows[0].id);
-      }
-      const results: EnqueueResult[] = [];
-      for (const [i, d] of deliveries.entries()) {
-        const deliveryId = deliveryIds.get(i);
-        if (deliveryId === undefined) {
-          results.push({ duplicate: true });
-          continue;
-        }
-        const { rows } = await client.query<{ id: number }>(`INSERT INTO jobs (delivery_id, resource_key, status, run_after, created_at) VALUES ($1, $2, 'queued', $3, $3) RETURNING id`, [deliveryId, d.resourceKey, d.receivedAt]);
-        results.push({ duplicate: false, deliveryId, jobId: rows[0]!.id });
-      }
-      return results;
+    // A key twice in one batch: the first is stored, the later ones are duplicates.
+    const firstOf = new Map<string, number>();
+    deliveries.forEach((d, i) => firstOf.has(d.idempotencyKey) || firstOf.set(d.idempotencyKey, i));
+    const firsts = deliveries.filter((d, i) => firstOf.get(d.idempotencyKey) === i);
+    const column = <T>(pick: (d: NewDelivery) => T) => firsts.map(pick);
+    // One statement, so one round trip and one commit for the batch.
+    const { rows } = await this.pool.query<{ idempotency_key: string; delivery_id: number; job_id: number }>(ENQUEUE, [
+      column((d) => d.idempotencyKey),
+      column((d) => d.meaningKey ?? null),
+      column((d) => d.eventHeader),
+      column((d) => d.eventUuid ?? null),
+      column((d) => d.webhookUuid ?? null),
+      column((d) => JSON.stringify(d.names)),
+      column((d) => d.resourceKey),
+      column((d) => d.projectId),
+      column((d) => d.confidential),
+      column((d) => d.body),
+      column((d) => d.receivedAt),
+    ]);
+    const stored = new Map(rows.map((r) => [r.idempotency_key, r]));
+    return deliveries.map((d, i): EnqueueResult => {
+      const row = stored.get(d.idempotencyKey);
+      if (!row || firstOf.get(d.idempotencyKey) !== i) return { duplicate: true };
+      return { duplicate: false, deliveryId: row.delivery_id, jobId: row.job_id };
     });
   }
 
   async leaseNext(owner: string, now: number, leaseMs: number): Promise<LeasedJob | undefined> {
     const params = [now, owner, now + leaseMs];
-    const leased = (await pgQuery<JobRow>(this.pool, NEXT_JOB(true), params))[0] ?? (await pgQuery<JobRow>(this.pool, NEXT_JOB(false), params))[0];
-    if (!leased) return undefined;
-    const delivery = (await this.delivery(leased.delivery_id))!;
-    return { ...leased, delivery };
+    return (await pgQuery<LeasedJob>(this.pool, NEXT_JOB_CONTROL, params))[0] ?? (await pgQuery<LeasedJob>(this.pool, NEXT_JOB_ANY, params))[0];
   }
 
   async expireLeases(now: number, maxAttempts: number): Promise<number[]> {

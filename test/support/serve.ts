@@ -6,7 +6,7 @@ import { testDatabaseUrlFor } from './test-database.ts';
 
 export const mainScript = path.join(repoRoot, 'src/main.ts');
 
-export type Server = { child: ChildProcess; port: number; logs: string[]; exited: Promise<number | null>; killHard(): Promise<void> };
+export type Server = { child: ChildProcess; port: number; logs: string[]; exited: Promise<number | null>; killHard(): Promise<void>; env: Record<string, string> };
 
 export async function startServe(env: Record<string, string>): Promise<Server> {
   const databaseUrl = env.DATABASE_URL ?? (env.DATA_DIR ? await testDatabaseUrlFor(env.DATA_DIR) : undefined);
@@ -40,5 +40,5 @@ export async function startServe(env: Record<string, string>): Promise<Server> {
     { what: 'the server to listen', timeoutMs: 10_000 },
   );
   await waitFor(() => logs.some((l) => l.includes('the worker starts')), { what: 'the worker', timeoutMs: 10_000 });
-  return { child, port: listening.port!, logs, exited, killHard };
+  return { child, port: listening.port!, logs, exited, killHard, env };
 }

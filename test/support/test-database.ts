@@ -71,6 +71,16 @@ export async function testDatabaseUrlFor(dataDir: string): Promise<string | unde
   return db.url;
 }
 
+/** Rows of a query on the store a `dagwright serve` used (by its DATA_DIR and DATABASE_URL), read after it stopped. */
+export async function queryServedStore<T>(env: Record<string, string>, sql: string, params: unknown[] = []): Promise<T[]> {
+  const store = env.DATABASE_URL ? await PgStore.open({ connectionString: env.DATABASE_URL }) : new SqliteStore(openDatabases(env.DATA_DIR!));
+  try {
+    return await store.query<T>(sql, params);
+  } finally {
+    await store.close();
+  }
+}
+
 export type TestStore = { store: Store; reopen(): Promise<Store>; dispose(): Promise<void> };
 
 /** A store of the given engine, empty, that can be closed and opened again (a restart) and is removed after. */
