@@ -6,6 +6,11 @@ import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { freePort } from '../src/cli/local-airflow.ts';
 import { runChecks } from '../src/cli/doctor.ts';
+import { storeChecks } from '../src/cli/doctor-store.ts';
+import { PgStore } from '../src/store/pg-store.ts';
+import { PG_MIGRATIONS } from '../src/store/pg-migrate.ts';
+import pg from 'pg';
+import { freshPostgres, postgresUnavailable } from './support/test-database.ts';
 import { hookInstallCommand, webhookUrl } from '../src/cli/hook.ts';
 import { AccessLevels, startGitLabStandIn, type GitLabStandIn } from '../src/gitlab-standin/index.ts';
 import type { Project, User } from '../src/gitlab-standin/model.ts';
@@ -13,6 +18,7 @@ import { startOpenAIServer, type OpenAIServer } from './support/openai-server.ts
 import { repoRoot, testConfig } from './support/harness.ts';
 
 const run = promisify(execFile);
+const pgSkip = await postgresUnavailable();
 
 describe('dagwright hook install and doctor', () => {
   let standIn: GitLabStandIn;
@@ -92,6 +98,29 @@ describe('dagwright hook install and doctor', () => {
     assert.equal(text.includes('Pw-Doctor-1'), false);
     const scoped = await runChecks(testConfig({ url: standIn.url, token: readOnly.token }), {});
     assert.match(scoped.map((c) => `${c.status}: ${c.text}`).join('\n'), /^problem: the token's scopes are read_api: the bot needs api/m);
+  });
+
+  test('doctor: the store — SQLite, a PostgreSQL not migrated yet, migrated, from a newer Dagwright, unreachable (its password in no line)', { skip: pgSkip }, async () => {
+    const storeLine = async (databaseUrl: string | undefined) =>
+      (await storeChecks(testConfig({ url: standIn.url, token: bot.token }, { databaseUrl }))).map((c) => `${c.status}: ${c.text}`).join('\n');
+    assert.match(await storeLine(undefined), /^ok: store: SQLite in \S+ \(one process; DATABASE_URL puts it in PostgreSQL for several replicas\)$/);
+    const db = await freshPostgres('doctor');
+    try {
+      assert.match(await storeLine(db.url), /^ok: store: PostgreSQL at 127\.0\.0\.1:5432 \(server \d+\.\d+.*\), test\.dwt_doctor_\w+: not migrated yet; serve migrates it on start$/);
+      const store = await PgStore.open({ connectionString: db.url });
+      await store.close();
+      assert.match(await storeLine(db.url), new RegExp(`^ok: store: .*: schema ${PG_MIGRATIONS.length}$`));
+      const admin = new pg.Client({ connectionString: db.url });
+      await admin.connect();
+      await admin.query('INSERT INTO dagwright_schema (version) VALUES ($1)', [PG_MIGRATIONS.length + 1]);
+      await admin.end();
+      assert.match(await storeLine(db.url), new RegExp(`^problem: store: .*: schema ${PG_MIGRATIONS.length + 1}, written by a newer Dagwright \\(this one knows ${PG_MIGRATIONS.length}\\); upgrade this one$`));
+    } finally {
+      await db.drop();
+    }
+    const away = await storeLine(`postgres://dagwright:Pg-Doctor-Secret@127.0.0.1:${await freePort()}/dagwright`);
+    assert.match(away, /^problem: store: PostgreSQL at 127\.0\.0\.1:\d+: .*ECONNREFUSED/);
+    assert.equal(away.includes('Pg-Doctor-Secret'), false);
   });
 
   test('the command line: doctor exits 1 when something is wrong, and needs no webhook secret', async () => {

@@ -1,4 +1,4 @@
-// `dagwright doctor`: checks what the bot needs, one line each — the proxy and certificates in use, the GitLab
+// `dagwright doctor`: checks what the bot needs, one line each — the proxy and certificates in use, the store, the GitLab
 // token and its scope, the bot's role, webhook and git access in each allowed project, the model, Airflow, the
 // sources it may inspect — and says what to fix.
 import { generateText } from 'ai';
@@ -13,6 +13,7 @@ import { describeGitLabFailure } from './hook.ts';
 import { AirflowClient, AirflowError } from '../airflow/client.ts';
 import { installOutbound } from '../net/outbound.ts';
 import { gitReachChecks, networkSettingsChecks, type Check } from './doctor-network.ts';
+import { storeChecks } from './doctor-store.ts';
 
 type Out = { log: (line: string) => void };
 export type { Check };
@@ -27,6 +28,7 @@ export async function runChecks(config: ServerConfig, env: NodeJS.ProcessEnv = p
   const skipped = (text: string) => checks.push({ status: 'skipped', text });
   const outbound = installOutbound(config.network, config.dataDir);
   checks.push(...networkSettingsChecks(config, outbound, env));
+  checks.push(...(await storeChecks(config)));
   const gitlab = createGitLabClient({ url: config.gitlabUrl, token: config.gitlabToken, retry: { retries: 1 } });
 
   let bot: { id: number; username: string } | undefined;
