@@ -1,13 +1,14 @@
-// The PostgreSQL store's schema against the machine's PostgreSQL: one migration runner that replicas starting
-// together may all run.
+// The PostgreSQL store against the machine's PostgreSQL, as replicas use it: one migration runner that replicas
+// starting together may all run, one queue leased from by several, leases taken over from a dead replica.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { PgStore } from '../src/store/pg-store.ts';
 import type { EnqueueResult, NewDelivery } from '../src/store/store.ts';
 import { migratePostgres, NewerSchemaError, PG_MIGRATIONS } from '../src/store/pg-migrate.ts';
+import { postgresUnavailable, TEST_PG_URL } from './support/test-database.ts';
 
-const URL = process.env.DAGWRIGHT_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+const URL = TEST_PG_URL;
 
 const delivery = (key: string, resourceKey: string, receivedAt = Date.now()): NewDelivery => ({
   idempotencyKey: key,
@@ -24,21 +25,7 @@ const delivery = (key: string, resourceKey: string, receivedAt = Date.now()): Ne
 });
 const jobId = (r: EnqueueResult) => (r as { jobId: number }).jobId;
 
-async function reachable(): Promise<string | false> {
-  const client = new pg.Client({ connectionString: URL, connectionTimeoutMillis: 3_000 });
-  try {
-    await client.connect();
-    await client.end();
-    return false;
-  } catch (err) {
-    const reason = `PostgreSQL at ${URL} is not reachable (${(err as Error).message})`;
-    if (process.env.CI === 'true') throw new Error(`CI requires PostgreSQL: ${reason}`);
-    console.log(`# skipped: ${reason}`);
-    return reason;
-  }
-}
-
-const skip = await reachable();
+const skip = await postgresUnavailable();
 
 describe('the PostgreSQL schema', { skip }, () => {
   const schema = `dw_store_${process.pid}`;
