@@ -1,6 +1,5 @@
 // Test stacks: a real Dagwright (HTTP server, store — SQLite, or PostgreSQL in npm test's second pass —, worker) on
-// a free loopback port, and the GitLab
-// GitLab stand-in it talks to and that sends it webhooks.
+// a free loopback port, and the GitLab stand-in it talks to and that sends it webhooks.
 import { NO_PROXY_SETTINGS } from '../../src/net/proxy-rule.ts';
 import fs from 'node:fs';
 import os from 'node:os';
