@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { PgStore } from '../src/store/pg-store.ts';
+import { isTransient } from '../src/queue/failures.ts';
 import type { EnqueueResult, NewDelivery } from '../src/store/store.ts';
 import { migratePostgres, NewerSchemaError, PG_MIGRATIONS } from '../src/store/pg-migrate.ts';
 import { postgresUnavailable, TEST_PG_URL } from './support/test-database.ts';
@@ -147,7 +148,7 @@ describe('the PostgreSQL schema', { skip }, () => {
     }
   });
 
-  test('work under one key runs in one replica at a time; a replica that dies lets go of its keys', async () => {
+  test('work under one key runs in one replica at a time; a replica that dies lets go of its keys; losing the database passes, a wrong query does not', async () => {
     const [a, b] = [await replica(), await replica()];
     const order: string[] = [];
     const hold = (name: string, ms: number) => async () => {
@@ -170,5 +171,19 @@ describe('the PostgreSQL schema', { skip }, () => {
     assert.equal(await Promise.race([freed, late]), 'freed');
     release();
     await holding.catch(() => undefined);
+    // What the dying connection's holder met passes with time (a job would be retried); a wrong query does not.
+    const terminated = await dying.query('SELECT 1').then(() => undefined, (err: unknown) => err);
+    if (terminated) assert.equal(isTransient(terminated), true, String(terminated));
+    const cut = new pg.Client({ connectionString: URL, application_name: `dagwright-cut-${process.pid}` });
+    await cut.connect();
+    cut.on('error', () => undefined);
+    const pending = cut.query('SELECT pg_sleep(5)').then(() => undefined, (err: unknown) => err);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [`dagwright-cut-${process.pid}`]);
+    const cutErr = await pending;
+    assert.ok(cutErr, 'the query was cut');
+    assert.equal(isTransient(cutErr), true, String(cutErr));
+    const syntax = await a.query('SELEC 1').then(() => undefined, (err: unknown) => err);
+    assert.equal(isTransient(syntax), false, String(syntax));
   });
 });

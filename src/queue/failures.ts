@@ -1,6 +1,7 @@
 // How a job's failure is classified, how long to wait before the next attempt, and how it is described.
 import { ServiceAnswerError, TransientError, UserError, isNetworkError } from '../errors.ts';
 import { messages, type Messages } from '../i18n/index.ts';
+import { isTransientDatabaseError } from '../store/db-errors.ts';
 import { redact } from '../redact.ts';
 
 /** Rate limits, server errors and network failures pass with time; everything else would fail again. */
@@ -9,7 +10,7 @@ export function isTransient(err: unknown): boolean {
   if (err instanceof TransientError) return true;
   if (err instanceof ServiceAnswerError) return err.status === 429 || err.status >= 500;
   if (err instanceof AggregateError) return err.errors.some(isTransient);
-  return isNetworkError(err);
+  return isNetworkError(err) || isTransientDatabaseError(err);
 }
 
 function retryAfterOf(err: unknown): number | undefined {

@@ -84,25 +84,32 @@ export class PgStore implements Store {
   readonly engine = 'postgres' as const;
   readonly deployWatches: PgDeployWatches;
   private readonly pool: pg.Pool;
+  /** Connections that hold a key (exclusive): apart, so that holders never take the connections their work needs. */
+  private readonly lockPool: pg.Pool;
   private readonly locks = new KeyedQueue();
 
-  private constructor(pool: pg.Pool) {
+  private constructor(pool: pg.Pool, lockPool: pg.Pool) {
     this.pool = pool;
+    this.lockPool = lockPool;
     this.deployWatches = new PgDeployWatches(pool);
   }
 
   /** Connects and migrates the schema (safe when replicas start at once). */
   static async open({ connectionString, maxConnections = 10, applicationName = 'dagwright', onError }: PgStoreOptions): Promise<PgStore> {
-    const pool = new pg.Pool({ connectionString, max: maxConnections, types, connectionTimeoutMillis: 10_000, application_name: applicationName });
-    // A connection that breaks while idle is dropped from the pool; without a listener it would end the process.
-    pool.on('error', (err) => onError?.(err));
+    const connect = (max: number) => {
+      const pool = new pg.Pool({ connectionString, max, types, connectionTimeoutMillis: 10_000, application_name: applicationName });
+      // A connection that breaks while idle is dropped from the pool; without a listener it would end the process.
+      pool.on('error', (err) => onError?.(err));
+      return pool;
+    };
+    const pool = connect(maxConnections);
     try {
       await migratePostgres(pool);
     } catch (err) {
       await pool.end().catch(() => undefined);
       throw err;
     }
-    return new PgStore(pool);
+    return new PgStore(pool, connect(Math.max(2, Math.ceil(maxConnections / 2))));
   }
 
   async enqueue(deliveries: readonly NewDelivery[]): Promise<EnqueueResult[]> {
@@ -311,7 +318,7 @@ export class PgStore implements Store {
   async exclusive<T>(key: string, work: () => Promise<T>): Promise<T> {
     return this.locks.run(key, async () => {
       // A session lock on a connection of its own: released by hand, or by PostgreSQL when the replica dies.
-      const client = await checkout(this.pool);
+      const client = await checkout(this.lockPool);
       let broken = false;
       try {
         await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [key]);
@@ -342,7 +349,7 @@ export class PgStore implements Store {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.lockPool.end()]);
   }
 
   private async changed(sql: string, params: unknown[]): Promise<boolean> {
