@@ -81,6 +81,30 @@ for (const engine of ['sqlite', 'postgres'] as StoreEngine[]) {
       await t.dispose();
     });
 
+    test('a job whose lease arrives after shutdown began goes back to the queue without running', async () => {
+      const t = await openTestStore(engine);
+      const store = t.store;
+      const [queued] = await store.enqueue([newDelivery('late')]);
+      assert.ok(queued && !queued.duplicate);
+      let shutdownBegan!: () => void;
+      const began = new Promise<void>((resolve) => (shutdownBegan = resolve));
+      // The store answers the lease only once the drain has begun.
+      const slow = Object.create(store, {
+        leaseNext: { value: async (...args: Parameters<Store['leaseNext']>) => (await began, store.leaseNext(...args)) },
+      }) as Store;
+      let ran = false;
+      const w = worker(slow, async () => void (ran = true));
+      await w.start();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const drained = w.drain(1_000);
+      shutdownBegan();
+      await drained;
+      await waitFor(async () => (await store.job(queued.jobId))?.status === 'queued', { what: 'the job back in the queue' });
+      assert.equal(ran, false);
+      assert.equal((await store.job(queued.jobId))!.attempts, 0, 'the lease given back is not an attempt');
+      await t.dispose();
+    });
+
     test('a job waiting for a retry holds back the later jobs of its resource, not those of others', async () => {
       const t = await openTestStore(engine);
       const store = t.store;

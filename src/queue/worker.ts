@@ -116,6 +116,11 @@ export class Worker {
     while (this.running && !this.draining && this.inFlight.size < concurrency) {
       const job = await store.leaseNext(this.owner, Date.now(), leaseMs);
       if (!job) return;
+      if (this.draining) {
+        // Shutdown began while the lease was on its way: the job goes back for the next start or another replica.
+        await store.release(job.id, this.owner);
+        return;
+      }
       this.runningKeys.add(job.resource_key);
       const done = this.execute(job).finally(() => {
         this.inFlight.delete(job.id);

@@ -71,7 +71,6 @@ const ENQUEUE = `
     RETURNING id, delivery_id)
   SELECT s.idempotency_key, s.id AS delivery_id, q.id AS job_id FROM stored s JOIN queued q ON q.delivery_id = s.id`;
 
-
 export type PgStoreOptions = {
   connectionString: string;
   maxConnections?: number;
