@@ -261,6 +261,10 @@ export function serveGitRequest(
     });
     req.pipe(child.stdin);
     child.stdin.on('error', () => undefined);
+    // The client went away before its request or the answer was through (a pusher killed mid-push): as GitLab
+    // cancels the request, git is stopped instead of waiting for the rest of a body that will not come.
+    req.on('close', () => req.complete || child.kill());
+    res.on('close', () => res.writableFinished || child.kill());
     let buffered = Buffer.alloc(0);
     let headersDone = false;
     child.stdout.on('data', (chunk: Buffer) => {

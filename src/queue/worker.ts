@@ -40,6 +40,9 @@ export class Worker {
   private pumpScheduled = false;
   private pumping = false;
   private pumpAgain = false;
+  /** The round of leasing under way, which a drain waits for (its lease must be given back before the store closes). */
+  private pumpRound: Promise<void> | undefined;
+  private tickRound: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(options: WorkerOptions) {
@@ -98,7 +101,7 @@ export class Worker {
       return;
     }
     this.pumping = true;
-    void this.leaseWhileFree()
+    this.pumpRound = this.leaseWhileFree()
       .catch((err) => this.options.log.error({ err }, 'could not lease a job'))
       .then(() => this.scheduleWakeUp())
       .catch((err) => this.options.log.error({ err }, 'could not look at when the next job is due'))
@@ -134,7 +137,7 @@ export class Worker {
   /** The timer's round: leases left by dead or hung holders are taken back, then the queue is looked at. */
   private tick(): void {
     if (!this.running || this.draining) return;
-    this.options.store
+    this.tickRound = this.options.store
       .expireLeases(Date.now(), this.options.maxAttempts)
       .then((failed) => {
         for (const id of failed) void this.reportFailure({ id }, { kind: 'interrupted' });
@@ -226,6 +229,7 @@ export class Worker {
   async drain(timeoutMs: number): Promise<void> {
     this.draining = true;
     clearTimeout(this.timer);
+    await Promise.all([this.tickRound, this.pumpRound]);
     const all = Promise.allSettled([...this.inFlight.values()]);
     let timedOut = false;
     await Promise.race([

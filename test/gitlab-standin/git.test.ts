@@ -1,7 +1,8 @@
 // Git over smart HTTP against the stand-in, with the real git client.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -52,6 +53,20 @@ describe('GitLab stand-in: git over smart HTTP', () => {
     remote = `${standIn.url}/data/warehouse.git`;
   });
   after(() => standIn.close());
+
+  test('a push cut off mid-way (its pusher killed) leaves no git process waiting for the rest of it', async () => {
+    // The stand-in's `git http-backend` processes are this process's children.
+    const backends = () => execFileSync('ps', ['--ppid', String(process.pid), '-o', 'args='], { encoding: 'utf8' }).split('\n').filter((l) => l.trim() === 'git http-backend').length;
+    const push = http.request(`${remote}/git-receive-pack`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`oauth2:${developer.token}`).toString('base64')}`, 'content-type': 'application/x-git-receive-pack-request' },
+    });
+    push.on('error', () => undefined);
+    push.write('0098'.padEnd(60, '0'));
+    await waitFor(() => backends() === 1, { what: 'git to take the push' });
+    push.destroy();
+    await waitFor(() => backends() === 0, { what: 'the git process to stop' });
+  });
 
   test('clone with a token sees the seeded repository; without one it is refused', async () => {
     const dir = path.join(tempDir(), 'clone');
