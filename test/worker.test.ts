@@ -4,7 +4,7 @@ import { createLogger } from '../src/log.ts';
 import { createMetrics } from '../src/metrics.ts';
 import { Worker } from '../src/queue/worker.ts';
 import { CheckAgainLater } from '../src/errors.ts';
-import type { LeasedJob, Store, StoreEngine } from '../src/store/store.ts';
+import type { LeasedJob, NewDelivery, Store, StoreEngine } from '../src/store/store.ts';
 import { waitFor } from './support/harness.ts';
 import { openTestStore, postgresUnavailable } from './support/test-database.ts';
 
@@ -38,15 +38,20 @@ function worker(store: Store, run: (job: LeasedJob) => Promise<void>, failed: nu
   });
 }
 
+/** A new, empty store of the engine, with one job queued in it. */
+async function withOneJob(engine: StoreEngine, delivery: NewDelivery) {
+  const t = await openTestStore(engine);
+  const [queued] = await t.store.enqueue([delivery]);
+  assert.ok(queued && !queued.duplicate);
+  return { t, store: t.store, queued };
+}
+
 const pgSkip = await postgresUnavailable();
 
 for (const engine of ['sqlite', 'postgres'] as StoreEngine[]) {
   describe(`the worker on ${engine}`, { skip: engine === 'postgres' && pgSkip }, () => {
     test('a lease left by a process on another host runs again once it expires', async () => {
-      const t = await openTestStore(engine);
-      const store = t.store;
-      const [queued] = await store.enqueue([newDelivery('a')]);
-      assert.ok(queued && !queued.duplicate);
+      const { t, store, queued } = await withOneJob(engine, newDelivery('a'));
       const abandoned = await store.leaseNext('other-host:123:dead', Date.now(), -1);
       assert.equal(abandoned?.id, queued.jobId);
 
@@ -61,10 +66,7 @@ for (const engine of ['sqlite', 'postgres'] as StoreEngine[]) {
     });
 
     test('a job abandoned on its last attempt fails and is reported instead of running again', async () => {
-      const t = await openTestStore(engine);
-      const store = t.store;
-      const [queued] = await store.enqueue([newDelivery('b')]);
-      assert.ok(queued && !queued.duplicate);
+      const { t, store, queued } = await withOneJob(engine, newDelivery('b'));
       for (let i = 0; i < 2; i++) {
         await store.leaseNext('other-host:123:dead', Date.now(), -1);
         await store.expireLeases(Date.now(), 3);
@@ -82,10 +84,7 @@ for (const engine of ['sqlite', 'postgres'] as StoreEngine[]) {
     });
 
     test('a job whose lease arrives after shutdown began goes back to the queue without running', async () => {
-      const t = await openTestStore(engine);
-      const store = t.store;
-      const [queued] = await store.enqueue([newDelivery('late')]);
-      assert.ok(queued && !queued.duplicate);
+      const { t, store, queued } = await withOneJob(engine, newDelivery('late'));
       let shutdownBegan!: () => void;
       const began = new Promise<void>((resolve) => (shutdownBegan = resolve));
       // The store answers the lease only once the drain has begun.
