@@ -12,7 +12,7 @@ import type { PipelineSpec } from '../pipeline-spec/schema.ts';
 import { renderPipeline, RenderError, type RenderedFile, type RenderResult } from '../render/render.ts';
 import { reportMarkdown, validateFiles } from '../validate/validate.ts';
 import { mergeRequestDescription } from './merge-request-text.ts';
-import { conversationsOf, type Conversation } from './store.ts';
+import { announced, conversationsOf, type Conversation } from './store.ts';
 import { engageWithIssue, showCard } from './card-comment.ts';
 import type { NotePayload } from '../bot/events.ts';
 import { BranchWork, pipelineBranch } from '../publish/publish.ts';
@@ -204,7 +204,7 @@ export async function generatePipeline(ctx: Context, issue: { key: string; iid: 
     const files = Object.fromEntries(result.files.map((f) => [f.path, f.content]));
     const merged = { iid: mergeRequest.iid, url: mergeRequest.web_url, specDigest: specDigestOf(spec), spec: spec as unknown as Record<string, unknown> };
     const saveGeneration = (announcement?: { delivery: string; text: string }) =>
-      conversationsOf(ctx).update(issue.key, (c) => ({ ...c, generation: { files, announced: !!announcement, announcement, mergeRequest: merged } }));
+      conversationsOf(ctx).update(issue.key, (c) => ({ ...c, generation: { files, announcement, mergeRequest: merged } }));
     // Saved before the status comment is edited (the next render's merge base must not be lost) and marked
     // announced after, so a crash in between makes the next run say that the merge request is open.
     await saveGeneration();
@@ -212,7 +212,7 @@ export async function generatePipeline(ctx: Context, issue: { key: string; iid: 
     const outcome =
       !created && !commit && earlier?.delivery === ctx.deliveryId
         ? earlier.text
-        : created || (!commit && !conversation.generation?.announced)
+        : created || (!commit && !announced(conversation.generation))
           ? g.opened(mergeRequest.iid, mergeRequest.web_url)
           : commit
             ? g.updated(mergeRequest.iid, mergeRequest.web_url, commit)

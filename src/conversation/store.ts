@@ -13,7 +13,8 @@ export type ModelUsage = { input: number; output: number; model: string };
 export type Generation = {
   /** The bot's last render of each file, the base of the three-way merge of the next one. */
   files: Record<string, string>;
-  /** Whether the status comment has told the reader about this generation's merge request. */
+  /** Whether the status comment told the reader about this generation's merge request (records written
+   * before `announcement` existed). */
   announced?: boolean;
   /** What the status comment said of it, and for which delivery: a job that runs again after it had said so
    * (its end was not recorded) says the same instead of "no changes". */
@@ -22,6 +23,11 @@ export type Generation = {
    * spec has moved on since). */
   mergeRequest?: { iid: number; url: string; specDigest: string; spec?: Record<string, unknown> };
 };
+
+/** Whether the status comment has told the reader about the generation's merge request. */
+export function announced(generation: Generation | undefined): boolean {
+  return generation?.announcement !== undefined || generation?.announced === true;
+}
 
 /** What is kept per issue. */
 export type Conversation = ConversationState & {

@@ -5,9 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { openDatabases } from '../../src/store/db.ts';
-import { PgStore } from '../../src/store/pg-store.ts';
-import { SqliteStore } from '../../src/store/sqlite-store.ts';
+import { createLogger } from '../../src/log.ts';
+import { openStore } from '../../src/store/open.ts';
 import type { Store, StoreEngine } from '../../src/store/store.ts';
 
 export const TEST_PG_URL = process.env.DAGWRIGHT_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -71,9 +70,11 @@ export async function testDatabaseUrlFor(dataDir: string): Promise<string | unde
   return db.url;
 }
 
+const quiet = createLogger('silent');
+
 /** Rows of a query on the store a `dagwright serve` used (by its DATA_DIR and DATABASE_URL), read after it stopped. */
 export async function queryServedStore<T>(env: Record<string, string>, sql: string, params: unknown[] = []): Promise<T[]> {
-  const store = env.DATABASE_URL ? await PgStore.open({ connectionString: env.DATABASE_URL }) : new SqliteStore(openDatabases(env.DATA_DIR!));
+  const store = await openStore({ dataDir: env.DATA_DIR!, databaseUrl: env.DATABASE_URL }, quiet);
   try {
     return await store.query<T>(sql, params);
   } finally {
@@ -85,27 +86,18 @@ export type TestStore = { store: Store; reopen(): Promise<Store>; dispose(): Pro
 
 /** A store of the given engine, empty, that can be closed and opened again (a restart) and is removed after. */
 export async function openTestStore(engine: StoreEngine): Promise<TestStore> {
-  if (engine === 'sqlite') {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dagwright-store-'));
-    let store: Store = new SqliteStore(openDatabases(dir));
-    return {
-      get store() {
-        return store;
-      },
-      reopen: async () => (store = new SqliteStore(openDatabases(dir))),
-      dispose: () => store.close(),
-    };
-  }
-  const db = await freshPostgres();
-  let store: Store = await PgStore.open({ connectionString: db.url });
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dagwright-store-'));
+  const db = engine === 'postgres' ? await freshPostgres() : undefined;
+  const open = () => openStore({ dataDir, databaseUrl: db?.url }, quiet);
+  let store = await open();
   return {
     get store() {
       return store;
     },
-    reopen: async () => (store = await PgStore.open({ connectionString: db.url })),
+    reopen: async () => (store = await open()),
     dispose: async () => {
       await store.close().catch(() => undefined);
-      await db.drop();
+      await db?.drop();
     },
   };
 }
