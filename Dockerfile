@@ -5,10 +5,12 @@ ENV NODE_ENV=production \
     DATA_DIR=/data \
     PORT=3000
 
-# git (the project mirrors, commits and pushes; openssh-client when GIT_URL is an SSH address) and python3
-# (the DAG structure check) are run by the bot.
+# git (the project mirrors, commits and pushes; openssh-client when GIT_URL is an SSH address), python3
+# (the DAG structure check) and bubblewrap (the sandbox for generated code and repository packs) are run by
+# the bot. bubblewrap needs user namespaces: run the container with a seccomp profile that allows them
+# (e.g. --security-opt seccomp=unconfined); `dagwright doctor` says whether the sandbox works.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends git openssh-client python3 ca-certificates \
+    && apt-get install -y --no-install-recommends git openssh-client python3 ca-certificates bubblewrap \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The Debian packages the test suite uses beside Node and Airflow: tinyproxy (the forward proxy of the
-# company-network tier) and openssl (its test certificate authority). Installed when missing and run as root;
+# company-network tier), openssl (its test certificate authority) and bubblewrap (the sandbox that runs
+# generated code, which the bot needs too). Installed when missing and run as root;
 # otherwise the command to run is printed and the tests that need them say they are skipped.
 set -euo pipefail
 
@@ -8,8 +9,9 @@ say() { echo "test:setup: $*"; }
 missing=()
 command -v tinyproxy >/dev/null 2>&1 || missing+=(tinyproxy-bin)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 if [ ${#missing[@]} -eq 0 ]; then
-  say "tinyproxy and openssl are installed"
+  say "tinyproxy, openssl and bubblewrap are installed"
   exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then

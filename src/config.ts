@@ -112,12 +112,21 @@ const envSchema = z.object({
       }
       return ms;
     }),
+  REPO_PACKS: z.enum(['off', 'on'], { message: 'must be on or off: on lets a repository\'s default branch bring template packs of its own (.dagwright/packs), rendered in the sandbox' }).optional(),
   AIRFLOW_PYTHON: z
     .string()
     .trim()
     .optional()
     .refine((p) => !p || isExecutable(p), { message: 'must be the path of the python executable of a virtualenv with Airflow and its providers (e.g. /opt/airflow-venv/bin/python)' }),
 });
+
+/**
+ * Whether repositories may bring template packs of their own (REPO_PACKS=on; off by default): read from the
+ * default branch only, rendered in the sandbox.
+ */
+export function repositoryPacksEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.REPO_PACKS?.trim() === 'on';
+}
 
 const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 

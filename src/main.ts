@@ -37,7 +37,11 @@ const environmentHelp = `Environment:
   GIT_SSH_KEY              with an SSH GIT_URL: a deploy key; GIT_SSH_KNOWN_HOSTS its known_hosts
   HTTPS_PROXY, HTTP_PROXY  the proxy for every outbound call (git too); NO_PROXY the exceptions;
                            loopback goes direct unless PROXY_LOOPBACK=true
-  CA_BUNDLE                a PEM file of your company's CAs, trusted by every client and git`;
+  CA_BUNDLE                a PEM file of your company's CAs, trusted by every client and git
+  AIRFLOW_PYTHON           a python with the team's Airflow: generated DAGs are imported there,
+                           in the sandbox (bubblewrap), before anything is committed
+  REPO_PACKS               on: template packs from a repository's default branch, rendered in
+                           the sandbox (off)`;
 
 const usage = {
   main: `Usage: dagwright <command> [options]
@@ -107,7 +111,8 @@ ${environmentHelp.replace('(required for serve)', '(not needed)        ')}`,
 Writes the pipeline described by SPEC.yaml (see pipeline-spec.md) under DIR (default:
 the current directory): the DAG, its SQL, its doc and tests/dags/test_dag_integrity.py,
 at dags_root/<layout>/ as DIR's .gitlab/dagwright.yml says (default dags/<layer>/<system>/).
-Packs under DIR/.dagwright/packs/<name>/ override the built-in ones. Prints the files
+Packs under DIR/.dagwright/packs/<name>/ override the built-in ones (here, on your own
+checkout; the bot takes them from the default branch only, with REPO_PACKS=on). Prints the files
 and the validation report.
 
 Exit code: 0 when the files are valid; 1 when the spec is incomplete or invalid (nothing

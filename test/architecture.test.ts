@@ -15,7 +15,7 @@ const LAYERS: Array<{ name: string; rank: number; prefixes: string[] }> = [
     prefixes: [
       'src/errors.ts', 'src/redact.ts', 'src/redact-offload.ts', 'src/redact-worker.ts', 'src/secret-scan.ts', 'src/log.ts',
       'src/metrics.ts', 'src/keyed-queue.ts', 'src/child-rpc.ts', 'src/process-alive.ts', 'src/markdown.ts', 'src/closest-name.ts',
-      'src/i18n/',
+      'src/i18n/', 'src/sandbox/',
     ],
   },
   { name: 'pure core', rank: 1, prefixes: ['src/pipeline-spec/', 'src/render/', 'src/validate/'] },

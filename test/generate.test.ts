@@ -242,7 +242,10 @@ describe('/generate', () => {
     assert.equal(status(s, issue.iid), '');
   });
 
-  test('output that fails validation is never pushed: the status comment shows the report', async () => {
+  test('output that fails validation is never pushed: the status comment shows the report', async (t) => {
+    // The repository's own template (the server allows repository packs) renders a DAG that fails validation.
+    process.env.REPO_PACKS = 'on';
+    t.after(() => void delete process.env.REPO_PACKS);
     const s = await start();
     // The repository's own copy of the DAG template, with a mistake in it.
     const template = fs.readFileSync(path.join(repoRoot, 'src/render/packs/airflow-sql/dag.py.eta'), 'utf8');

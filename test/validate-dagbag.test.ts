@@ -2,6 +2,8 @@
 // import errors are findings that keep the merge request from opening. Uses the environments of
 // `npm run airflow:setup`.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { loadConfig, ConfigError } from '../src/config.ts';
@@ -10,6 +12,7 @@ import { defaultRepoConfig } from '../src/pipeline-spec/repo-config.ts';
 import { renderPipeline } from '../src/render/render.ts';
 import { airflowVenv, skipUnlessAirflow } from './support/airflow.ts';
 import { specFor } from './support/golden-specs.ts';
+import { repoRoot, tempDir } from './support/harness.ts';
 
 const python = (line: 2 | 3) => path.join(airflowVenv(line), 'bin', 'python');
 const skip = skipUnlessAirflow(3) || skipUnlessAirflow(2);
@@ -51,6 +54,50 @@ describe('validation in the team\'s Airflow (AIRFLOW_PYTHON)', { skip }, () => {
   test('a DAG written for Airflow 3 does not import in an Airflow 2 environment, and says why', async () => {
     const report = await validateForRepository(render(3), 3, defaultRepoConfig, python(2));
     assert.ok(report.findings.some((f) => f.rule === 'DW016' && /No module named 'airflow\.sdk'/.test(f.message)), JSON.stringify(report.findings));
+  });
+
+  test("a DAG's import reaches none of the bot's environment, files, processes or network", async () => {
+    process.env.DAGWRIGHT_PROBE_TOKEN = 'glpat-probe-secret-0123456789';
+    const secrets = tempDir('dagwright-probe-');
+    fs.writeFileSync(path.join(secrets, 'token.txt'), 'glpat-probe-file-secret');
+    const server = net.createServer((socket) => socket.end('reached'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    let connected = false;
+    server.on('connection', () => (connected = true));
+    try {
+      const probe = [
+        'import os, socket',
+        'found = ["env=" + ",".join(sorted(k for k in os.environ if "TOKEN" in k or "SECRET" in k or "GITLAB" in k))]',
+        `for name in ("/proc/${process.pid}/environ", "${path.join(secrets, 'token.txt')}", "${path.join(repoRoot, 'package.json')}"):`,
+        '    try:',
+        '        found.append(name + "=" + open(name).read()[:40])',
+        '    except Exception as e:',
+        '        found.append(name + ":" + type(e).__name__)',
+        'try:',
+        `    socket.create_connection(("127.0.0.1", ${port}), timeout=3)`,
+        '    found.append("net=connected")',
+        'except Exception as e:',
+        '    found.append("net:" + type(e).__name__)',
+        'raise RuntimeError("PROBE " + " | ".join(found))',
+        '',
+      ].join('\n');
+      const files = render(3).map((f, i) => (i === 0 ? { ...f, content: f.content.replace('import pendulum\n', `import pendulum\n${probe}`) } : f));
+      const report = await validateForRepository(files, 3, defaultRepoConfig, python(3));
+      const finding = report.findings.find((f) => f.rule === 'DW016');
+      assert.ok(finding, JSON.stringify(report.findings));
+      assert.match(finding.message, /RuntimeError: PROBE env= \|/);
+      assert.match(finding.message, new RegExp(`/proc/${process.pid}/environ:(FileNotFoundError|PermissionError)`));
+      assert.match(finding.message, /token\.txt:FileNotFoundError/);
+      assert.match(finding.message, /package\.json:FileNotFoundError/);
+      assert.match(finding.message, /net:(ConnectionRefusedError|OSError|TimeoutError)/);
+      assert.doesNotMatch(finding.message, /glpat-probe/);
+      assert.equal(connected, false);
+    } finally {
+      delete process.env.DAGWRIGHT_PROBE_TOKEN;
+      server.close();
+      fs.rmSync(secrets, { recursive: true, force: true });
+    }
   });
 
   test('an AIRFLOW_PYTHON without Airflow is a finding, never a silent pass', async () => {

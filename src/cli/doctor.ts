@@ -1,6 +1,8 @@
 // `dagwright doctor`: checks what the bot needs, one line each — the proxy and certificates in use, the store, the GitLab
 // token and its scope, the bot's role, webhook and git access in each allowed project, the model, Airflow, the
 // sources it may inspect — and says what to fix.
+import { repositoryPacksEnabled } from '../config.ts';
+import { sandboxProblem } from '../sandbox/run.ts';
 import { generateText } from 'ai';
 import type { ServerConfig } from '../config.ts';
 import { createGitLabClient, isGitLabError } from '../gitlab/client.ts';
@@ -29,6 +31,7 @@ export async function runChecks(config: ServerConfig, env: NodeJS.ProcessEnv = p
   const outbound = installOutbound(config.network, config.dataDir);
   checks.push(...networkSettingsChecks(config, outbound, env));
   checks.push(...(await storeChecks(config)));
+  checks.push(sandboxCheck(env));
   const gitlab = createGitLabClient({ url: config.gitlabUrl, token: config.gitlabToken, retry: { retries: 1 } });
 
   let bot: { id: number; username: string } | undefined;
@@ -120,6 +123,18 @@ async function airflowChecks(config: ServerConfig): Promise<Check[]> {
     checks.push({ status: 'problem', text: err instanceof AirflowError ? err.message : `Airflow at ${url}: ${redact((err as Error).message)}` });
   }
   return checks;
+}
+
+/**
+ * The sandbox that runs generated DAGs (AIRFLOW_PYTHON's import) and repository packs: a problem only where
+ * something needs it.
+ */
+function sandboxCheck(env: NodeJS.ProcessEnv): Check {
+  const problem = sandboxProblem();
+  const needs = [env.AIRFLOW_PYTHON?.trim() && 'AIRFLOW_PYTHON is set', repositoryPacksEnabled(env) && 'REPO_PACKS=on'].filter(Boolean);
+  if (!problem) return { status: 'ok', text: 'sandbox: bubblewrap runs generated code with no environment, network or view of the bot' };
+  if (needs.length) return { status: 'problem', text: `sandbox: ${problem}; ${needs.join(' and ')}, so /generate stops at validation until it works` };
+  return { status: 'skipped', text: `sandbox: ${problem} (needed once AIRFLOW_PYTHON is set or REPO_PACKS=on)` };
 }
 
 export async function doctorCommand(config: ServerConfig, out: Out): Promise<number> {

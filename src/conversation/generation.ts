@@ -2,6 +2,8 @@
 // branch and merge request, each step shown in the issue's status comment. Used by /generate in the issue
 // and by a change of the spec from the merge request. The status comment is a checklist: each step done,
 // running, failed or to come, with its duration, the job's place in the queue while it waits, and the outcome.
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Context } from '../bot/context.ts';
 import type { Messages } from '../i18n/index.ts';
 import { describeProblem } from '../pipeline-spec/describe-problem.ts';
@@ -9,7 +11,9 @@ import type { SpecEvaluation } from '../pipeline-spec/evaluate.ts';
 import { changedFields, evaluateSpec, specDigestOf } from '../pipeline-spec/evaluate.ts';
 import type { RepoConfig } from '../pipeline-spec/repo-config.ts';
 import type { PipelineSpec } from '../pipeline-spec/schema.ts';
-import { renderPipeline, RenderError, type RenderedFile, type RenderResult } from '../render/render.ts';
+import { repositoryPacksEnabled } from '../config.ts';
+import { BUILTIN_PACKS_DIR, renderPipeline, RenderError, type RenderedFile, type RenderResult } from '../render/render.ts';
+import { repositoryHasPack, renderWithRepositoryPacks } from '../render/repository-packs.ts';
 import { reportMarkdown, validateFiles } from '../validate/validate.ts';
 import { mergeRequestDescription } from './merge-request-text.ts';
 import { announced, conversationsOf, type Conversation } from './store.ts';
@@ -118,6 +122,18 @@ export function validateForRepository(files: RenderedFile[], airflowVersion: 2 |
 }
 
 /** Validates a render as the repository will hold it. */
+/**
+ * Renders the spec with the built-in packs or, where the server allows repository packs (REPO_PACKS=on), with
+ * the repository's own from its default branch (`packs`), in the sandbox. A repository pack the server does
+ * not use is said so, not silently replaced.
+ */
+export async function renderForRepository(spec: PipelineSpec, config: RepoConfig, packs: () => Promise<string | undefined>): Promise<RenderResult> {
+  const pack = spec.pack ?? config.pack;
+  if (repositoryPacksEnabled()) return renderWithRepositoryPacks(spec, config, { today: today(), repoPacksDir: await packs() });
+  if (!fs.existsSync(path.join(BUILTIN_PACKS_DIR, pack)) && repositoryHasPack(await packs(), pack)) throw new RenderError(pack, 'pack', 'repositoryPacksOff', { pack });
+  return renderPipeline(spec, config, { today: today() });
+}
+
 export function validateRender(result: RenderResult, config: RepoConfig) {
   return validateForRepository(result.files, result.plan.airflow, config);
 }
@@ -172,7 +188,7 @@ export async function generatePipeline(ctx: Context, issue: { key: string; iid: 
   try {
     let result: RenderResult;
     try {
-      result = await checklist.run('render', async () => renderPipeline(spec, config, { today: today(), repoPacksDir: work.packsDir }));
+      result = await checklist.run('render', () => renderForRepository(spec, config, () => work.repositoryPacks()));
     } catch (err) {
       if (!(err instanceof RenderError)) throw err;
       await checklist.fail('render', err.describe(m));

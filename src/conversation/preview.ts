@@ -1,11 +1,12 @@
 // /preview: the files /generate would write for the spec as it stands, and their validation, in one reply.
-// The repository's own template packs count, as they do for /generate; nothing is committed.
+// The repository's own template packs (from its default branch, where the server allows them) count, as they
+// do for /generate; nothing is committed.
 import type { Context } from '../bot/context.ts';
 import { evaluateSpec } from '../pipeline-spec/evaluate.ts';
 import { fenced } from '../markdown.ts';
-import { renderPipeline, RenderError } from '../render/render.ts';
+import { RenderError } from '../render/render.ts';
 import { reportMarkdown } from '../validate/validate.ts';
-import { missingOf, today, validateRender } from './generation.ts';
+import { missingOf, renderForRepository, today, validateRender } from './generation.ts';
 import { conversationsOf } from './store.ts';
 
 const languageOf = (file: string) => (file.endsWith('.py') ? 'python' : file.endsWith('.sql') ? 'sql' : file.endsWith('.md') ? 'markdown' : '');
@@ -18,7 +19,8 @@ export async function previewPipeline(ctx: Context, replyKey: string): Promise<v
   const spec = { ...evaluation.pipeline, start_date: evaluation.pipeline.start_date ?? today() };
   const work = await ctx.workspace();
   try {
-    const result = renderPipeline(spec, config, { today: today(), repoPacksDir: work.packsDir });
+    const repository = await ctx.repository();
+    const result = await renderForRepository(spec, config, async () => (repository.defaultBranch ? work.packsOf(repository.defaultBranch) : undefined));
     const report = await validateRender(result, config);
     const body = [
       `#### ${m.generate.previewTitle(spec.dag_id, result.files.length)}`,

@@ -97,17 +97,14 @@ export class Mirrors {
 
   /**
    * A workspace on the head of `branch` (`head`, when the caller has looked it up) for one job; `done()`
-   * removes it. Only the repository's template packs are taken out of git at once; a job asks for the other
-   * files it reads with `checkOut`.
+   * removes it. Nothing is taken out of git at once; a job asks for the files it reads with `checkOut`.
    */
   async workspace(mirror: string, branch: string, head?: string): Promise<Workspace> {
     const base = head ?? (await this.branchHead(mirror, branch));
     if (!base) throw new Error(`the repository has no branch ${branch}`);
     const dir = path.join(this.workspacesDir, `${process.pid}-${randomUUID()}`);
     fs.mkdirSync(dir, { recursive: true });
-    const work = new Workspace(mirror, dir, base, () => this.remoteEnvOf(mirror));
-    await work.checkOut([REPO_PACKS_PATH]);
-    return work;
+    return new Workspace(mirror, dir, base, () => this.remoteEnvOf(mirror));
   }
 
   /**
@@ -123,7 +120,7 @@ export class Mirrors {
   }
 }
 
-/** Where a repository keeps its own template packs (they override the built-in ones). */
+/** Where a repository keeps its own template packs (read from its default branch only, when the server allows them). */
 export const REPO_PACKS_PATH = '.dagwright/packs';
 
 type TreeEntry = { mode: string; sha: string; path: string };
@@ -153,14 +150,36 @@ export class Workspace {
 
   /** The files of HEAD under these paths (files or folders), as far as they exist, taken out of git. */
   async checkOut(paths: string[]): Promise<void> {
-    const listing = await git(this.mirror, ['ls-tree', '-r', '-z', '--full-tree', this.current, '--', ...paths]);
+    await this.extract(this.current, paths, (file) => this.file(file), true);
+  }
+
+  /**
+   * The repository's own template packs as the head of `branch` (the default branch: never the branch a job
+   * works on, which anyone with push access can change) has them, in a folder of this workspace; undefined
+   * when it has none. The mirror is as fetched for this job.
+   */
+  async packsOf(branch: string): Promise<string | undefined> {
+    const head = (await git(this.mirror, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`], { okExitCodes: [1] })).trim();
+    if (!head) return undefined;
+    const root = path.join(this.dir, 'packs-of-default-branch');
+    const found = await this.extract(head, [REPO_PACKS_PATH], (file) => {
+      const full = path.resolve(root, file);
+      if (!full.startsWith(root + path.sep)) throw new Error(`${file} is outside the repository`);
+      return full;
+    }, false);
+    return found ? path.join(root, REPO_PACKS_PATH) : undefined;
+  }
+
+  /** Writes the blobs of `commit` under `paths` where `place` says; whether there were any. */
+  private async extract(commit: string, paths: string[], place: (file: string) => string, remember: boolean): Promise<boolean> {
+    const listing = await git(this.mirror, ['ls-tree', '-r', '-z', '--full-tree', commit, '--', ...paths]);
     const entries: TreeEntry[] = [];
     for (const record of listing.split('\0').filter(Boolean)) {
       const [meta, file] = [record.slice(0, record.indexOf('\t')), record.slice(record.indexOf('\t') + 1)];
       const [mode, type, sha] = meta.split(' ');
       if (type === 'blob') entries.push({ mode: mode!, sha: sha!, path: file });
     }
-    if (!entries.length) return;
+    if (!entries.length) return false;
     const { stdout } = await runGitRaw(['cat-file', '--batch'], { cwd: this.mirror, env: gitEnv(), input: entries.map((e) => `${e.sha}\n`).join('') });
     let offset = 0;
     for (const entry of entries) {
@@ -169,22 +188,18 @@ export class Workspace {
       const size = Number(stdout.subarray(offset, headerEnd).toString('latin1').split(' ')[2]);
       const content = stdout.subarray(headerEnd + 1, headerEnd + 1 + size);
       offset = headerEnd + 1 + size + 1;
-      const target = this.file(entry.path);
+      const target = place(entry.path);
       fs.mkdirSync(path.dirname(target), { recursive: true });
       fs.writeFileSync(target, content);
-      this.modes.set(entry.path, entry.mode);
+      if (remember) this.modes.set(entry.path, entry.mode);
     }
+    return true;
   }
 
   /** The folder that stands for the repository's root: checked-out and written files are there. */
   get filesDir(): string {
     return path.join(this.dir, 'files');
   }
-  /** The repository's own template packs, as taken out of git. */
-  get packsDir(): string {
-    return path.join(this.filesDir, REPO_PACKS_PATH);
-  }
-
 
   /** A file as checked out (see `checkOut`) or written; undefined otherwise. */
   read(file: string): string | undefined {

@@ -115,9 +115,10 @@ export class BranchWork {
     return checkout && new BranchWork(target, branch, checkout.work, !checkout.onBranch);
   }
 
-  /** Where the repository's own template packs are, in this work's files. */
-  get packsDir(): string {
-    return this.work.packsDir;
+  /** The repository's own template packs, from its default branch (never from this branch); undefined without any. */
+  repositoryPacks(): Promise<string | undefined> {
+    const defaultBranch = this.target.repository.defaultBranch;
+    return defaultBranch ? this.work.packsOf(defaultBranch) : Promise.resolve(undefined);
   }
 
   checkOut(paths: string[]): Promise<void> {

@@ -1,11 +1,11 @@
 // The DAGs imported by the team's own Airflow (AIRFLOW_PYTHON, the python of a virtualenv with Airflow and
-// its providers): what Airflow's DAG processor would say of the files, as findings. A child process with a
-// timeout, a throwaway AIRFLOW_HOME and SQLite file, and proxies that lead nowhere (no network).
-import { spawn } from 'node:child_process';
+// its providers): what Airflow's DAG processor would say of the files, as findings. A sandboxed child with a
+// timeout, a throwaway AIRFLOW_HOME and SQLite file, no network and none of the bot's environment.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pythonFolders, runSandboxed, SandboxUnavailable } from '../sandbox/run.ts';
 import type { Finding, SourceFile } from './validate.ts';
 
 const importScript = fileURLToPath(new URL('./dagbag_import.py', import.meta.url));
@@ -53,41 +53,31 @@ export async function importIntoDagBag(files: SourceFile[], dagsRoot: string, py
   }
 }
 
-function run(python: string, folder: string, home: string, timeoutMs: number): Promise<ImportAnswer> {
-  return new Promise((resolve, reject) => {
-    const dead = 'http://127.0.0.1:9';
-    const env = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
+async function run(python: string, folder: string, home: string, timeoutMs: number): Promise<ImportAnswer> {
+  // The import runs code that others' words shaped: in the sandbox, with nothing of the bot's environment.
+  const result = await runSandboxed({
+    command: python,
+    args: [importScript, folder],
+    readOnly: [...pythonFolders(python), importScript],
+    writable: [home],
+    env: {
+      PATH: '/usr/bin:/bin',
       LANG: 'C.UTF-8',
+      HOME: home,
       AIRFLOW_HOME: home,
       AIRFLOW__CORE__LOAD_EXAMPLES: 'False',
       AIRFLOW__CORE__DAGS_FOLDER: folder,
       AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: `sqlite:///${path.join(home, 'unused.db')}`,
       AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT: String(Math.max(1, Math.floor(timeoutMs / 2000))),
-      HTTP_PROXY: dead,
-      HTTPS_PROXY: dead,
-      http_proxy: dead,
-      https_proxy: dead,
-      NO_PROXY: '',
-    };
-    const child = spawn(python, [importScript, folder], { env, cwd: home, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`the DAGs did not import within ${Math.round(timeoutMs / 1000)} s in the Airflow at AIRFLOW_PYTHON`));
-    }, timeoutMs);
-    child.on('error', (e) => (clearTimeout(timer), reject(new Error(`AIRFLOW_PYTHON (${python}) cannot be run: ${e.message}`))));
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-4000)));
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code !== 0) return reject(new Error(`the Airflow at AIRFLOW_PYTHON could not import the DAGs (exit ${code}): ${summary(err || 'no output')}`));
-      try {
-        resolve(JSON.parse(out) as ImportAnswer);
-      } catch {
-        reject(new Error(`the Airflow at AIRFLOW_PYTHON answered something other than the import report: ${summary(err || out || 'nothing')}`));
-      }
-    });
-  });
+    },
+    cwd: home,
+    timeoutMs,
+  }).catch((err: Error) => Promise.reject(err instanceof SandboxUnavailable ? new Error(`the DAGs were not imported into the Airflow at AIRFLOW_PYTHON: ${err.message}`) : err));
+  if (result.timedOut) throw new Error(`the DAGs did not import within ${Math.round(timeoutMs / 1000)} s in the Airflow at AIRFLOW_PYTHON`);
+  if (result.code !== 0) throw new Error(`the Airflow at AIRFLOW_PYTHON could not import the DAGs (exit ${result.code ?? result.signal}): ${summary(result.stderr || 'no output')}`);
+  try {
+    return JSON.parse(result.stdout) as ImportAnswer;
+  } catch {
+    throw new Error(`the Airflow at AIRFLOW_PYTHON answered something other than the import report: ${summary(result.stderr || result.stdout || 'nothing')}`);
+  }
 }
