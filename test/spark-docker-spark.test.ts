@@ -9,7 +9,6 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { split } from 'shlex';
 import { defaultRepoConfig } from '../src/pipeline-spec/repo-config.ts';
 import type { PipelineSpec } from '../src/pipeline-spec/schema.ts';
 import { renderPipeline } from '../src/render/render.ts';
@@ -35,23 +34,23 @@ function fillTemplates(text: string, engine: Engine, connId: string, interval: (
     .replace(/\{\{ data_interval_start \| ds \}\}/g, interval.date)
     .replace(/\{\{ data_interval_start \}\}/g, iso(interval.start))
     .replace(/\{\{ data_interval_end \}\}/g, iso(interval.end))
-    .replace(new RegExp(`\\{\\{ conn\\.${connId}\\.(\\w+) \\}\\}`, 'g'), (_all, field: 'host' | 'port' | 'schema' | 'login' | 'password') => conn[field]);
+    .replace(new RegExp(`\\{\\{ conn\\.get\\('${connId}'\\)\\.(\\w+) \\}\\}`, 'g'), (_all, field: 'host' | 'port' | 'schema' | 'login' | 'password') => conn[field]);
 }
 
-/** A task's spark-submit arguments and environment, as the rendered DAG gives them. */
-function taskOf(dag: string, job: 'load.py' | 'quality.py'): { args: string; env: Record<string, string> } {
-  const command = dag.match(new RegExp(`JOBS \\+ "/${job.replace('.', '\\.')} ([^\\n]*)",\\n`))?.[1];
+/** A task's spark-submit arguments and environment, as the rendered DAG gives them (Python string literals, read as JSON). */
+function taskOf(dag: string, job: 'load.py' | 'quality.py'): { args: string[]; env: Record<string, string> } {
+  const command = dag.match(new RegExp(`command=\\["spark-submit", JOBS \\+ "/${job.replace('.', '\\.')}", ([^\\n]*)\\],\\n`))?.[1];
   assert.ok(command, `the DAG runs ${job}`);
   const env: Record<string, string> = {};
   const block = dag.match(/SOURCE_ENV = \{\n([\s\S]*?)\n\}/)?.[1] ?? '';
   for (const [, key, value] of block.matchAll(/"(\w+)": "([^"\n]*)"/g)) env[key!] = value!;
-  return { args: command.replace(/\\"/g, '"'), env };
+  return { args: JSON.parse(`[${command}]`) as string[], env };
 }
 
-/** A task's arguments (split as a shell would) and environment, filled in for one connection and one run. */
-function filled(task: { args: string; env: Record<string, string> }, engine: Engine, connId: string, interval: (typeof INTERVALS)[number]): { args: string[]; env: Record<string, string> } {
+/** A task's arguments and environment, filled in for one connection and one run. */
+function filled(task: { args: string[]; env: Record<string, string> }, engine: Engine, connId: string, interval: (typeof INTERVALS)[number]): { args: string[]; env: Record<string, string> } {
   return {
-    args: split(fillTemplates(task.args, engine, connId, interval)),
+    args: task.args.map((arg) => fillTemplates(arg, engine, connId, interval)),
     env: Object.fromEntries(Object.entries(task.env).map(([k, v]) => [k, fillTemplates(v, engine, connId, interval)])),
   };
 }

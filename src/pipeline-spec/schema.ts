@@ -4,6 +4,7 @@ import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { closestName } from '../closest-name.ts';
 import { findSecrets } from './secrets.ts';
+import { sqlTextProblem } from './sql-text.ts';
 
 export const SOURCE_TYPES = ['postgres', 'mysql', 'mariadb', 'mssql', 'oracle', 'clickhouse', 'sqlite', 's3', 'sftp', 'http', 'kafka'] as const;
 export const DATABASE_TYPES = ['postgres', 'mysql', 'mariadb', 'mssql', 'oracle', 'clickhouse', 'sqlite'] as const;
@@ -25,10 +26,48 @@ export const DURATION = /^[1-9]\d*[smhd]$/;
 
 const text = (max = 10_000) => z.string({ error: '@type_string' }).trim().min(1, '@empty').max(max, '@too_long');
 const pathSegment = (pattern: RegExp, key: string) => z.string({ error: '@type_string' }).regex(pattern, key);
-const connId = z.string({ error: '@type_string' }).regex(/^[A-Za-z0-9_.-]{1,250}$/, '@conn_id');
+// Airflow's connection ids; the first character a letter or digit (`.` and `..` are no ids).
+const connId = z.string({ error: '@type_string' }).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,249}$/, '@conn_id');
 const duration = z.string({ error: '@type_string' }).regex(DURATION, '@duration');
 const column = z.string({ error: '@type_string' }).regex(identifier, '@column');
 const columns = z.array(column, { error: '@type_list' }).min(1, '@list_empty');
+
+/** SQL from a request: one statement that only reads (see sql-text.ts). */
+const sqlQuery = text(100_000).superRefine((sql, ctx) => {
+  const problem = sqlTextProblem(sql);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem.key, params: problem.params });
+});
+
+/**
+ * A column's type as engines write it: words (`timestamp with time zone`), arguments of numbers, words or
+ * plain quoted values (`numeric(12, 2)`, `enum('new','paid')`), `[]` for arrays. Nothing that could end the
+ * statement it is written into.
+ */
+export const COLUMN_TYPE = /^[A-Za-z_][A-Za-z0-9_]*( [A-Za-z_][A-Za-z0-9_]*)*( ?\( ?(\d+|[A-Za-z_]+|'[A-Za-z0-9 _.:\/-]*')( ?, ?(\d+|[A-Za-z_]+|'[A-Za-z0-9 _.:\/-]*'))* ?\))?( [A-Za-z_][A-Za-z0-9_]*)*(\[\])*$/;
+
+/** An email address of the kind a notifier sends to (no quoting, no comments, no templates). */
+export const EMAIL_ADDRESS = /^[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+
+/** Airflow's template syntax: a request never writes templates (see jinjaProblem). */
+const JINJA = /\{\{|\{%|\{#/;
+
+/** The run's dates a file path may use: `{{ ds }}`, `{{ data_interval_start | ds_nodash }}`, `{{ data_interval_start.strftime('%Y/%m') }}`. */
+export const PATH_DATE = /^\{\{ ?(ds|ds_nodash|ts|ts_nodash|data_interval_start|data_interval_end|logical_date)( ?\| ?(ds|ds_nodash|ts|ts_nodash))?(\.strftime\('[%A-Za-z0-9 /_.:=-]*'\))? ?\}\}$/;
+
+/**
+ * Why a string of a request holds a template it may not: Airflow renders templated fields (and .sql files)
+ * with Jinja, where `{{ conn.x.password }}` would reach a secret. A file path may name the run's dates, and a
+ * custom check's SQL `{{ target }}`; nothing else may hold `{{`, `{%` or `{#`.
+ */
+function jinjaProblem(value: string, path: (string | number)[]): string | undefined {
+  const where = path.join('.');
+  if (where === 'source.path') {
+    const rest = value.replace(/\{\{[^{}]*\}\}/g, (expression) => (PATH_DATE.test(expression) ? '' : '{{'));
+    return JINJA.test(rest) ? '@jinja_path' : undefined;
+  }
+  const rest = /^quality\.\d+\.sql$/.test(where) ? value.replace(/\{\{\s*target\s*\}\}/g, '') : value;
+  return JINJA.test(rest) ? '@jinja' : undefined;
+}
 
 /** Why a schedule is not one: undefined when it is a 5-field cron, a preset or "manual". */
 export function scheduleProblem(schedule: string): { key: string; params?: Record<string, unknown> } | undefined {
@@ -91,7 +130,7 @@ const isoDate = z
 const sourceColumn = z.strictObject(
   {
     name: column,
-    type: text(100),
+    type: text(100).regex(COLUMN_TYPE, '@column_type'),
     nullable: z.boolean({ error: '@type_boolean' }).optional(),
     key: z.boolean({ error: '@type_boolean' }).optional(),
     comment: z.string({ error: '@type_string' }).max(1000, '@too_long').optional(),
@@ -105,7 +144,7 @@ export const sourceSchema = z.strictObject(
     conn_id: connId,
     system: pathSegment(/^[a-z0-9_]{1,64}$/, '@path_segment'),
     table: z.string({ error: '@type_string' }).regex(optionallyQualifiedTable, '@source_table'),
-    query: text(100_000).refine((q) => /^\s*(select|with)\b/i.test(q), '@select'),
+    query: sqlQuery,
     bucket: z.string({ error: '@type_string' }).regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, '@bucket'),
     path: text(1024),
     format: z.enum(FILE_FORMATS, { error: '@one_of' }),
@@ -138,7 +177,7 @@ export const targetSchema = z.strictObject(
     table: z.string({ error: '@type_string' }).regex(qualifiedTable, '@target_table'),
     create_schema: z.boolean({ error: '@type_boolean' }),
     format: z.string({ error: '@type_string' }).regex(/^[a-z0-9_]+$/, '@format'),
-    location: z.string({ error: '@type_string' }).regex(/^[a-z0-9]+:\/\/\S+$/, '@location'),
+    location: z.string({ error: '@type_string' }).regex(/^[a-z][a-z0-9+.-]*:\/\/[A-Za-z0-9._~\/=:@%+-]+$/, '@location'),
     partition_by: columns,
   },
   { error: '@type_object' },
@@ -169,7 +208,7 @@ export const qualityCheckSchema = z.discriminatedUnion(
     check({ check: z.literal('unique'), columns }),
     check({ check: z.literal('accepted_values'), column, values: z.array(z.union([z.string(), z.number()]), { error: '@type_list' }).min(1, '@list_empty') }),
     check({ check: z.literal('freshness'), column, max_age: duration }),
-    check({ check: z.literal('sql'), name: pathSegment(/^[a-z][a-z0-9_]{0,62}$/, '@check_name'), sql: text(100_000).refine((q) => /^\s*(select|with)\b/i.test(q), '@select') }),
+    check({ check: z.literal('sql'), name: pathSegment(/^[a-z][a-z0-9_]{0,62}$/, '@check_name'), sql: sqlQuery }),
   ],
   { error: '@check_unknown' },
 );
@@ -193,12 +232,15 @@ export const specShape = {
   source: sourceSchema,
   target: targetSchema,
   load: loadSchema,
-  transform: z.strictObject({ sql: text(100_000).refine((q) => /^\s*(select|with)\b/i.test(q), '@select') }, { error: '@type_object' }).partial(),
+  transform: z.strictObject({ sql: sqlQuery }, { error: '@type_object' }).partial(),
   quality: z.array(qualityCheckSchema, { error: '@type_list' }),
   notify: z.strictObject(
     {
       on_failure: z
-        .array(z.string({ error: '@type_string' }).regex(/^(email:[^@\s]+@[^@\s]+\.[^@\s]+|conn:[A-Za-z0-9_.-]{1,250})$/, '@notify'), { error: '@type_list' })
+        .array(
+          z.string({ error: '@type_string' }).refine((v) => (v.startsWith('email:') ? EMAIL_ADDRESS.test(v.slice(6)) : /^conn:[A-Za-z0-9][A-Za-z0-9_.-]{0,249}$/.test(v)), '@notify'),
+          { error: '@type_list' },
+        )
         .min(1, '@list_empty'),
     },
     { error: '@type_object' },
@@ -253,6 +295,8 @@ export const specSchema = z.strictObject(specShape, { error: '@type_object' }).p
   // A URL with a password is never part of a spec, wherever it is written.
   const walk = (value: unknown, path: (string | number)[]) => {
     if (typeof value === 'string') {
+      const jinja = jinjaProblem(value, path);
+      if (jinja) ctx.addIssue({ code: 'custom', message: jinja, path });
       for (const finding of findSecrets(value)) {
         ctx.addIssue({ code: 'custom', message: finding.kind === 'uri' ? '@url_with_password' : '@secret_in_spec', path, params: { masked: finding.masked } });
       }

@@ -2,6 +2,8 @@
 // intervals, identifier quoting and column types. The packs write every statement through the dialect of the
 // engine that runs it (the source's for the extract, the target's for the rest).
 
+import { COLUMN_TYPE } from '../pipeline-spec/schema.ts';
+
 export type DialectName = 'postgres' | 'mysql' | 'ansi';
 
 export type Dialect = {
@@ -20,7 +22,22 @@ export type Dialect = {
   distinct(a: string, b: string): string;
   /** An identifier, quoted when it must be; `schema.table` part by part. */
   quote(identifier: string): string;
+  /** A string literal holding exactly `text`, however the server reads backslashes. */
+  literal(text: string): string;
 };
+
+// PostgreSQL reads backslashes in '…' as text (standard_conforming_strings, the default) or as escapes (when
+// a server turns it off): a value with a backslash is written as E'…', which means the same on either.
+function postgresLiteral(text: string): string {
+  const doubled = text.replaceAll("'", "''");
+  return text.includes('\\') ? `E'${doubled.replaceAll('\\', '\\\\')}'` : `'${doubled}'`;
+}
+
+// MySQL and MariaDB read backslash escapes in '…' (unless NO_BACKSLASH_ESCAPES, where the doubled backslash is
+// two characters: the value changes, the statement does not).
+function mysqlLiteral(text: string): string {
+  return `'${text.replace(/[\\']|\0/g, (c) => (c === "'" ? "''" : c === '\0' ? '\\0' : '\\\\'))}'`;
+}
 
 const TIMEDELTA_UNITS: Record<string, string> = { s: 'seconds', m: 'minutes', h: 'hours', d: 'days' };
 
@@ -51,6 +68,7 @@ const postgres: Dialect = {
   distinct: (a, b) => `${a} IS DISTINCT FROM ${b}`,
   // Unquoted names fold to lower case in PostgreSQL: anything else keeps its case only when quoted.
   quote: quoter('"', '"', /^[a-z_][a-z0-9_$]*$/),
+  literal: postgresLiteral,
 };
 
 // MySQL and MariaDB: DATETIME literals take no time-zone offset (the window is written in UTC, as Airflow
@@ -63,6 +81,7 @@ const mysql: Dialect = {
   timestamp: (e) => `CAST(${e} AS DATETIME(6))`,
   distinct: (a, b) => `NOT (${a} <=> ${b})`,
   quote: quoter('`', '`', /^[A-Za-z_][A-Za-z0-9_$]*$/),
+  literal: mysqlLiteral,
 };
 
 // Engines the packs read from without a dialect of their own: standard SQL.
@@ -79,7 +98,8 @@ export function dialectOf(type: string): Dialect {
 export function mapColumnType(type: string, from: string, to: Dialect): string {
   const written = type.trim();
   const fromDialect = dialectOf(from).name;
-  if (fromDialect === to.name && fromDialect !== 'ansi') return written.toUpperCase();
+  // Copied as written only when it reads as a type (the spec checks this too): nothing else reaches the DDL.
+  if (fromDialect === to.name && fromDialect !== 'ansi' && COLUMN_TYPE.test(written)) return written.toUpperCase();
   const t = written.toLowerCase().replace(/\s+/g, ' ');
   const pg = to.name !== 'mysql';
   const size = /\(\s*(\d+)\s*\)/.exec(t)?.[1];

@@ -92,8 +92,8 @@ const PRESET_CRON: Record<string, string> = {
   '@yearly': '0 0 1 1 *',
 };
 
-function quoteList(values: Array<string | number>): string {
-  return values.map((v) => (typeof v === 'number' ? String(v) : `'${String(v).replace(/'/g, "''")}'`)).join(', ');
+function literalList(values: Array<string | number>, dialect: Dialect): string {
+  return values.map((v) => (typeof v === 'number' ? String(v) : dialect.literal(v))).join(', ');
 }
 
 export function planPipeline(spec: PipelineSpec, config: RepoConfig, options: { today: string; pack: string }): Plan {
@@ -191,7 +191,7 @@ export function planPipeline(spec: PipelineSpec, config: RepoConfig, options: { 
         }
         break;
       case 'accepted_values':
-        tableChecks[`accepted_values_${check.column}`] = `SUM(CASE WHEN ${q(check.column)} NOT IN (${quoteList(check.values)}) THEN 1 ELSE 0 END) = 0`;
+        tableChecks[`accepted_values_${check.column}`] = `SUM(CASE WHEN ${q(check.column)} NOT IN (${literalList(check.values, dialect)}) THEN 1 ELSE 0 END) = 0`;
         break;
       case 'freshness':
         tableChecks[`freshness_${check.column}`] = `COUNT(*) = 0 OR MAX(${q(check.column)}) >= ${dialect.timestamp(dialect.bound('data_interval_end', check.max_age))}`;

@@ -8,6 +8,7 @@ import { Eta } from 'eta';
 import type { RepoConfig } from '../pipeline-spec/repo-config.ts';
 import type { PipelineSpec } from '../pipeline-spec/schema.ts';
 import { mermaidGraph, planPipeline, RenderError, type Plan } from './plan.ts';
+import { jinjaString, pythonDocstring, pythonLiteral, sparkSqlString } from './encode.ts';
 import { sparkType } from './spark-types.ts';
 
 export { RenderError } from './plan.ts';
@@ -92,12 +93,14 @@ export function renderPipeline(spec: PipelineSpec, config: RepoConfig, options: 
     ])],
     dagsRoot: config.dags_root,
     // Helpers for templates (kept out of them: quotes inside template code confuse the template parser).
-    py: (value: unknown) => JSON.stringify(value),
-    pyList: (values: unknown[]) => `[${values.map((v) => JSON.stringify(v)).join(', ')}]`,
-    docstring: (text: string) => text.replace(/\\/g, '\\\\').replace(/"""/g, '\\"\\"\\"'),
+    // Every value reaches generated code through an encoder of its language (./encode.ts).
+    py: pythonLiteral,
+    pyList: (values: unknown[]) => pythonLiteral(values),
+    docstring: pythonDocstring,
     sparkType: (type: string) => sparkType(type, plan.spec.source.type),
-    sqlString: (text: string) => `'${text.replace(/'/g, "''")}'`,
+    sparkSqlString,
     pythonLiteral,
+    conn: (connId: string, field: string) => connectionField(connId, field),
     jobsDir: `${path.posix.relative(config.dags_root, plan.folder) || '.'}/jobs`,
     jdbcUrl: jdbcUrl(plan.spec.source.type!, plan.spec.source.conn_id!),
     duration: (d: string) => `pendulum.duration(${({ s: 'seconds', m: 'minutes', h: 'hours', d: 'days' } as Record<string, string>)[d.slice(-1)]}=${Number(d.slice(0, -1))})`,
@@ -148,19 +151,14 @@ function integrityTest(data: Record<string, unknown>): RenderedFile {
   return { path: INTEGRITY_TEST_PATH, content: eta.renderString(template, data) };
 }
 
-/** JSON data as a Python literal. */
-export function pythonLiteral(value: unknown): string {
-  if (value === null || value === undefined) return 'None';
-  if (value === true) return 'True';
-  if (value === false) return 'False';
-  if (typeof value === 'number' || typeof value === 'string') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(pythonLiteral).join(', ')}]`;
-  return `{${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${JSON.stringify(k)}: ${pythonLiteral(v)}`).join(', ')}}`;
+/** A field of an Airflow connection, rendered by Jinja when the task runs (`conn.get`: an id may hold `-` or `.`). */
+export function connectionField(connId: string, field: string): string {
+  return `{{ conn.get(${jinjaString(connId)}).${field} }}`;
 }
 
 /** A JDBC URL rendered from the Airflow connection when the task runs. */
 function jdbcUrl(type: string, connId: string): string {
-  const c = (field: string) => `{{ conn.${connId}.${field} }}`;
+  const c = (field: string) => connectionField(connId, field);
   switch (type) {
     case 'mssql':
       return `jdbc:sqlserver://${c('host')}:${c('port')};databaseName=${c('schema')}`;
