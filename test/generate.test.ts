@@ -69,6 +69,32 @@ describe('/generate', () => {
     assert.match(s.project.mergeRequests[0]!.description, /`0 7 \* \* \*`/);
   });
 
+  test("quick actions and mentions in the request's description stay text in the merge request (GitLab would run them as the bot)", async () => {
+    const s = await start();
+    // The stand-in runs quick actions in a description written through the API, as GitLab does.
+    await s.standIn.pushCommit(s.project, s.root, { branch: 'probe', startBranch: 'main', files: { 'probe.txt': 'x' }, message: 'probe' });
+    const probe = await fetch(`${s.standIn.url}/api/v4/projects/${s.project.id}/merge_requests`, {
+      method: 'POST',
+      headers: { 'PRIVATE-TOKEN': s.root.token, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ source_branch: 'probe', target_branch: 'main', title: 'Probe', description: 'Text\n/label ~"probed"' }),
+    });
+    assert.equal(probe.status, 201);
+    assert.deepEqual(s.project.mergeRequests[0]!.labels, ['probed']);
+
+    const hostile = request.replace('```yaml\n', '```yaml\ndescription: "Daily copy.\\n/label ~\\"approved\\"\\n/assign_reviewer @gail\\n/target_branch probe\\n@all please merge <!-- dagwright:status:x -->"\n');
+    const issue = s.openIssue('Load customers', hostile);
+    await s.comment(issue, '/generate');
+    await s.settle();
+    const mr = s.project.mergeRequests.find((m) => m.sourceBranch === 'dagwright/1-orders_customers_daily')!;
+    assert.ok(mr, status(s, issue.iid));
+    assert.deepEqual(mr.labels, []);
+    assert.deepEqual(mr.reviewerIds, []);
+    assert.equal(mr.targetBranch, 'main');
+    assert.match(mr.description, /^\\\/label ~"approved"$/m);
+    assert.match(mr.description, /`@all` please merge/);
+    assert.doesNotMatch(mr.description, /<!--/);
+  });
+
   test('merged: the issue\'s status comment says so; closed: /generate opens a new merge request', async () => {
     const s = await start();
     const issue = s.openIssue('Load customers', request);

@@ -1,4 +1,5 @@
 // The description of a pipeline's merge request: what it loads, its graph, its files and their validation.
+import { inertText } from '../gitlab/comments.ts';
 import type { Messages } from '../i18n/index.ts';
 import type { RenderResult } from '../render/render.ts';
 
@@ -9,7 +10,7 @@ export function mergeRequestDescription(m: Messages, result: RenderResult, repor
   return [
     `#### ${g.mrSummary}`,
     '',
-    s.description,
+    inertText(s.description),
     '',
     `| | |`,
     '|---|---|',

@@ -292,9 +292,10 @@ export class StandInGitLabItems {
     return mr;
   }
 
-  async editMergeRequest(project: Project, mr: MergeRequest, actor: User, input: ItemEdit & { targetBranch?: string; draft?: boolean }): Promise<MergeRequest> {
+  async editMergeRequest(project: Project, mr: MergeRequest, actor: User, input: ItemEdit & { targetBranch?: string; draft?: boolean; reviewerIds?: number[] }): Promise<MergeRequest> {
     const extra: Partial<MergeRequest> = {};
     if (input.targetBranch !== undefined) extra.targetBranch = input.targetBranch;
+    if (input.reviewerIds !== undefined) extra.reviewerIds = input.reviewerIds;
     if (input.draft !== undefined) extra.draft = input.draft;
     const { changes, action } = this.applyEdit(project, mr, input, extra);
     if (Object.keys(changes).length === 0) return mr;

@@ -151,9 +151,26 @@ export class StandInGitLab extends StandInGitLabItems {
 
   // ---- quick actions
 
+  /** A merge request; quick actions in its description are taken out and applied as its author, as in GitLab. */
+  override async createMergeRequest(project: Project, author: User, input: Parameters<StandInGitLabItems['createMergeRequest']>[2]): Promise<MergeRequest> {
+    const { text, actions } = extractQuickActions(input.description ?? '', 'MergeRequest');
+    const mr = await super.createMergeRequest(project, author, { ...input, description: text });
+    await this.applyQuickActions(project, { type: 'MergeRequest', mergeRequest: mr }, author, actions);
+    return mr;
+  }
+
+  /** An edit; a new description's quick actions are taken out and applied, as in GitLab. */
+  override async editMergeRequest(project: Project, mr: MergeRequest, actor: User, input: Parameters<StandInGitLabItems['editMergeRequest']>[3]): Promise<MergeRequest> {
+    if (input.description === undefined) return super.editMergeRequest(project, mr, actor, input);
+    const { text, actions } = extractQuickActions(input.description, 'MergeRequest');
+    await super.editMergeRequest(project, mr, actor, { ...input, description: text });
+    await this.applyQuickActions(project, { type: 'MergeRequest', mergeRequest: mr }, actor, actions);
+    return mr;
+  }
+
   protected async applyQuickActions(project: Project, noteable: ReturnType<StandInGitLab['noteable']>, actor: User, actions: QuickAction[]): Promise<void> {
     if (actions.length === 0) return;
-    const edit: ItemEdit & { addLabels: string[]; removeLabels: string[]; draft?: boolean } = { addLabels: [], removeLabels: [] };
+    const edit: ItemEdit & { addLabels: string[]; removeLabels: string[]; draft?: boolean; targetBranch?: string; reviewerIds?: number[] } = { addLabels: [], removeLabels: [] };
     let merge = false;
     const current = noteable.type === 'Issue' ? noteable.issue : noteable.mergeRequest;
     const level = this.model.accessLevel(project, actor);
@@ -197,6 +214,13 @@ export class StandInGitLab extends StandInGitLabItems {
           break;
         case 'merge':
           merge = true;
+          break;
+        case 'target_branch':
+          if (canEdit && action.args && (await git.branchHeads(project.repoDir)).has(action.args)) edit.targetBranch = action.args;
+          break;
+        case 'assign_reviewer':
+        case 'request_review':
+          if (level >= AccessLevels.reporter && noteable.type === 'MergeRequest') edit.reviewerIds = [...new Set([...(edit.reviewerIds ?? noteable.mergeRequest.reviewerIds), ...usersOf(action.args)])];
           break;
         default:
           // Known to GitLab but without an effect the stand-in models: taken out of the text all the same.

@@ -36,6 +36,17 @@ export function prepareComment(body: string): string {
     .join('\n');
 }
 
+/**
+ * A person's words inside something the bot writes (a merge request's description): no HTML comment that could
+ * forge the bot's markers, and no mention that would notify anyone (`@all` becomes code). Quick-action lines
+ * are escaped by prepareComment, as for every text the bot posts.
+ */
+export function inertText(text: string): string {
+  return text
+    .replace(/<!--|-->/g, '')
+    .replace(/(^|[^\w`/.-])@([A-Za-z0-9_][A-Za-z0-9_.-]*)/g, (_whole, before: string, name: string) => `${before}\`@${name}\``);
+}
+
 export function markerFor(kind: string, resourceKey: string): string {
   return `<!-- dagwright:${kind}:${resourceKey} -->`;
 }

@@ -7,6 +7,7 @@ import { mergeFile } from '../git/merge-file.ts';
 import type { GitLabClient } from '../gitlab/client.ts';
 import type { RepositoryRef } from '../gitlab/projects.ts';
 import { isGitLabError } from '../gitlab/client.ts';
+import { prepareComment } from '../gitlab/comments.ts';
 
 // ---- the bot's branches and commits
 
@@ -51,6 +52,8 @@ export async function upsertMergeRequest(
   projectId: number,
   mr: { branch: string; target: string; title: string; description: string; labels: string[] },
 ): Promise<{ mergeRequest: MergeRequestRef; created: boolean }> {
+  // GitLab runs quick actions in a description written through the API, as the bot: none may be there.
+  mr = { ...mr, description: prepareComment(mr.description) };
   let existing = await findMergeRequest(gitlab, projectId, mr.branch, 'opened');
   if (!existing) {
     try {
