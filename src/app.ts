@@ -114,6 +114,7 @@ export async function createDagwright(options: DagwrightOptions): Promise<Dagwri
     metrics,
     log,
     secrets: config.webhookSecrets,
+    acceptSharedSecret: config.acceptSharedWebhookSecret,
     signingSecret: config.webhookSigningSecret,
     allowedProjects: config.allowedProjects,
     botUserId: () => botUser?.id,

@@ -42,6 +42,7 @@ const envSchema = z.object({
   GITLAB_TOKEN: secret("set it to the bot user's personal or project access token (scope: api)"),
   WEBHOOK_SECRET: secret('set it to the secret token configured on the GitLab webhook'),
   WEBHOOK_SECRET_PREVIOUS: z.string().optional(),
+  WEBHOOK_SHARED_SECRET: z.enum(['refuse', 'accept'], { message: 'must be refuse (the default) or accept' }).optional(),
   WEBHOOK_SIGNING_SECRET: z.string().optional(),
   PORT: z
     .string()
@@ -173,6 +174,8 @@ export type ServerConfig = {
   gitlabUrl: string;
   gitlabToken: string;
   webhookSecrets: string[];
+  /** Whether WEBHOOK_SECRET itself is taken as any project's hook token (WEBHOOK_SHARED_SECRET=accept; unsafe). */
+  acceptSharedWebhookSecret?: boolean;
   webhookSigningSecret: string | undefined;
   port: number;
   host: string;
@@ -262,6 +265,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = { webhoo
     gitlabUrl: e.GITLAB_URL,
     gitlabToken: e.GITLAB_TOKEN,
     webhookSecrets: [e.WEBHOOK_SECRET, e.WEBHOOK_SECRET_PREVIOUS].filter((s): s is string => !!s),
+    acceptSharedWebhookSecret: e.WEBHOOK_SHARED_SECRET === 'accept',
     webhookSigningSecret: e.WEBHOOK_SIGNING_SECRET || undefined,
     port: e.PORT,
     host: e.HOST,

@@ -14,8 +14,10 @@ const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.ur
 const environmentHelp = `Environment:
   GITLAB_URL               GitLab's base URL, e.g. https://gitlab.example.com          (required)
   GITLAB_TOKEN             the bot user's access token, scope api                      (required)
-  WEBHOOK_SECRET           the secret token set on the GitLab webhook                  (required for serve)
-  WEBHOOK_SECRET_PREVIOUS  a second accepted secret, while rotating WEBHOOK_SECRET
+  WEBHOOK_SECRET           each project's webhook secret is derived from it            (required for serve)
+                           (dagwright hook install sets it on the project's hook)
+  WEBHOOK_SECRET_PREVIOUS  the previous WEBHOOK_SECRET, accepted while rotating
+  WEBHOOK_SHARED_SECRET    accept: also take WEBHOOK_SECRET itself from any project (unsafe)
   WEBHOOK_SIGNING_SECRET   verifies GitLab's webhook-signature header when it is sent
   PORT                     HTTP port (3000)          HOST  address to listen on (0.0.0.0)
   DATA_DIR                 the SQLite database and the git mirrors (./data)
@@ -83,10 +85,11 @@ Needs GITLAB_URL and GITLAB_TOKEN (not WEBHOOK_SECRET).`,
   hook: `Usage: dagwright hook install PROJECT URL
 
 Registers PROJECT's webhook (an id or group/name) to the bot at URL (a bare base URL gets
-/webhooks/gitlab) for issues, comments, merge requests, pipelines and emoji, with a
-generated secret printed once as WEBHOOK_SECRET=… for the bot's environment. A webhook to
-URL that exists already is left as it is. Needs GITLAB_URL and a GITLAB_TOKEN of a
-Maintainer of the project.`,
+/webhooks/gitlab) for issues, comments, merge requests, pipelines and emoji, with the
+project's own secret, derived from WEBHOOK_SECRET and the project's id (a Maintainer who
+reads one project's hook learns nothing that signs deliveries for another). A webhook to
+URL that exists already is given that secret and those events. Needs GITLAB_URL,
+WEBHOOK_SECRET (the bot's) and a GITLAB_TOKEN of a Maintainer of the project.`,
   mcp: `Usage: dagwright mcp
 
 Serves Dagwright's tools over MCP on standard input and output, for any MCP client:
@@ -309,7 +312,7 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === 'hook') {
     const { hookInstallCommand } = await import('./cli/hook.ts');
-    process.exitCode = await hookInstallCommand(rest, readConfig('hook', { webhookSecret: false }), { log: (line) => console.log(line), error: (line) => console.error(line) });
+    process.exitCode = await hookInstallCommand(rest, readConfig('hook', { webhookSecret: true }), { log: (line) => console.log(line), error: (line) => console.error(line) });
     return;
   }
   if (command === 'mcp') {

@@ -13,7 +13,7 @@ import { startGitLabStandIn, type GitLabStandIn, type GitLabStandInOptions } fro
 import type { Project, User } from '../src/gitlab-standin/model.ts';
 import { seedGitLabStandIn } from '../src/gitlab-standin/seed.ts';
 import { startForwardProxy, hasTinyproxy, type ForwardProxy } from './support/forward-proxy.ts';
-import { repoRoot, tempDir, waitFor, WEBHOOK_SECRET } from './support/harness.ts';
+import { repoRoot, tempDir, waitFor, WEBHOOK_SECRET, hookSecretFor } from './support/harness.ts';
 import { requestText } from './support/record-deliveries.ts';
 import { mainScript, startServe, type Server } from './support/serve.ts';
 import { makeTestCa, type TestCa } from './support/test-ca.ts';
@@ -50,7 +50,7 @@ async function seeded(options: GitLabStandInOptions): Promise<Seeded> {
 /** Opens a complete request, comments /generate, and waits for the merge request; the bot's notes on the issue. */
 async function generate(site: Seeded, server: Server): Promise<{ mrUrl: string; notes: string[] }> {
   const { standIn, alice, bot, project } = site;
-  standIn.addHook(project, `http://127.0.0.1:${server.port}/webhooks/gitlab`, { token: WEBHOOK_SECRET });
+  standIn.addHook(project, `http://127.0.0.1:${server.port}/webhooks/gitlab`, { token: hookSecretFor(project.id) });
   const issue = standIn.openIssue(project, alice, { title: 'Load customers daily', description: requestText });
   await standIn.comment(project, { issue: issue.iid }, alice, '/generate');
   const mr = await waitFor(() => project.mergeRequests.find((m) => m.sourceBranch.endsWith('orders_customers_daily')), { what: 'the merge request', timeoutMs: 60_000 });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { registerHandlers } from '../handlers/index.ts';
-import { startStack, type Stack } from './support/harness.ts';
+import { startStack, type Stack, hookSecretFor } from './support/harness.ts';
 
 const card = (s: Stack, issue: Parameters<Stack['botComments']>[0]) => s.botComments(issue).find((n) => n.body.includes('dagwright:card'));
 const replies = (s: Stack, issue: Parameters<Stack['botComments']>[0]) => s.botComments(issue).filter((n) => !n.body.includes('dagwright:card'));
@@ -201,10 +201,10 @@ describe('the request conversation', () => {
     await s.settle();
     const { dataDir } = s.bot.dagwright.config;
     await s.bot.stop();
-    const { startBot, WEBHOOK_SECRET } = await import('./support/harness.ts');
+    const { startBot } = await import('./support/harness.ts');
     const again = await startBot({ gitlab: { url: s.standIn.url, token: s.botUser.token }, register: registerHandlers, config: { dataDir } });
     s.project.hooks.splice(0, s.project.hooks.length);
-    s.standIn.addHook(s.project, `${again.url}/webhooks/gitlab`, { token: WEBHOOK_SECRET });
+    s.standIn.addHook(s.project, `${again.url}/webhooks/gitlab`, { token: hookSecretFor(s.project.id) });
     s.bot = again;
     await s.comment(issue, 'schedule: "@daily"');
     await s.settle();

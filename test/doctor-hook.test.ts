@@ -15,7 +15,7 @@ import { hookInstallCommand, webhookUrl } from '../src/cli/hook.ts';
 import { AccessLevels, startGitLabStandIn, type GitLabStandIn } from '../src/gitlab-standin/index.ts';
 import type { Project, User } from '../src/gitlab-standin/model.ts';
 import { startOpenAIServer, type OpenAIServer } from './support/openai-server.ts';
-import { repoRoot, testConfig } from './support/harness.ts';
+import { hookSecretFor, repoRoot, testConfig, WEBHOOK_SECRET } from './support/harness.ts';
 
 const run = promisify(execFile);
 const pgSkip = await postgresUnavailable();
@@ -50,30 +50,35 @@ describe('dagwright hook install and doctor', () => {
     assert.equal(webhookUrl('ftp://x'), undefined);
   });
 
-  test('install: the hook with the bot\'s events and a new secret, printed once; again: left as it is', async () => {
+  test("install: the hook with the bot's events and the project's own secret (derived from WEBHOOK_SECRET, never printed); again: the same hook, set right", async () => {
     const { out, sink } = lines();
-    assert.equal(await hookInstallCommand(['install', 'data/warehouse', 'http://127.0.0.1:9/'], { gitlabUrl: standIn.url, gitlabToken: root.token }, sink), 0);
-    const secret = out.find((l) => l.startsWith('WEBHOOK_SECRET='))!.slice('WEBHOOK_SECRET='.length);
-    assert.match(secret, /^[A-Za-z0-9_-]{43}$/);
+    const config = { gitlabUrl: standIn.url, gitlabToken: root.token, webhookSecrets: [WEBHOOK_SECRET] };
+    assert.equal(await hookInstallCommand(['install', 'data/warehouse', 'http://127.0.0.1:9/'], config, sink), 0);
     const hook = project.hooks.at(-1)!;
     assert.equal(hook.url, 'http://127.0.0.1:9/webhooks/gitlab');
-    assert.equal(hook.token, secret);
+    assert.equal(hook.token, hookSecretFor(project.id));
+    assert.notEqual(hook.token, WEBHOOK_SECRET);
+    assert.equal(out.some((l) => l.includes(hook.token!) || l.includes(WEBHOOK_SECRET)), false, 'no secret is printed');
     for (const event of ['issues_events', 'confidential_issues_events', 'note_events', 'confidential_note_events', 'merge_requests_events', 'pipeline_events', 'emoji_events'] as const) assert.equal(hook.events[event], true, event);
     assert.equal(hook.events.push_events, false);
+    // A hook set up by hand with the shared secret and fewer events is set right, not duplicated.
+    hook.token = WEBHOOK_SECRET;
+    hook.events.note_events = false;
     const again = lines();
-    assert.equal(await hookInstallCommand(['install', 'data/warehouse', 'http://127.0.0.1:9/webhooks/gitlab'], { gitlabUrl: standIn.url, gitlabToken: root.token }, again.sink), 0);
-    assert.match(again.out.join('\n'), /already sends its webhooks .* its secret is unchanged/);
-    assert.equal(again.out.some((l) => l.includes('WEBHOOK_SECRET=')), false);
+    assert.equal(await hookInstallCommand(['install', 'data/warehouse', 'http://127.0.0.1:9/webhooks/gitlab'], config, again.sink), 0);
+    assert.match(again.out.join('\n'), /already sent its webhooks .* now holds the project's own secret/);
     assert.equal(project.hooks.filter((h) => h.url === hook.url).length, 1);
+    assert.equal(hook.token, hookSecretFor(project.id));
+    assert.equal(hook.events.note_events, true);
   });
 
   test('install without the Maintainer role, or for an unknown project: the reason, and nothing registered', async () => {
     const before = project.hooks.length;
     const { out, sink } = lines();
-    assert.equal(await hookInstallCommand(['install', 'data/warehouse', 'http://127.0.0.1:9/'], { gitlabUrl: standIn.url, gitlabToken: bot.token }, sink), 1);
+    assert.equal(await hookInstallCommand(['install', 'data/warehouse', 'http://127.0.0.1:9/'], { gitlabUrl: standIn.url, gitlabToken: bot.token, webhookSecrets: [WEBHOOK_SECRET] }, sink), 1);
     assert.match(out.join('\n'), /webhooks need the Maintainer role/);
     const missing = lines();
-    assert.equal(await hookInstallCommand(['install', 'data/nothing', 'http://127.0.0.1:9/'], { gitlabUrl: standIn.url, gitlabToken: root.token }, missing.sink), 1);
+    assert.equal(await hookInstallCommand(['install', 'data/nothing', 'http://127.0.0.1:9/'], { gitlabUrl: standIn.url, gitlabToken: root.token, webhookSecrets: [WEBHOOK_SECRET] }, missing.sink), 1);
     assert.match(missing.out.join('\n'), /no project data\/nothing/);
     assert.equal(project.hooks.length, before);
   });

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import type { GitLabStandIn } from '../src/gitlab-standin/index.ts';
 import type { Project, User } from '../src/gitlab-standin/model.ts';
-import { tempDir, waitFor, WEBHOOK_SECRET } from './support/harness.ts';
+import { tempDir, waitFor, WEBHOOK_SECRET, hookSecretFor } from './support/harness.ts';
 import { seededStandIn } from './support/record-deliveries.ts';
 import { startServe } from './support/serve.ts';
 
@@ -38,7 +38,7 @@ describe('a /generate job killed with SIGKILL, then restarted', () => {
     test(`killed ${point.name}`, async () => {
       const dagId = `crash_${index + 1}`;
       const first = await startServe(env);
-      const hook = standIn.addHook(project, `http://127.0.0.1:${first.port}/webhooks/gitlab`, { token: WEBHOOK_SECRET });
+      const hook = standIn.addHook(project, `http://127.0.0.1:${first.port}/webhooks/gitlab`, { token: hookSecretFor(project.id) });
       const issue = standIn.openIssue(project, alice, { title: `Crash ${index + 1}`, description: requestFor(dagId) });
       const branch = `dagwright/${issue.iid}-${dagId}`;
       await standIn.settled({ botUrl: `http://127.0.0.1:${first.port}` });

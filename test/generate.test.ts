@@ -6,7 +6,7 @@ import { afterEach, describe, test } from 'node:test';
 import { registerHandlers } from '../handlers/index.ts';
 import { execFileSync } from 'node:child_process';
 import { createLogger } from '../src/log.ts';
-import { repoRoot, startStack, waitFor, WEBHOOK_SECRET, type Stack } from './support/harness.ts';
+import { repoRoot, startStack, waitFor, type Stack, hookSecretFor } from './support/harness.ts';
 
 const request = [
   'Daily copy of customers from the orders database to the lake.',
@@ -251,7 +251,7 @@ describe('/generate', () => {
     const s = await start();
     s.project.hooks.length = 0;
     const issue = s.openIssue('Load customers', request);
-    s.standIn.addHook(s.project, `${s.bot.url}/webhooks/gitlab`, { token: WEBHOOK_SECRET });
+    s.standIn.addHook(s.project, `${s.bot.url}/webhooks/gitlab`, { token: hookSecretFor(s.project.id) });
     await s.comment(issue, '/generate');
     await s.settle();
     assert.equal(s.project.mergeRequests.length, 1);

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startGitLabStandIn, type GitLabStandIn } from '../src/gitlab-standin/index.ts';
-import { gitlabSamplesDir, metricValue, startBot, waitFor, WEBHOOK_SECRET, type RunningBot } from './support/harness.ts';
+import { gitlabSamplesDir, hookSecretFor, metricValue, startBot, tokenFor, waitFor, WEBHOOK_SECRET, type RunningBot } from './support/harness.ts';
 import { deliveryHeaders, issueEvent, noteOnIssue, pipelineEvent } from './support/payloads.ts';
 
 async function storedDeliveries(bot: RunningBot): Promise<number> {
@@ -107,22 +107,36 @@ describe('webhook intake', () => {
   });
 
   test('the previous secret is still accepted during a rotation', async () => {
-    const res = await bot.deliver(issueEvent({ iid: 50 }), 'the-previous-secret');
+    const delivery = issueEvent({ iid: 50 });
+    const res = await bot.deliver(delivery, hookSecretFor((delivery.body.project as { id: number }).id, 'the-previous-secret'));
     assert.equal(res.status, 200);
   });
 
-  test('malformed JSON, a non-GitLab body and a payload without what routing needs get 400, nothing stored', async () => {
+  test("one project's hook secret delivers nothing for another, nor does WEBHOOK_SECRET itself", async () => {
+    const stored = await storedDeliveries(bot);
+    const forged = issueEvent({ iid: 51, projectId: 4242 });
+    const projectId = (issueEvent().body.project as { id: number }).id;
+    assert.notEqual(projectId, 4242);
+    const other = await bot.deliver(forged, hookSecretFor(projectId));
+    assert.equal(other.status, 401);
+    assert.match(((await other.json()) as { detail: string }).detail, /not this project's webhook secret/);
+    assert.equal((await bot.deliver(forged, WEBHOOK_SECRET)).status, 401);
+    assert.equal(await storedDeliveries(bot), stored);
+    assert.equal((await bot.deliver(forged, hookSecretFor(4242))).status, 200);
+  });
+
+  test('malformed JSON and a body naming no project get 401 (no secret can verify them); a payload without what routing needs gets 400; nothing stored', async () => {
     const stored = (await storedDeliveries(bot));
     const post = (body: string, event = 'Issue Hook') =>
       fetch(`${bot.url}/webhooks/gitlab`, {
         method: 'POST',
-        headers: { ...deliveryHeaders(event), 'X-Gitlab-Token': WEBHOOK_SECRET },
+        headers: { ...deliveryHeaders(event), 'X-Gitlab-Token': tokenFor(JSON.parse(body.endsWith(', ') ? '{}' : body)) },
         body,
       });
     const garbage = await post('{"object_kind": "issue", ');
-    assert.equal(garbage.status, 400);
+    assert.equal(garbage.status, 401);
     const notGitLab = await post(JSON.stringify({ hello: 'world' }));
-    assert.equal(notGitLab.status, 400);
+    assert.equal(notGitLab.status, 401);
     const noIid = issueEvent();
     delete (noIid.body.object_attributes as Record<string, unknown>).iid;
     const missing = await post(JSON.stringify(noIid.body));
@@ -131,13 +145,13 @@ describe('webhook intake', () => {
     const wrongKind = await post(JSON.stringify(issueEvent().body), 'Note Hook');
     assert.equal(wrongKind.status, 400);
     assert.equal((await storedDeliveries(bot)), stored);
-    assert.ok((await metricValue(bot, 'dagwright_webhook_deliveries_total', 'result="invalid"')) >= 4);
+    assert.ok((await metricValue(bot, 'dagwright_webhook_deliveries_total', 'result="invalid"')) >= 2);
   });
 
   test('bad input is answered 400, not as a server fault: a body nested thousands of levels deep, labels of the wrong type, a project id of 0', async () => {
     const stored = (await storedDeliveries(bot));
     const post = (body: string, event = 'Issue Hook') =>
-      fetch(`${bot.url}/webhooks/gitlab`, { method: 'POST', headers: { ...deliveryHeaders(event), 'X-Gitlab-Token': WEBHOOK_SECRET }, body });
+      fetch(`${bot.url}/webhooks/gitlab`, { method: 'POST', headers: { ...deliveryHeaders(event), 'X-Gitlab-Token': tokenFor(JSON.parse(body)) }, body });
     const deep = issueEvent();
     let nested: unknown = 'bottom';
     for (let i = 0; i < 2_600; i++) nested = { x: nested };
@@ -192,7 +206,7 @@ describe('webhook intake', () => {
   test('an event kind Dagwright does not handle gets 200 and is counted as ignored', async () => {
     const ignoredBefore = await metricValue(bot, 'dagwright_webhook_deliveries_total', 'result="ignored"');
     const stored = (await storedDeliveries(bot));
-    const res = await bot.deliver({ headers: deliveryHeaders('Push Hook'), body: { object_kind: 'push', ref: 'refs/heads/main' } });
+    const res = await bot.deliver({ headers: deliveryHeaders('Push Hook'), body: { object_kind: 'push', ref: 'refs/heads/main', project_id: 1, project: { id: 1 } } });
     assert.equal(res.status, 200);
     assert.equal(((await res.json()) as { result: string }).result, 'ignored');
     assert.equal((await storedDeliveries(bot)), stored);
@@ -211,7 +225,7 @@ describe('webhook intake', () => {
         method: 'POST',
         headers: {
           ...deliveryHeaders('Pipeline Hook'),
-          'X-Gitlab-Token': WEBHOOK_SECRET,
+          'X-Gitlab-Token': tokenFor(delivery.body),
           'webhook-id': id,
           'webhook-timestamp': timestamp,
           'webhook-signature': signature,

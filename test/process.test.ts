@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { GitLabStandIn } from '../src/gitlab-standin/index.ts';
 import type { Issue, Project, User } from '../src/gitlab-standin/model.ts';
-import { repoRoot, tempDir, waitFor, WEBHOOK_SECRET } from './support/harness.ts';
+import { repoRoot, tempDir, waitFor, WEBHOOK_SECRET, hookSecretFor } from './support/harness.ts';
 import { seededStandIn } from './support/record-deliveries.ts';
 import { mainScript, startServe, type Server } from './support/serve.ts';
 import { queryServedStore } from './support/test-database.ts';
@@ -41,7 +41,7 @@ describe('the dagwright process', () => {
   });
   after(() => standIn.close());
 
-  const hookTo = (server: Server) => standIn.addHook(project, `http://127.0.0.1:${server.port}/webhooks/gitlab`, { token: WEBHOOK_SECRET });
+  const hookTo = (server: Server) => standIn.addHook(project, `http://127.0.0.1:${server.port}/webhooks/gitlab`, { token: hookSecretFor(project.id) });
   const botNotes = (issue: Issue) => project.notes.filter((n) => n.noteableId === issue.id && n.authorId === bot.id);
   const notesPath = (issue: Issue) => new RegExp(`/projects/${project.id}/issues/${issue.iid}/notes$`);
 

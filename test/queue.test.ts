@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import type { Bot } from '../src/bot/bot.ts';
 import type { ServerConfig } from '../src/config.ts';
-import { metricValue, sleep, startStack, WEBHOOK_SECRET, type Stack } from './support/harness.ts';
+import { metricValue, sleep, startStack, type Stack, hookSecretFor } from './support/harness.ts';
 import { noteOnIssue } from './support/payloads.ts';
 
 describe('durable jobs', () => {
@@ -31,7 +31,7 @@ describe('durable jobs', () => {
   test('the same comment sent by two hooks (two keys) runs once', async () => {
     const seen: string[] = [];
     const s = await start((b) => b.on('note.issue', (ctx) => void seen.push(ctx.payload.object_attributes.note)));
-    s.standIn.addHook(s.project, `${s.bot.url}/webhooks/gitlab`, { token: WEBHOOK_SECRET });
+    s.standIn.addHook(s.project, `${s.bot.url}/webhooks/gitlab`, { token: hookSecretFor(s.project.id) });
     const issue = s.openIssue();
     await s.comment(issue, 'looks good');
     await s.settle();

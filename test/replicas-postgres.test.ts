@@ -9,7 +9,7 @@ import pg from 'pg';
 import type { GitLabStandIn } from '../src/gitlab-standin/index.ts';
 import type { Project, User } from '../src/gitlab-standin/model.ts';
 import { startBalancer, type Balancer } from './support/balancer.ts';
-import { sleep, tempDir, waitFor, WEBHOOK_SECRET } from './support/harness.ts';
+import { sleep, tempDir, waitFor, WEBHOOK_SECRET, hookSecretFor } from './support/harness.ts';
 import { seededStandIn } from './support/record-deliveries.ts';
 import { startServe, type Server } from './support/serve.ts';
 import { freshPostgres, postgresUnavailable, type TestDatabase } from './support/test-database.ts';
@@ -51,7 +51,7 @@ describe('two replicas on one PostgreSQL', { skip }, () => {
     // Started together: both run the migration; one applies it.
     await Promise.all([startReplica(0), startReplica(1)]);
     balancer = await startBalancer(() => replicas.map((r) => `http://127.0.0.1:${r.port}`));
-    standIn.addHook(project, `${balancer.url}/webhooks/gitlab`, { token: WEBHOOK_SECRET });
+    standIn.addHook(project, `${balancer.url}/webhooks/gitlab`, { token: hookSecretFor(project.id) });
     db = new pg.Client({ connectionString: database.url });
     await db.connect();
   });

@@ -8,7 +8,7 @@ import { GroupCommit } from '../store/group-commit.ts';
 import type { Store } from '../store/store.ts';
 import { isFromBotOrSystem, kindOfHeader, parseEvent, type GitLabEvent } from './events.ts';
 import { queueLane } from './lanes.ts';
-import { signatureMatches, tokenChecker } from './verify.ts';
+import { projectTokenChecker, signatureMatches } from './verify.ts';
 
 export type HeaderSource = { get(name: string): string | null | undefined };
 
@@ -26,7 +26,10 @@ export type IntakeDeps = {
   store: Store;
   metrics: Metrics;
   log: Logger;
+  /** WEBHOOK_SECRET (and WEBHOOK_SECRET_PREVIOUS): each project's hook token is derived from them. */
   secrets: readonly string[];
+  /** Also accept WEBHOOK_SECRET itself as any project's token (WEBHOOK_SHARED_SECRET=accept). */
+  acceptSharedSecret?: boolean;
   signingSecret: string | undefined;
   /** Project ids or paths; empty accepts every project. */
   allowedProjects: readonly string[];
@@ -38,13 +41,13 @@ export type IntakeDeps = {
   onEnqueued: (event: GitLabEvent, jobId: number) => void;
 };
 
-export type ReceiveOptions = { trusted?: boolean; tokenVerified?: boolean };
+export type ReceiveOptions = { trusted?: boolean };
 
 export type Intake = {
-  /** Checks the secret token from the headers alone, before the body is read. */
+  /** Whether the headers carry a token at all (checked against the delivery's project once the body is read). */
   authenticate(headers: HeaderSource): boolean;
   /**
-   * Handles one delivery. `tokenVerified`: authenticate() passed already; `trusted`: no authentication at all
+   * Handles one delivery, its token checked against the project it names. `trusted`: no authentication at all
    * (a recorded delivery replayed by the operator).
    */
   receive(headers: HeaderSource, rawBody: string, options?: ReceiveOptions): Promise<IntakeOutcome>;
@@ -66,13 +69,21 @@ export function nestedDeeperThan(value: unknown, limit: number): boolean {
   return false;
 }
 
+/** The project a payload names (`project.id`, or `project_id` in older payloads). */
+function projectIdOf(body: unknown): number | undefined {
+  if (!body || typeof body !== 'object') return undefined;
+  const b = body as { project?: { id?: unknown }; project_id?: unknown };
+  const id = b.project?.id ?? b.project_id;
+  return typeof id === 'number' ? id : undefined;
+}
+
 export function createIntake(deps: IntakeDeps): Intake {
   const { metrics, log } = deps;
   const storage = new GroupCommit(deps.store);
   const allowed = new Set(deps.allowedProjects.map((p) => p.toLowerCase()));
 
-  const tokenMatches = tokenChecker(deps.secrets);
-  const authenticate = (headers: HeaderSource) => tokenMatches(headers.get('x-gitlab-token') ?? undefined);
+  const tokenMatches = projectTokenChecker(deps.secrets, { acceptShared: deps.acceptSharedSecret });
+  const authenticate = (headers: HeaderSource) => !!headers.get('x-gitlab-token');
 
   const outcome = (result: DeliveryResult, status: IntakeOutcome['status'], detail?: string, extra?: Partial<IntakeOutcome>) => {
     metrics.delivery(result);
@@ -80,9 +91,17 @@ export function createIntake(deps: IntakeDeps): Intake {
   };
 
   async function receive(headers: HeaderSource, rawBody: string, options: ReceiveOptions = {}): Promise<IntakeOutcome> {
+    if (!options.trusted && !authenticate(headers)) return outcome('unauthorized', 401, 'missing X-Gitlab-Token');
+    let body: unknown;
+    try {
+      body = JSON.parse(rawBody);
+    } catch {
+      // Nothing names the project whose secret would verify it.
+      return options.trusted ? outcome('invalid', 400, 'the body is not JSON') : outcome('unauthorized', 401, 'the body is not JSON naming a project, so its X-Gitlab-Token cannot be verified');
+    }
     if (!options.trusted) {
-      if (!options.tokenVerified && !authenticate(headers)) {
-        return outcome('unauthorized', 401, 'missing or wrong X-Gitlab-Token');
+      if (!tokenMatches(headers.get('x-gitlab-token') ?? undefined, projectIdOf(body))) {
+        return outcome('unauthorized', 401, "X-Gitlab-Token is not this project's webhook secret (dagwright hook install sets it)");
       }
       const signature = headers.get('webhook-signature');
       if (signature && deps.signingSecret) {
@@ -102,13 +121,6 @@ export function createIntake(deps: IntakeDeps): Intake {
     const eventHeader = headers.get('x-gitlab-event') ?? undefined;
     const kind = kindOfHeader(eventHeader);
     if (!kind) return outcome('ignored', 200, `event ${JSON.stringify(eventHeader ?? null)} is not one Dagwright handles`);
-
-    let body: unknown;
-    try {
-      body = JSON.parse(rawBody);
-    } catch {
-      return outcome('invalid', 400, 'the body is not JSON');
-    }
     // GitLab's payloads are a few levels deep; a deeper one is no GitLab event, and answering it 400 (not a
     // server fault) keeps its sender from retrying it forever.
     if (nestedDeeperThan(body, MAX_PAYLOAD_DEPTH)) return outcome('invalid', 400, `the body is nested deeper than ${MAX_PAYLOAD_DEPTH} levels`);

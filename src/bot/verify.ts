@@ -20,6 +20,29 @@ export function tokenChecker(secrets: readonly string[]): (token: string | undef
   };
 }
 
+/**
+ * The secret token of one project's webhook, derived from the operator's WEBHOOK_SECRET: each project's hook
+ * holds its own (`dagwright hook install` sets it), so a Maintainer who can read one project's hook learns
+ * nothing that signs deliveries for another.
+ */
+export function projectWebhookSecret(master: string, projectId: number): string {
+  return `dwh1_${createHmac('sha256', master).update(`dagwright-webhook:project:${projectId}`).digest('base64url')}`;
+}
+
+/**
+ * A check that a delivery's token is its project's secret (under the current or the previous WEBHOOK_SECRET),
+ * in constant time. `acceptShared` also takes WEBHOOK_SECRET itself for any project (hooks set up before
+ * per-project secrets; unsafe, see the README).
+ */
+export function projectTokenChecker(masters: readonly string[], options: { acceptShared?: boolean } = {}): (token: string | undefined, projectId: number | undefined) => boolean {
+  const shared = tokenChecker(options.acceptShared ? masters : []);
+  return (token, projectId) => {
+    if (!token) return false;
+    const own = projectId !== undefined && Number.isSafeInteger(projectId) ? tokenChecker(masters.map((m) => projectWebhookSecret(m, projectId)))(token) : false;
+    return shared(token) || own;
+  };
+}
+
 const toleranceSeconds = 5 * 60;
 
 /**

@@ -1,7 +1,8 @@
-// `dagwright hook install PROJECT URL`: registers the project's webhook to the bot with a generated secret,
-// for the events the bot handles, and prints the secret once for the bot's WEBHOOK_SECRET.
-import { randomBytes } from 'node:crypto';
+// `dagwright hook install PROJECT URL`: registers the project's webhook to the bot, for the events the bot
+// handles, with the project's own secret (derived from the bot's WEBHOOK_SECRET and the project's id): one
+// project's hook secret signs nothing for another. A hook already there gets that secret.
 import type { ServerConfig } from '../config.ts';
+import { projectWebhookSecret } from '../bot/verify.ts';
 import { createGitLabClient, isGitLabError } from '../gitlab/client.ts';
 import { WEBHOOK_PATH } from '../server.ts';
 
@@ -16,7 +17,18 @@ export function webhookUrl(given: string): string | undefined {
   return url.href;
 }
 
-export async function hookInstallCommand(args: string[], config: Pick<ServerConfig, 'gitlabUrl' | 'gitlabToken'>, out: Out): Promise<number> {
+const HOOK_EVENTS = {
+  issuesEvents: true,
+  confidentialIssuesEvents: true,
+  noteEvents: true,
+  confidentialNoteEvents: true,
+  mergeRequestsEvents: true,
+  pipelineEvents: true,
+  emojiEvents: true,
+  pushEvents: false,
+};
+
+export async function hookInstallCommand(args: string[], config: Pick<ServerConfig, 'gitlabUrl' | 'gitlabToken' | 'webhookSecrets'>, out: Out): Promise<number> {
   const [action, project, given] = args;
   if (action !== 'install' || !project || !given) {
     out.error('Usage: dagwright hook install PROJECT URL   (PROJECT: an id or group/name; URL: where the bot listens)');
@@ -27,31 +39,24 @@ export async function hookInstallCommand(args: string[], config: Pick<ServerConf
     out.error(`dagwright hook: "${given}" is not an http(s) URL`);
     return 2;
   }
+  const master = config.webhookSecrets[0];
+  if (!master) {
+    out.error('dagwright hook: WEBHOOK_SECRET is needed: each project\'s hook secret is derived from it (set the same value as the bot\'s)');
+    return 2;
+  }
   const gitlab = createGitLabClient({ url: config.gitlabUrl, token: config.gitlabToken, retry: { retries: 2 } });
   try {
-    const hooks = (await gitlab.ProjectHooks.all(project)) as Array<{ id: number; url: string }>;
+    const { id } = (await gitlab.Projects.show(project)) as unknown as { id: number };
+    const options = { token: projectWebhookSecret(master, id), ...HOOK_EVENTS, enableSslVerification: url.startsWith('https:') };
+    const hooks = (await gitlab.ProjectHooks.all(id)) as Array<{ id: number; url: string }>;
     const existing = hooks.find((h) => h.url === url);
     if (existing) {
-      out.log(`${project} already sends its webhooks to ${url} (hook #${existing.id}); its secret is unchanged.`);
-      out.log('To make a new secret, delete that hook in the project\'s Settings → Webhooks and run this again.');
+      await gitlab.ProjectHooks.edit(id, existing.id, url, options as Parameters<typeof gitlab.ProjectHooks.edit>[3]);
+      out.log(`${project} already sent its webhooks to ${url} (hook #${existing.id}): it now holds the project's own secret and the events the bot handles.`);
       return 0;
     }
-    const secret = randomBytes(32).toString('base64url');
-    const hook = (await gitlab.ProjectHooks.add(project, url, {
-      token: secret,
-      issuesEvents: true,
-      confidentialIssuesEvents: true,
-      noteEvents: true,
-      confidentialNoteEvents: true,
-      mergeRequestsEvents: true,
-      pipelineEvents: true,
-      emojiEvents: true,
-      pushEvents: false,
-      enableSslVerification: url.startsWith('https:'),
-    } as Parameters<typeof gitlab.ProjectHooks.add>[2])) as { id: number };
-    out.log(`Registered hook #${hook.id} on ${project}: issues, comments, merge requests, pipelines and emoji go to ${url}.`);
-    out.log('Give the bot this secret (it is shown only now):');
-    out.log(`WEBHOOK_SECRET=${secret}`);
+    const hook = (await gitlab.ProjectHooks.add(id, url, options as Parameters<typeof gitlab.ProjectHooks.add>[2])) as { id: number };
+    out.log(`Registered hook #${hook.id} on ${project}: issues, comments, merge requests, pipelines and emoji go to ${url}, with the project's own secret.`);
     return 0;
   } catch (err) {
     out.error(`dagwright hook: ${describeGitLabFailure(err, project)}`);

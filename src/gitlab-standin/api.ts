@@ -4,7 +4,7 @@ import { Hono, type Context } from 'hono';
 import * as entities from './entities.ts';
 import * as git from './git.ts';
 import { ApiError, forbidden, notFound, type ItemEdit, type NoteTarget, type StandInGitLab } from './gitlab.ts';
-import { AccessLevels, type Position, type Project, type User } from './model.ts';
+import { AccessLevels, type Hook, type Position, type Project, type User } from './model.ts';
 import { GITLAB_VERSION } from './webhooks.ts';
 
 type Env = { Variables: { user: User; params: Record<string, unknown> } };
@@ -213,27 +213,43 @@ export function createApi(gitlab: StandInGitLab): Hono<Env> {
 
   // ---- hooks
   api.get('/projects/:id/hooks', (c) => c.json(paginate(c, projectFor(c, AccessLevels.maintainer).hooks.map(entities.hook))));
+  // A hook's settings from the request: on create, GitLab's defaults for what is not given; on edit, the hook's own.
+  const hookSettings = (params: Record<string, unknown>, current?: Hook) => {
+    const flag = (name: keyof Hook['events'], fallback: boolean) => toBool(params[name]) ?? current?.events[name] ?? fallback;
+    return {
+      url: String(params.url),
+      token: params.token !== undefined ? String(params.token) : (current?.token ?? null),
+      enableSslVerification: toBool(params.enable_ssl_verification) ?? current?.enableSslVerification ?? true,
+      events: {
+        issues_events: flag('issues_events', false),
+        confidential_issues_events: flag('confidential_issues_events', false),
+        note_events: flag('note_events', false),
+        confidential_note_events: flag('confidential_note_events', false),
+        merge_requests_events: flag('merge_requests_events', false),
+        pipeline_events: flag('pipeline_events', false),
+        emoji_events: flag('emoji_events', false),
+        push_events: flag('push_events', true),
+      },
+    };
+  };
+  const checkHookUrl = (params: Record<string, unknown>) => {
+    if (!params.url || !URL.canParse(String(params.url))) throw new ApiError(422, { url: ['is blocked: Only allowed schemes are http, https'] });
+  };
   api.post('/projects/:id/hooks', (c) => {
     const project = projectFor(c, AccessLevels.maintainer);
     const params = p(c);
-    if (!params.url || !URL.canParse(String(params.url))) throw new ApiError(422, { url: ['is blocked: Only allowed schemes are http, https'] });
-    const flag = (name: string, fallback = false) => toBool(params[name]) ?? fallback;
-    const hook = gitlab.addHook(project, {
-      url: String(params.url),
-      token: (params.token as string | undefined) ?? null,
-      enableSslVerification: flag('enable_ssl_verification', true),
-      events: {
-        issues_events: flag('issues_events'),
-        confidential_issues_events: flag('confidential_issues_events'),
-        note_events: flag('note_events'),
-        confidential_note_events: flag('confidential_note_events'),
-        merge_requests_events: flag('merge_requests_events'),
-        pipeline_events: flag('pipeline_events'),
-        emoji_events: flag('emoji_events'),
-        push_events: flag('push_events', true),
-      },
-    });
-    return c.json(entities.hook(hook), 201);
+    checkHookUrl(params);
+    return c.json(entities.hook(gitlab.addHook(project, hookSettings(params))), 201);
+  });
+
+  api.put('/projects/:id/hooks/:hook_id', (c) => {
+    const project = projectFor(c, AccessLevels.maintainer);
+    const hook = project.hooks.find((h) => h.id === Number(c.req.param('hook_id')));
+    if (!hook) throw notFound();
+    const params = p(c);
+    checkHookUrl(params);
+    Object.assign(hook, hookSettings(params, hook));
+    return c.json(entities.hook(hook));
   });
 
   api.delete('/projects/:id/hooks/:hook_id', (c) => {

@@ -7,7 +7,7 @@ import { registerHandlers } from '../../handlers/index.ts';
 import type { AirflowSettings } from '../../src/config.ts';
 import { skipUnlessAirflow, type AirflowLine } from './airflow.ts';
 import { AIRFLOW_PASSWORD, AIRFLOW_USER, AirflowServer, freePort } from './airflow-server.ts';
-import { startBot, startStack, waitFor, WEBHOOK_SECRET, type Stack } from './harness.ts';
+import { startBot, startStack, waitFor, type Stack, hookSecretFor } from './harness.ts';
 import { runChecks } from '../../src/cli/doctor.ts';
 import { FaultProxy } from './fault-proxy.ts';
 
@@ -150,7 +150,7 @@ export function deployTier(line: AirflowLine): void {
       await s.bot.stop();
       const again = await startBot({ gitlab: { url: s.standIn.url, token: s.botUser.token }, register: registerHandlers, config: { dataDir, airflow: settingsOf() } });
       s.project.hooks.splice(0, s.project.hooks.length);
-      s.standIn.addHook(s.project, `${again.url}/webhooks/gitlab`, { token: WEBHOOK_SECRET });
+      s.standIn.addHook(s.project, `${again.url}/webhooks/gitlab`, { token: hookSecretFor(s.project.id) });
       s.bot = again;
       deploy();
       await reported(s, issue.iid, /is live in Airflow/);

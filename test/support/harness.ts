@@ -1,6 +1,7 @@
 // Test stacks: a real Dagwright (HTTP server, store — SQLite, or PostgreSQL in npm test's second pass —, worker) on
 // a free loopback port, and the GitLab stand-in it talks to and that sends it webhooks.
 import { NO_PROXY_SETTINGS } from '../../src/net/proxy-rule.ts';
+import { projectWebhookSecret } from '../../src/bot/verify.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +16,17 @@ import { toRequestInit, type Delivery } from './payloads.ts';
 import { testDatabaseUrlFor } from './test-database.ts';
 
 export const WEBHOOK_SECRET = 'webhook-secret-for-tests';
+
+/** The secret a project's hook holds (derived from the bot's WEBHOOK_SECRET, as `dagwright hook install` sets it). */
+export function hookSecretFor(projectId: number, master = WEBHOOK_SECRET): string {
+  return projectWebhookSecret(master, projectId);
+}
+
+/** The token a delivery of this body carries: its project's hook secret (WEBHOOK_SECRET where it names none). */
+export function tokenFor(body: unknown): string {
+  const id = (body as { project?: { id?: unknown } } | null)?.project?.id;
+  return typeof id === 'number' ? hookSecretFor(id) : WEBHOOK_SECRET;
+}
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Every file below a folder, at any depth. */
@@ -74,7 +86,7 @@ export async function startBot(options: { gitlab: GitLabEndpoint; register?: (bo
   return {
     dagwright,
     url,
-    deliver: (delivery, token = WEBHOOK_SECRET) => fetch(`${url}/webhooks/gitlab`, toRequestInit(delivery, token === null ? undefined : token)),
+    deliver: (delivery, token = tokenFor(delivery.body)) => fetch(`${url}/webhooks/gitlab`, toRequestInit(delivery, token === null ? undefined : token)),
     stop: () => dagwright.stop(2_000),
   };
 }
@@ -115,7 +127,7 @@ export async function startStack(options: { register?: (bot: Bot) => void; confi
     ],
   });
   const bot = await startBot({ gitlab: { url: standIn.url, token: botUser.token }, register: options.register, config: options.config, log: options.log });
-  standIn.addHook(project, `${bot.url}/webhooks/gitlab`, { token: WEBHOOK_SECRET });
+  standIn.addHook(project, `${bot.url}/webhooks/gitlab`, { token: hookSecretFor(project.id) });
   const iidOf = (issue: Issue | number) => (typeof issue === 'number' ? issue : issue.iid);
   const stack: Stack = {
     standIn,
