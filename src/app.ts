@@ -96,7 +96,7 @@ export async function createDagwright(options: DagwrightOptions): Promise<Dagwri
   let stopping = false;
   let listening = false;
 
-  const dispatcher = new Dispatcher({ bot, gitlab, llm, airflow, tools, mirrors, projects, store, log, accessLevels, botUser: () => botUser, stopping: () => stopping });
+  const dispatcher = new Dispatcher({ bot, gitlab, llm, airflow, tools, mirrors, projects, store, log, accessLevels, allowedProjects: config.allowedProjects, botUser: () => botUser, stopping: () => stopping });
   const worker = new Worker({
     store,
     log,

@@ -3,9 +3,10 @@ import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startGitLabStandIn, type GitLabStandIn } from '../src/gitlab-standin/index.ts';
+import { AccessLevels, startGitLabStandIn, type GitLabStandIn } from '../src/gitlab-standin/index.ts';
+import type { Issue, MergeRequest, Note, Project } from '../src/gitlab-standin/model.ts';
 import { gitlabSamplesDir, hookSecretFor, metricValue, startBot, tokenFor, waitFor, WEBHOOK_SECRET, type RunningBot } from './support/harness.ts';
-import { deliveryHeaders, issueEvent, noteOnIssue, pipelineEvent } from './support/payloads.ts';
+import { deliveryHeaders, issueEvent, noteOnIssue, pipelineEvent, user } from './support/payloads.ts';
 
 async function storedDeliveries(bot: RunningBot): Promise<number> {
   return (await bot.dagwright.store.query<{ n: number }>('SELECT CAST(count(*) AS INTEGER) AS n FROM deliveries'))[0]!.n;
@@ -25,10 +26,30 @@ describe('webhook intake', () => {
     'emoji.award',
   ] as const;
 
+  // What the samples speak of, in the stand-in: the bot acts only on what GitLab's API confirms.
+  let project: Project;
+  let issue: Issue;
+  let issueNote: Note;
+  let mergeRequest: MergeRequest;
+  let mergeRequestNote: Note;
+  let lineNote: Note;
+  let merged: MergeRequest;
+  let secretNote: Note;
+
   before(async () => {
     standIn = await startGitLabStandIn();
-    standIn.createUser('root'); // id 1, the author of GitLab's samples: the bot must be somebody else
+    const root = standIn.createUser('root'); // id 1, the author of GitLab's samples: the bot must be somebody else
     const botUser = standIn.createUser('dagwright', { bot: true });
+    project = await standIn.createProject('data/warehouse', { owner: root, members: [[botUser, AccessLevels.developer]] });
+    issue = standIn.openIssue(project, root, { title: 'Load customers daily' });
+    issueNote = (await standIn.comment(project, { issue: issue.iid }, root, 'A comment'))!;
+    secretNote = (await standIn.comment(project, { issue: issue.iid }, root, 'secret plans'))!;
+    for (const branch of ['feature', 'shipped']) await standIn.pushCommit(project, root, { branch, startBranch: 'main', files: { [`${branch}.txt`]: branch }, message: branch });
+    mergeRequest = await standIn.gitlab.createMergeRequest(project, root, { sourceBranch: 'feature', targetBranch: 'main', title: 'A change' });
+    mergeRequestNote = (await standIn.comment(project, { mergeRequest: mergeRequest.iid }, root, 'Looks good'))!;
+    lineNote = (await standIn.comment(project, { mergeRequest: mergeRequest.iid }, root, 'On this line'))!;
+    merged = await standIn.gitlab.createMergeRequest(project, root, { sourceBranch: 'shipped', targetBranch: 'main', title: 'Shipped' });
+    await standIn.mergeMergeRequest(project, merged.iid, root);
     bot = await startBot({
       gitlab: { url: standIn.url, token: botUser.token },
       config: { webhookSecrets: [WEBHOOK_SECRET, 'the-previous-secret'], webhookSigningSecret: 'whsec_' + Buffer.from('signing-key-0123456789').toString('base64') },
@@ -73,11 +94,24 @@ describe('webhook intake', () => {
     ],
   ];
 
+  /** A sample's shape with the ids of what the stand-in holds: the project, its issue, merge requests and comments. */
+  function inStandIn(body: Record<string, any>, handler: string): void {
+    body.project = { ...body.project, id: project.id, path_with_namespace: project.pathWithNamespace };
+    if ('project_id' in body) body.project_id = project.id;
+    if (body.object_attributes && 'project_id' in body.object_attributes) body.object_attributes.project_id = project.id;
+    if (handler === 'issue.open') Object.assign(body.object_attributes, { id: issue.id, iid: issue.iid });
+    if (handler === 'note.issue') (body.object_attributes.id = issueNote.id), (body.issue.iid = issue.iid);
+    if (handler === 'note.merge_request') (body.object_attributes.id = (body.object_attributes.type === 'DiffNote' ? lineNote : mergeRequestNote).id), (body.merge_request.iid = mergeRequest.iid);
+    if (handler === 'merge_request.open') Object.assign(body.object_attributes, { id: mergeRequest.id, iid: mergeRequest.iid });
+    if (handler === 'merge_request.merge') Object.assign(body.object_attributes, { id: merged.id, iid: merged.iid });
+  }
+
   const samplesDir = gitlabSamplesDir();
   for (const [file, header, handler, tweak] of samples) {
     test(`GitLab's ${file}${tweak ? ` (as ${handler})` : ''} is accepted and reaches the ${handler} handler`, async () => {
       const body = JSON.parse(fs.readFileSync(path.join(samplesDir, file), 'utf8'));
       tweak?.(body);
+      inStandIn(body, handler);
       const before = routed.length;
       const res = await bot.deliver({ headers: deliveryHeaders(header), body });
       assert.equal(res.status, 200);
@@ -92,7 +126,7 @@ describe('webhook intake', () => {
     bot.dagwright.bot.on('note.issue', (ctx) => {
       if ((ctx.payload.object_attributes.note as string) === 'secret plans') seen = ctx.confidential;
     });
-    const res = await bot.deliver(noteOnIssue({ note: 'secret plans', confidential: true }));
+    const res = await bot.deliver(noteOnIssue({ note: 'secret plans', confidential: true, projectId: project.id, iid: issue.iid, noteId: secretNote.id, author: user(1, 'root') }));
     assert.equal(res.status, 200);
     assert.equal(await waitFor(() => seen !== undefined && { seen }).then((r) => r.seen), true);
   });
@@ -244,7 +278,7 @@ describe('webhook intake', () => {
       throw new Error('handler bug');
     });
     const started = performance.now();
-    const res = await bot.deliver(issueEvent({ iid: 60, action: 'reopen' }));
+    const res = await bot.deliver(issueEvent({ iid: issue.iid, action: 'reopen', projectId: project.id, author: user(1, 'root') }));
     const elapsed = performance.now() - started;
     assert.equal(res.status, 200);
     assert.ok(elapsed < 500, `answered in ${elapsed.toFixed(0)} ms`);

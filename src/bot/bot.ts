@@ -8,6 +8,7 @@ import type { Logger } from '../log.ts';
 import { describeJobFailure, type JobFailure } from '../queue/failures.ts';
 import type { DeliveryRow, LeasedJob, Store } from '../store/store.ts';
 import { gitlabQuickActions, parseCommands, suggestCommand, type ParsedCommand } from './commands.ts';
+import { confirmEvent } from './confirm.ts';
 import { Context, type BotUser, type ContextDeps } from './context.ts';
 import { isFromBotOrSystem, kindOfHeader, noteTextOf, parseEvent, type AnyPayload, type EventName, type GitLabEvent, type NotePayload, type PayloadFor } from './events.ts';
 import { roleName } from '../pipeline-spec/roles.ts';
@@ -227,6 +228,8 @@ export type DispatchDeps = Omit<ContextDeps, 'botUser'> & {
   botUser: () => BotUser | undefined;
   /** Whether the bot is shutting down (no more notices then). */
   stopping: () => boolean;
+  /** ALLOWED_PROJECTS, matched against the project GitLab resolves. */
+  allowedProjects?: readonly string[];
 };
 
 export class Dispatcher {
@@ -246,15 +249,26 @@ export class Dispatcher {
   private readonly rerun = async (deliveryId: number): Promise<void> => {
     const delivery = await this.deps.store.delivery(deliveryId);
     if (!delivery) throw new Error(`delivery ${deliveryId} is no longer kept`);
-    await this.deps.bot.receive(this.contextFor(eventOfDelivery(delivery), delivery, Date.now()));
+    const event = await this.confirmed(eventOfDelivery(delivery), delivery);
+    if (event) await this.deps.bot.receive(this.contextFor(event, delivery, Date.now()));
   };
 
-  /** Runs a leased job's handlers. */
+  /** The event as GitLab's API confirms it; undefined (and logged) when GitLab contradicts the delivery. */
+  private async confirmed(event: GitLabEvent, delivery: DeliveryRow): Promise<GitLabEvent | undefined> {
+    const confirmation = await confirmEvent(this.deps.gitlab, this.deps.projects, event, this.deps.allowedProjects ?? []);
+    if (confirmation.ok) return confirmation.event;
+    this.deps.log.warn({ delivery: delivery.idempotency_key, event: event.names.at(-1), project: event.projectId, reason: confirmation.reason }, 'a delivery GitLab does not confirm: nothing done');
+    return undefined;
+  }
+
+  /** Runs a leased job's handlers, on the event as GitLab confirms it. */
   async run(job: LeasedJob): Promise<void> {
     const event = eventOfDelivery(job.delivery);
     // Deliveries stored before the bot knew who it is are checked again here.
     if (isFromBotOrSystem(event, this.deps.botUser()?.id)) return;
-    await this.deps.bot.receive(this.contextFor(event, job.delivery));
+    const confirmed = await this.confirmed(event, job.delivery);
+    if (!confirmed || isFromBotOrSystem(confirmed, this.deps.botUser()?.id)) return;
+    await this.deps.bot.receive(this.contextFor(confirmed, job.delivery));
   }
 
   /** A job that failed for good: its status comment says why, and how to try again. */
