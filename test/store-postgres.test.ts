@@ -186,4 +186,59 @@ describe('the PostgreSQL schema', { skip }, () => {
     const syntax = await a.query('SELEC 1').then(() => undefined, (err: unknown) => err);
     assert.equal(isTransient(syntax), false, String(syntax));
   });
+
+  test('connections killed every 100-150 ms under load: the process never crashes, and every operation ends (done, or failed in a way that passes)', async () => {
+    const app = `dagwright-killed-${process.pid}`;
+    const [a, b] = [await replica(app), await replica(app)];
+    const uncaught: unknown[] = [];
+    const onUncaught = (err: unknown) => void uncaught.push(err);
+    process.on('uncaughtException', onUncaught);
+    let killing = true;
+    let kills = 0;
+    const killer = (async () => {
+      while (killing) {
+        const { rows } = await admin.query(`SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE application_name = $1`, [app]);
+        kills += rows.length;
+        await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 50));
+      }
+    })();
+    const outcomes = { done: 0, transient: 0, other: [] as unknown[] };
+    const attempt = async (work: () => Promise<unknown>) => {
+      try {
+        await work();
+        outcomes.done++;
+      } catch (err) {
+        if (isTransient(err)) outcomes.transient++;
+        else outcomes.other.push(err);
+      }
+    };
+    const until = Date.now() + 4_000;
+    let n = 0;
+    await Promise.all(
+      [a, b].flatMap((store, r) =>
+        [0, 1, 2].map(async (lane) => {
+          while (Date.now() < until) {
+            const key = `kill-${process.pid}-${r}-${lane}-${n++}`;
+            await attempt(() => store.enqueue([delivery(key, `5#${lane}`)]));
+            await attempt(async () => {
+              const lease = await store.leaseNext(`owner-${r}-${lane}`, Date.now(), 10_000);
+              if (lease) await store.finish(lease.id, `owner-${r}-${lane}`, 'succeeded', Date.now());
+            });
+            await attempt(() => store.updateConversation(`5#${lane}`, (c: { n?: number } | undefined) => ({ n: (c?.n ?? 0) + 1 })));
+            await attempt(() => store.exclusive(`comment:5#${lane}`, async () => undefined));
+          }
+        }),
+      ),
+    );
+    killing = false;
+    await killer;
+    // The pools heal: every operation works again once the killing stops.
+    await a.enqueue([delivery(`after-${process.pid}`, '5#9')]);
+    assert.equal(await b.isHealthy(), true);
+    process.off('uncaughtException', onUncaught);
+    assert.deepEqual(uncaught.map(String), []);
+    assert.deepEqual(outcomes.other.map(String), []);
+    assert.ok(kills > 10, `${kills} connections were killed`);
+    assert.ok(outcomes.done > 50, `${outcomes.done} operations done, ${outcomes.transient} failed in passing`);
+  });
 });

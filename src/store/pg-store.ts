@@ -99,6 +99,10 @@ export class PgStore implements Store {
       const pool = new pg.Pool({ connectionString, max, types, connectionTimeoutMillis: 10_000, application_name: applicationName });
       // A connection that breaks while idle is dropped from the pool; without a listener it would end the process.
       pool.on('error', (err) => onError?.(err));
+      // A broken connection can emit more than one error (the server's FATAL, then the socket's end), some while
+      // no query or pool listens for it: each client keeps a listener of its own for its whole life. The
+      // failure itself reaches whoever was using the client through its query.
+      pool.on('connect', (client) => client.on('error', () => undefined));
       return pool;
     };
     const pool = connect(maxConnections);
