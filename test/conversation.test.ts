@@ -63,6 +63,34 @@ describe('the request conversation', () => {
     assert.match(card(s, issue)!.body, /Each run reads every file under the prefix `exports\/\{\{ds\}\}\/`[^\n]*a run that finds none is skipped/);
   });
 
+  test("a reply owed for a turn is sent even when the job's first attempt failed after the turn was saved", async () => {
+    const s = await start();
+    const issue = s.openIssue('Load customers', partialRequest);
+    await s.settle();
+    const before = replies(s, issue).length;
+    // GitLab fails the reply's comment once: the fields are saved, the card is edited, the reply is lost on that try.
+    s.standIn.injectFault({ method: 'POST', path: new RegExp(`/issues/${issue.iid}/notes$`), effect: { status: 503 }, times: 1, when: () => s.project.notes.some((n) => n.body.includes('schedule: 0 6')) });
+    await s.comment(issue, 'schedule: 0 6 * * *\nload.strategy: snapshot');
+    await s.settle();
+    const answered = replies(s, issue).slice(before);
+    assert.equal(answered.length, 1, JSON.stringify(answered.map((n) => n.body)));
+    assert.match(answered[0]!.body, /schedule/);
+    assert.match(card(s, issue)!.body, /`0 6 \* \* \*`/);
+  });
+
+  test('a /set whose reply failed once is answered on the retry', async () => {
+    const s = await start();
+    const issue = s.openIssue('Load customers', partialRequest);
+    await s.settle();
+    const before = replies(s, issue).length;
+    s.standIn.injectFault({ method: 'POST', path: new RegExp(`/issues/${issue.iid}/notes$`), effect: { status: 503 }, times: 1, when: () => s.project.notes.some((n) => n.body.startsWith('/set retries')) });
+    await s.comment(issue, '/set retries=4');
+    await s.settle();
+    const answered = replies(s, issue).slice(before);
+    assert.equal(answered.length, 1, JSON.stringify(answered.map((n) => n.body)));
+    assert.match(answered[0]!.body, /retries/);
+  });
+
   test('/set with a bad cron shows the error in the card and changes nothing', async () => {
     const s = await start();
     const issue = s.openIssue('Load customers', `${partialRequest}\nschedule: "@daily"`);

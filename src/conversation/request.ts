@@ -13,6 +13,7 @@ import { engage, engageWithIssue, generatedMergeRequest, showCard } from './card
 import { readProseWithModel } from './model-turn.ts';
 import { applyCommand, readComment, readIssue, type Turn } from './state.ts';
 import { airflowStatus } from './deploy-watch.ts';
+import { owe, sendOwedReplies } from './outbox.ts';
 import { conversationsOf, type Conversation } from './store.ts';
 import { findMergeRequest, pipelineBranch } from '../publish/publish.ts';
 
@@ -34,16 +35,17 @@ function addressesBot(ctx: Context, text: string, bot: Bot): boolean {
   return mentions(text, ctx.botUser.username) || parseCommands(text, ctx.botUser.username).some((c) => bot.isCommand(c.name));
 }
 
-async function replyToTurn(ctx: Context, key: string, turn: Turn, m: Messages, missing: number, cleared: string[] = []): Promise<void> {
+/** The reply to a turn: what changed, what was cleared, what was not applied; undefined when none. */
+function turnReply(turn: Turn, m: Messages, missing: number, cleared: string[] = []): string | undefined {
   const changed = [...new Set(turn.changed)];
   const problems = turn.problems.map((p) => describeProblem(p, m));
-  if (!changed.length && !problems.length && !cleared.length) return;
+  if (!changed.length && !problems.length && !cleared.length) return undefined;
   const parts = [
     ...(changed.length ? [m.replies.updated(changed, missing)] : []),
     ...cleared,
     ...(problems.length ? [m.replies.notApplied(problems)] : []),
   ];
-  await ctx.replyOnce(key, parts.join('\n\n'));
+  return parts.join('\n\n');
 }
 
 /** What /unset did to each field it named: cleared (back to a default, if there is one), or it was not set. */
@@ -91,6 +93,11 @@ export async function readIssueComment(ctx: Context<NotePayload>, bot: Bot): Pro
   if (answered.length && answered.every((c) => bot.isCommand(c.name)) && !proseOf(note.note, answered)) return;
   const conversations = conversationsOf(ctx);
   let state = await conversations.load(ctx.resourceKey);
+  // What an earlier try of this job owed and did not get to send.
+  if (state.outbox?.length) {
+    await sendOwedReplies(ctx);
+    state = await conversations.load(ctx.resourceKey);
+  }
   const withoutSlash = answered.length ? [] : commandsWithoutSlash(note.note, bot.commands().map((c) => c.name));
   if (withoutSlash.length && state.engaged) {
     await ctx.replyOnce(`${note.id}:slash`, (await ctx.messages()).commands.withoutSlash(withoutSlash));
@@ -111,14 +118,14 @@ export async function readIssueComment(ctx: Context<NotePayload>, bot: Bot): Pro
     await conversations.save(ctx.resourceKey, { ...state, lastTurn: { ...state.lastTurn, proseFrom: undefined } });
     return readProseWithModel(ctx, { text: prose, kind: 'comment', author: ctx.actor!.username, replyKey: String(note.id), noteId: note.id });
   }
-  await conversations.save(ctx.resourceKey, state);
   const m = await ctx.messages();
+  // The reply is owed from the moment the turn is saved, in the same write.
+  if (turn.structured || turn.problems.length) state = owe(state, String(note.id), turnReply(turn, m, evaluateSpec(state.fields, await ctx.config()).missing.length));
+  else if (addressed) state = owe(state, String(note.id), m.replies.needsModel);
+  await conversations.save(ctx.resourceKey, state);
   await showCard(ctx, state);
-  if (turn.structured || turn.problems.length) {
-    const missing = evaluateSpec(state.fields, await ctx.config()).missing.length;
-    await replyToTurn(ctx, String(note.id), turn, m, missing);
-  } else if (addressed) {
-    await ctx.replyOnce(String(note.id), m.replies.needsModel);
+  if (turn.structured || turn.problems.length || addressed) {
+    await sendOwedReplies(ctx);
   } else if (wasEngaged && prose && !ctx.llm && !/(^|[^\w.-])@[\w.-]+/.test(prose) && (await answersAnOpenQuestion(ctx, state))) {
     // An answer in words to the card's questions (not a word to another person, @named): once per issue,
     // what the bot reads without a model (later chatter stays unanswered).
@@ -134,16 +141,20 @@ async function answersAnOpenQuestion(ctx: Context, state: Conversation): Promise
 /** /set or /unset in an issue: the card changes, and the reply says what did and what was refused. */
 export async function changeSpecInIssue(ctx: Context<NotePayload>, change: { set?: string[]; unset?: string[] }, replyKey: string): Promise<void> {
   const conversations = conversationsOf(ctx);
+  // What an earlier try of this job owed and did not get to send.
+  if ((await conversations.load(ctx.resourceKey)).outbox?.length) await sendOwedReplies(ctx);
   const before = await conversations.load(ctx.resourceKey);
   const turn = applyCommand(before, { ...change, noteId: ctx.payload.object_attributes.id }, ctx.actor!.username);
-  const state = before.engaged ? turn.state : await engageWithIssue(ctx, turn.state);
-  await conversations.save(ctx.resourceKey, state);
+  let state = before.engaged ? turn.state : await engageWithIssue(ctx, turn.state);
   const m = await ctx.messages();
-  await showCard(ctx, state);
   const evaluation = evaluateSpec(state.fields, await ctx.config());
   const unset = (change.unset ?? []).filter((path) => !turn.problems.some((p) => p.path === path));
   const cleared = describeUnset(unset, before.fields, evaluation.fields, m);
-  await replyToTurn(ctx, replyKey, { ...turn, changed: turn.changed.filter((p) => !unset.includes(p)) }, m, evaluation.missing.length, cleared);
+  // The reply is owed from the moment the change is saved, in the same write.
+  state = owe(state, replyKey, turnReply({ ...turn, changed: turn.changed.filter((p) => !unset.includes(p)) }, m, evaluation.missing.length, cleared));
+  await conversations.save(ctx.resourceKey, state);
+  await showCard(ctx, state);
+  await sendOwedReplies(ctx);
 }
 
 /** /spec: the spec as it stands, as YAML. */

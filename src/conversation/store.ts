@@ -38,7 +38,12 @@ export type Conversation = ConversationState & {
   revisions?: Record<string, string>;
   /** How the last /generate (or /retry of one) ended, and when. */
   lastGeneration?: { at: number; outcome: 'done' | 'failed' | 'incomplete' };
+  /** Replies owed, recorded with the change that makes them owed and sent until they are (see outbox.ts). */
+  outbox?: OwedReply[];
 };
+
+/** A reply the bot owes: its key (the comment it answers) and its text. */
+export type OwedReply = { key: string; body: string };
 
 const user = z.string();
 const provenance: z.ZodType<Provenance> = z.union([
@@ -84,6 +89,7 @@ const conversationSchema = z.looseObject({
     .optional(),
   revisions: z.record(z.string(), z.string()).optional(),
   lastGeneration: z.object({ at: z.number(), outcome: z.enum(['done', 'failed', 'incomplete']) }).optional(),
+  outbox: z.array(z.object({ key: z.string(), body: z.string() })).optional(),
 });
 
 /** The conversations of issues, by the issue's resource key (`<project>#<iid>`). */
