@@ -1,4 +1,5 @@
 // Wires one running Dagwright: store, GitLab client, bot with its handlers, worker, intake and HTTP server.
+import { defaultGitRetryPolicy } from './git/failures.ts';
 import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
 import { registerHandlers } from '../handlers/index.ts';
@@ -79,6 +80,13 @@ export async function createDagwright(options: DagwrightOptions): Promise<Dagwri
     proxyFor: outbound.proxyFor,
     caFile: outbound.trust.gitCaFile,
     ssh: config.git.ssh,
+    // Git's network calls are tried again as the API's are.
+    retry: {
+      retries: options.gitlabRetry?.retries ?? defaultGitRetryPolicy.retries,
+      minTimeoutMs: options.gitlabRetry?.minTimeoutMs ?? defaultGitRetryPolicy.minTimeoutMs,
+      maxTimeoutMs: options.gitlabRetry?.maxTimeoutMs ?? defaultGitRetryPolicy.maxTimeoutMs,
+      onRetry: (err, attempt) => log.warn({ err, attempt }, 'a git call failed in a way that passes; trying it again'),
+    },
   });
   registerSecret(config.llm?.apiKey);
   registerSecret(config.mcpToken);

@@ -132,6 +132,24 @@ describe('/generate', () => {
     checkNoToken(s);
   });
 
+  test("git's passing failures (one request in five a 502, a 503 or an empty reply) are tried again within the job: ten requests, ten merge requests, each job on its first attempt", async () => {
+    const s = await start();
+    const issues = Array.from({ length: 10 }, (_, i) => s.openIssue(`Load customers ${i}`, request.replace('orders_customers_daily', `orders_customers_${i}`)));
+    await s.settle();
+    for (const [path, method] of [['/data/warehouse.git/info/refs', 'GET'], ['/data/warehouse.git/git-upload-pack', 'POST'], ['/data/warehouse.git/git-receive-pack', 'POST']] as const) {
+      s.standIn.injectFault({ method, path, effect: { status: 502 }, rate: 0.08 });
+      s.standIn.injectFault({ method, path, effect: { status: 503 }, rate: 0.07 });
+      s.standIn.injectFault({ method, path, effect: { drop: true }, rate: 0.05 });
+    }
+    for (const issue of issues) await s.comment(issue, '/generate');
+    await s.settle();
+    assert.equal(s.project.mergeRequests.length, 10);
+    const branches = execFileSync('git', ['-C', s.project.repoDir, 'branch', '--list', 'dagwright/*'], { encoding: 'utf8' }).trim().split('\n');
+    assert.equal(branches.length, 10);
+    const jobs = await s.bot.dagwright.store.query<{ attempts: number; status: string }>("SELECT attempts, status FROM jobs WHERE status <> 'queued'");
+    assert.deepEqual(jobs.filter((j) => j.status !== 'succeeded' || j.attempts !== 1), []);
+  });
+
   const checkNoToken = (s: Stack) => {
     for (const note of s.project.notes) assert.equal(note.body.includes(s.botUser.token), false);
     const walk = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));

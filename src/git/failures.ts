@@ -1,5 +1,35 @@
 // Git's failures in plain words, told apart: the network or the server (worth another try) from a refusal.
+import pRetry, { AbortError } from 'p-retry';
 import { TransientError } from '../errors.ts';
+
+/** How often, and how far apart, git's network calls are tried again within a job (as GitLab's API calls are). */
+export type GitRetryPolicy = { retries: number; minTimeoutMs: number; maxTimeoutMs: number; onRetry?: (err: Error, attempt: number) => void };
+export const defaultGitRetryPolicy: GitRetryPolicy = { retries: 3, minTimeoutMs: 500, maxTimeoutMs: 8_000 };
+
+/**
+ * Runs a network call of git's (fetch, push, ls-remote) and tries it again with backoff while it fails in a
+ * way that passes (a 5xx, an empty reply, a cut connection: see asGitError); a refusal fails at once.
+ */
+export function withGitRetries<T>(call: () => Promise<T>, policy: GitRetryPolicy = defaultGitRetryPolicy): Promise<T> {
+  return pRetry(
+    async () => {
+      try {
+        return await call();
+      } catch (err) {
+        throw err instanceof TransientError ? err : new AbortError(err as Error);
+      }
+    },
+    {
+      retries: policy.retries,
+      minTimeout: policy.minTimeoutMs,
+      maxTimeout: policy.maxTimeoutMs,
+      randomize: true,
+      onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+        if (retriesLeft > 0) policy.onRetry?.(error, attemptNumber);
+      },
+    },
+  );
+}
 
 /**
  * What git (through curl) says when the server or the network failed: worth another try with backoff, as

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { TransientError } from '../errors.ts';
 import { KeyedQueue } from '../keyed-queue.ts';
 import { isProcessAlive } from '../process-alive.ts';
-import { asGitError } from './failures.ts';
+import { asGitError, withGitRetries, type GitRetryPolicy } from './failures.ts';
 import { holding, isLockRefusal, removeOrphanedLocks } from './locks.ts';
 import { git, gitEnv, remoteEnv, runGitRaw, type GitAccess, type Identity } from './run.ts';
 
@@ -49,7 +49,7 @@ export class Mirrors {
   /** The project's bare mirror, created once and fetched each time (branch tips mirrored as they are remotely). */
   fetch(projectId: number, remoteUrl: string): Promise<string> {
     const dir = path.join(this.root, `${projectId}.git`);
-    return this.fetches.run(dir, () => this.fetchNow(dir, remoteUrl));
+    return this.fetches.run(dir, () => withGitRetries(() => this.fetchNow(dir, remoteUrl), this.access.retry));
   }
 
   private async fetchNow(dir: string, remoteUrl: string): Promise<string> {
@@ -104,7 +104,7 @@ export class Mirrors {
     if (!base) throw new Error(`the repository has no branch ${branch}`);
     const dir = path.join(this.workspacesDir, `${process.pid}-${randomUUID()}`);
     fs.mkdirSync(dir, { recursive: true });
-    return new Workspace(mirror, dir, base, () => this.remoteEnvOf(mirror));
+    return new Workspace(mirror, dir, base, () => this.remoteEnvOf(mirror), this.access.retry);
   }
 
   /**
@@ -134,12 +134,14 @@ export class Workspace {
   private current: string;
   private readonly modes = new Map<string, string>();
   private readonly written = new Set<string>();
+  private readonly retry: GitRetryPolicy | undefined;
 
-  constructor(mirror: string, dir: string, base: string, remoteEnv: () => Promise<Record<string, string>>) {
+  constructor(mirror: string, dir: string, base: string, remoteEnv: () => Promise<Record<string, string>>, retry?: GitRetryPolicy) {
     this.mirror = mirror;
     this.dir = dir;
     this.current = base;
     this.remoteEnv = remoteEnv;
+    this.retry = retry;
   }
 
   private file(repoPath: string): string {
@@ -246,14 +248,17 @@ export class Workspace {
     const commit = this.current;
     const extraEnv = await this.remoteEnv();
     return holding(this.mirror, async () => {
-      try {
-        await git(this.mirror, ['push', '--quiet', 'origin', `${commit}:refs/heads/${branch}`], { extraEnv });
-      } catch (err) {
-        throw asGitError(err, `pushing ${branch}`);
-      }
+      // The same commit to the same branch: pushing it again after a failure that passes changes nothing else.
+      await withGitRetries(async () => {
+        try {
+          await git(this.mirror, ['push', '--quiet', 'origin', `${commit}:refs/heads/${branch}`], { extraEnv });
+        } catch (err) {
+          throw asGitError(err, `pushing ${branch}`);
+        }
+      }, this.retry);
       const remote = remoteHead
         ? await remoteHead(branch)
-        : (await git(this.mirror, ['ls-remote', 'origin', `refs/heads/${branch}`], { extraEnv }).catch((err) => Promise.reject(asGitError(err, `confirming ${branch}`)))).split(/\s/)[0];
+        : (await withGitRetries(() => git(this.mirror, ['ls-remote', 'origin', `refs/heads/${branch}`], { extraEnv }).catch((err) => Promise.reject(asGitError(err, `confirming ${branch}`))), this.retry)).split(/\s/)[0];
       if (remote !== commit) throw new TransientError(`the remote branch ${branch} is at ${remote || 'nothing'}, not at the pushed ${commit}`);
       // The mirror follows, so the next job starts from what was pushed.
       await git(this.mirror, ['update-ref', `refs/heads/${branch}`, commit]);

@@ -2,6 +2,7 @@
 // own words. (simple-git was used first; its completion handling waits a fixed 50 ms after every command
 // that prints nothing, which is most plumbing: 12 such commands made a job 0.6 s slower.)
 import { spawn } from 'node:child_process';
+import type { GitRetryPolicy } from './failures.ts';
 import { isSshRemote } from './remote.ts';
 
 export class GitCommandError extends Error {
@@ -28,6 +29,8 @@ export type GitAccess = {
   caFile?: string;
   /** Over SSH: the deploy key and the known hosts. */
   ssh?: SshAccess;
+  /** How git's network calls are tried again within a job; default defaultGitRetryPolicy. */
+  retry?: GitRetryPolicy;
 };
 
 export type SshAccess = { keyFile: string; knownHostsFile: string; strictHostKeyChecking: 'yes' | 'accept-new' };
