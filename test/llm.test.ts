@@ -183,4 +183,16 @@ describe('a revision, whole', () => {
     assert.deepEqual(await reviseFiles(new Llm(outside.model, 'scripted', limits).session(noUsage()), { comment: 'x', author: 'a', spec: {}, files }, { maxCorrections: 2, validate: async () => undefined }), { kind: 'outside', paths: ['.gitlab-ci.yml'] });
     assert.equal(outside.calls.length, 1);
   });
+
+  test("an edit to a path that is no file but a property of every object (__proto__, constructor, toString) is refused, not a crash", async () => {
+    const { applyEdits, reviseFiles } = await import('../src/llm/revise.ts');
+    for (const path of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      const refused = applyEdits({ 'dags/a.py': 'x = 1\n' }, [{ path, search: 'x', replace: 'y' }]);
+      assert.ok('problems' in refused, path);
+      assert.match(refused.problems[0]!, /is not one of the pipeline's files/);
+      const model = scriptedModel(() => json({ action: 'edit', set: [], unset: [], edits: [{ path, search: '', replace: 'x' }], explanation: '' }));
+      assert.deepEqual(await reviseFiles(new Llm(model.model, 'scripted', limits).session(noUsage()), { comment: 'x', author: 'a', spec: {}, files }, { maxCorrections: 2, validate: async () => undefined }), { kind: 'outside', paths: [path] });
+    }
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
 });

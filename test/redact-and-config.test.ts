@@ -144,6 +144,15 @@ describe('repository configuration', () => {
     assert.equal(config.defaults.retry_delay, '5m');
   });
 
+  test("a layout or dags_root reaching into git's own folder or out of the repository falls back to its default, named", () => {
+    for (const [field, value] of [['layout', '.git/hooks'], ['layout', '{layer}/../../x'], ['layout', '{layer}/.hidden'], ['dags_root', '.git'], ['dags_root', 'dags/.git']]) {
+      const { config, problems } = parseRepoConfig(`${field}: "${value}"\n`);
+      assert.equal(config[field as 'layout' | 'dags_root'], defaultRepoConfig[field as 'layout' | 'dags_root'], `${field}: ${value}`);
+      assert.ok(problems.some((p) => p.startsWith(`${field}: `)), `${field}: ${value}: ${problems.join('; ')}`);
+    }
+    assert.deepEqual(parseRepoConfig('layout: "{layer}/team.data/{system}"\n').problems, []);
+  });
+
   test('bad fields fall back to their defaults and are named; good fields are kept', () => {
     const { config, problems } = parseRepoConfig(
       'airflow_version: 4\ndags_root: ../outside\npack: spark-docker\nlanguge: ru\ndefaults: {retries: many, owner: team-a}\n',

@@ -106,6 +106,11 @@ describe('the airflow-sql pack', () => {
     assert.match(reportMarkdown(report), /\| `dags\/raw\/orders\/postgres_customers_incremental\.py` \| \d+ \| DW007 \| task_id 'load' is used twice \|/);
   });
 
+  test('a layout naming {system} with no source system is refused, never a folder literally named {system}', () => {
+    const spec = specFor('overwrite', 3, 'postgres');
+    assert.throws(() => render({ ...spec, source: { ...spec.source, system: undefined } }), (err: Error) => err instanceof RenderError && /source\.system: the folder of the pipeline is named after the source system/.test(err.message));
+  });
+
   test('the same spec renders byte-identical files', () => {
     const a = render(specFor('incremental', 3, 'postgres')).files;
     const b = render(specFor('incremental', 3, 'postgres')).files;

@@ -43,8 +43,9 @@ export function applyEdits(files: Record<string, string>, edits: RevisionAnswer[
   const problems: string[] = [];
   const changed = new Set<string>();
   for (const edit of edits) {
-    const current = next[edit.path];
-    if (current === undefined) {
+    // A path is a file of the pipeline's only when it is one of its own keys (`__proto__`, `constructor` are not).
+    const current = Object.hasOwn(next, edit.path) ? next[edit.path] : undefined;
+    if (typeof current !== 'string') {
       problems.push(`${edit.path} is not one of the pipeline's files (${Object.keys(files).join(', ')})`);
       continue;
     }
@@ -64,7 +65,7 @@ function task(input: RevisionInput): string {
     `The spec:\n${toYaml(input.spec, { lineWidth: 0 }).trim()}`,
     `Allowed files: ${Object.keys(input.files).join(', ')}`,
   ];
-  if (input.line && input.files[input.line.path] !== undefined) {
+  if (input.line && Object.hasOwn(input.files, input.line.path)) {
     const { line, to } = input.line;
     const where = to && to > line ? `lines ${line}-${to}` : `line ${line}`;
     parts.push(`The comment is on ${where} of ${input.line.path}:\n${excerpt(input.files[input.line.path]!, line, 12, to && to > line ? to : line)}`);
@@ -83,7 +84,7 @@ export function proposeRevision(session: ModelSession, input: RevisionInput, fee
   const readFile = tool({
     description: "Returns the current content of one of the pipeline's files (only the allowed files).",
     inputSchema: z.object({ path: z.string().describe('one of the allowed files') }),
-    execute: async ({ path }) => input.files[path] ?? `not available: only ${Object.keys(input.files).join(', ')} can be read`,
+    execute: async ({ path }) => (Object.hasOwn(input.files, path) ? input.files[path] : `not available: only ${Object.keys(input.files).join(', ')} can be read`),
   });
   let text = task(input);
   if (feedback) {
@@ -115,7 +116,7 @@ export async function reviseFiles(
     if (answer.action === 'none') return { kind: 'none' };
     if (answer.action === 'decline') return { kind: 'decline', explanation: answer.explanation };
     if (answer.action === 'spec') return { kind: 'spec', answer };
-    const outside = [...new Set(answer.edits.map((e) => e.path).filter((p) => input.files[p] === undefined))];
+    const outside = [...new Set(answer.edits.map((e) => e.path).filter((p) => !Object.hasOwn(input.files, p)))];
     if (outside.length) return { kind: 'outside', paths: outside };
     const applied = applyEdits(input.files, answer.edits);
     const problems = 'problems' in applied ? applied.problems.map((p) => `- ${p}`).join('\n') : await options.validate(applied.files);

@@ -18,14 +18,15 @@ export const repoConfigSchema = z.strictObject({
   airflow_version: z.union([z.literal(2), z.literal(3)], { error: 'must be 2 or 3' }).default(3),
   dags_root: z
     .string()
-    .refine((p) => p.split('/').every((s) => pathSegment.test(s) && s !== '..' && s !== '.'), {
+    .refine((p) => p.split('/').every((s) => pathSegment.test(s) && !s.startsWith('.')), {
       message: 'must be a relative folder inside the repository, e.g. dags',
     })
     .default('dags'),
   layout: z
     .string()
-    .refine((l) => l.split('/').every((s) => /^(\{(layer|system|dag_id)\}|[A-Za-z0-9_.-]+)$/.test(s) && s !== '..'), {
-      message: 'must be folders made of {layer}, {system}, {dag_id} and plain names, e.g. "{layer}/{system}"',
+    // No segment starts with a dot: `..` leaves dags_root, `.git` is git's own.
+    .refine((l) => l.split('/').every((s) => /^(\{(layer|system|dag_id)\}|[A-Za-z0-9_][A-Za-z0-9_.-]*)$/.test(s)), {
+      message: 'must be folders made of {layer}, {system}, {dag_id} and plain names (none starting with a dot), e.g. "{layer}/{system}"',
     })
     .default('{layer}/{system}'),
   branch_prefix: z

@@ -241,6 +241,8 @@ export function planPipeline(spec: PipelineSpec, config: RepoConfig, options: { 
   if (sqlPack && Object.keys(tableChecks).length) add({ id: 'check_table', kind: 'check', label: 'table checks', upstream: [last] });
   if (sqlPack) for (const c of custom) add({ id: c.id, kind: 'check', label: c.name, upstream: [last] });
 
+  // A folder is never named after a placeholder: a layout with {system} needs the source's system.
+  if (config.layout.includes('{system}') && !spec.source.system) fail('source.system', 'needsSystem');
   const folder = pipelineFolder(spec as Record<string, any>, config);
   const notify = { emails: [] as string[], connections: [] as string[] };
   for (const target of spec.notify?.on_failure ?? []) {

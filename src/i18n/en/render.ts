@@ -6,6 +6,7 @@ export const renderEn = {
     noPack: (p: P) => `there is no template pack "${String(p.pack)}"`,
     packFailed: (p: P) => `the repository's pack could not be rendered: ${String(p.why)}`,
     repositoryPacksOff: (p: P) => `"${String(p.pack)}" is a pack of the repository's own, and this server does not use repository packs (its operator can turn them on with REPO_PACKS=on)`,
+    needsSystem: () => 'the folder of the pipeline is named after the source system (the repo config\'s layout has {system}): give source.system, e.g. orders',
     noTemplate: (p: P) => `the pack has no template ${String(p.template)}`,
     unsupportedSource: (p: P) => `${String(p.type)} sources are not supported by this pack yet`,
     fileStrategy: () => 'file sources load with snapshot, append or overwrite',

@@ -8,6 +8,7 @@ export const renderRu: typeof renderEn = {
     noPack: (p: P) => `шаблонного пакета «${String(p.pack)}» нет`,
     packFailed: (p: P) => `пакет репозитория не удалось применить: ${String(p.why)}`,
     repositoryPacksOff: (p: P) => `«${String(p.pack)}» — собственный пакет репозитория, а этот сервер пакеты репозиториев не использует (оператор может включить их: REPO_PACKS=on)`,
+    needsSystem: () => 'папка конвейера называется по системе-источнику (в layout конфигурации репозитория есть {system}): укажите source.system, например orders',
     noTemplate: (p: P) => `в пакете нет шаблона ${String(p.template)}`,
     unsupportedSource: (p: P) => `источники ${String(p.type)} этот пакет пока не поддерживает`,
     fileStrategy: () => 'файловые источники загружаются стратегией snapshot, append или overwrite',
