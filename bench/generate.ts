@@ -3,6 +3,7 @@
 // small seed repository, to see whether the cost grows with the repository. Reports medians.
 //
 //   npm run bench:generate [-- --rounds 5 --commits 2000]
+import { projectWebhookSecret } from '../src/bot/verify.ts';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -51,7 +52,7 @@ async function startBot(world: World) {
   const { port } = await bot.listen();
   await bot.start();
   world.project.hooks.length = 0;
-  world.standIn.addHook(world.project, `http://127.0.0.1:${port}/webhooks/gitlab`, { token: SECRET });
+  world.standIn.addHook(world.project, `http://127.0.0.1:${port}/webhooks/gitlab`, { token: projectWebhookSecret(SECRET, world.project.id) });
   return { bot, url: `http://127.0.0.1:${port}` };
 }
 

@@ -7,6 +7,7 @@
 //
 //   npm run bench:intake [-- --connections 200 --seconds 10 --database postgres --profile DIR]
 //   (--profile writes a V8 CPU profile of the dagwright process into DIR)
+import { projectWebhookSecret } from '../src/bot/verify.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -54,7 +55,7 @@ function makeDeliveries(count: number): Array<{ headers: Record<string, string>;
   return Array.from({ length: count }, (_, i) => {
     const delivery = makers[i % makers.length]!(i);
     (delivery.body.object_attributes as { id: number }).id = ID_SLOT;
-    return { headers: { ...delivery.headers, 'X-Gitlab-Token': secret }, body: JSON.stringify(delivery.body) };
+    return { headers: { ...delivery.headers, 'X-Gitlab-Token': projectWebhookSecret(secret, (delivery.body.project as { id: number }).id) }, body: JSON.stringify(delivery.body) };
   });
 }
 

@@ -5,6 +5,7 @@
 // completion tokens are counted with a real tokenizer (o200k, gpt-tokenizer). Goal: <= 8k per pipeline.
 //
 //   npm run bench:tokens
+import { projectWebhookSecret } from '../src/bot/verify.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -78,7 +79,7 @@ const bot = await createDagwright({
 const { port } = await bot.listen();
 await bot.start();
 const botUrl = `http://127.0.0.1:${port}`;
-standIn.addHook(project, `${botUrl}/webhooks/gitlab`, { token: SECRET });
+standIn.addHook(project, `${botUrl}/webhooks/gitlab`, { token: projectWebhookSecret(SECRET, project.id) });
 const settle = () => standIn.settled({ botUrl, timeoutMs: 60_000 });
 
 const issue = standIn.openIssue(project, alice, { title: 'Load customers into the lake', description: issueText, labels: ['dagwright'] });

@@ -59,7 +59,8 @@ Commands:
   demo           the whole flow against the stand-in, printed: request, conversation, MR, review, merge
   mcp            the bot's tools (source introspection, render, validate) as an MCP server on stdio
   doctor         check the token, the projects' webhooks and roles, the model and the sources
-  hook install PROJECT URL   register a project's webhook to the bot, with a generated secret
+  hook install PROJECT URL   register a project's webhook to the bot, with the project's own secret
+  hook secret PROJECT        print a project's webhook secret (for a hook set up by hand)
 
 Options:
   -h, --help     show help (also after a command: dagwright serve --help)
@@ -83,13 +84,15 @@ model answers (when LLM_* is set); every AIRFLOW_CONN_<ID> source accepts a read
 connection. Exit code 0 when nothing is wrong, 1 otherwise, 2 for a bad configuration.
 Needs GITLAB_URL and GITLAB_TOKEN (not WEBHOOK_SECRET).`,
   hook: `Usage: dagwright hook install PROJECT URL
+       dagwright hook secret PROJECT
 
 Registers PROJECT's webhook (an id or group/name) to the bot at URL (a bare base URL gets
 /webhooks/gitlab) for issues, comments, merge requests, pipelines and emoji, with the
 project's own secret, derived from WEBHOOK_SECRET and the project's id (a Maintainer who
 reads one project's hook learns nothing that signs deliveries for another). A webhook to
 URL that exists already is given that secret and those events. Needs GITLAB_URL,
-WEBHOOK_SECRET (the bot's) and a GITLAB_TOKEN of a Maintainer of the project.`,
+WEBHOOK_SECRET (the bot's) and a GITLAB_TOKEN of a Maintainer of the project.
+\`hook secret\` prints the project's secret, to paste into a webhook set up by hand.`,
   mcp: `Usage: dagwright mcp
 
 Serves Dagwright's tools over MCP on standard input and output, for any MCP client:

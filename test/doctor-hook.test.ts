@@ -72,6 +72,15 @@ describe('dagwright hook install and doctor', () => {
     assert.equal(hook.events.note_events, true);
   });
 
+  test('secret: the project\'s hook secret, for a hook set up by hand; without WEBHOOK_SECRET, refused', async () => {
+    const { out, sink } = lines();
+    assert.equal(await hookInstallCommand(['secret', 'data/warehouse'], { gitlabUrl: standIn.url, gitlabToken: root.token, webhookSecrets: [WEBHOOK_SECRET] }, sink), 0);
+    assert.deepEqual(out, [hookSecretFor(project.id)]);
+    const none = lines();
+    assert.equal(await hookInstallCommand(['secret', 'data/warehouse'], { gitlabUrl: standIn.url, gitlabToken: root.token, webhookSecrets: [] }, none.sink), 2);
+    assert.match(none.out.join('\n'), /WEBHOOK_SECRET is needed/);
+  });
+
   test('install without the Maintainer role, or for an unknown project: the reason, and nothing registered', async () => {
     const before = project.hooks.length;
     const { out, sink } = lines();

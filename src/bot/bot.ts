@@ -8,7 +8,8 @@ import type { Logger } from '../log.ts';
 import { describeJobFailure, type JobFailure } from '../queue/failures.ts';
 import type { DeliveryRow, LeasedJob, Store } from '../store/store.ts';
 import { gitlabQuickActions, parseCommands, suggestCommand, type ParsedCommand } from './commands.ts';
-import { confirmEvent } from './confirm.ts';
+import { redactedJson } from '../redact-offload.ts';
+import { confirmDelivery } from '../gitlab/confirm-delivery.ts';
 import { Context, type BotUser, type ContextDeps } from './context.ts';
 import { isFromBotOrSystem, kindOfHeader, noteTextOf, parseEvent, type AnyPayload, type EventName, type GitLabEvent, type NotePayload, type PayloadFor } from './events.ts';
 import { roleName } from '../pipeline-spec/roles.ts';
@@ -255,8 +256,13 @@ export class Dispatcher {
 
   /** The event as GitLab's API confirms it; undefined (and logged) when GitLab contradicts the delivery. */
   private async confirmed(event: GitLabEvent, delivery: DeliveryRow): Promise<GitLabEvent | undefined> {
-    const confirmation = await confirmEvent(this.deps.gitlab, this.deps.projects, event, this.deps.allowedProjects ?? []);
-    if (confirmation.ok) return confirmation.event;
+    const confirmation = await confirmDelivery(this.deps.gitlab, this.deps.projects, event, this.deps.allowedProjects ?? []);
+    if (confirmation.ok) {
+      // What GitLab's API returns is redacted as the stored delivery was: a credential in a comment stays out
+      // of everything the handlers keep.
+      const payload = JSON.parse(await redactedJson(confirmation.payload, JSON.stringify(confirmation.payload))) as GitLabEvent['payload'];
+      return { ...event, payload, confidential: event.confidential || confirmation.confidential };
+    }
     this.deps.log.warn({ delivery: delivery.idempotency_key, event: event.names.at(-1), project: event.projectId, reason: confirmation.reason }, 'a delivery GitLab does not confirm: nothing done');
     return undefined;
   }

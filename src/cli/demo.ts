@@ -2,6 +2,7 @@
 // an issue, the conversation, /generate, review on the merge request, a human commit merged three-way with a
 // re-render, the merge, and (where this checkout has an Airflow environment) the DAG loaded by a real Airflow —
 // printed as a reader of the issue and the merge request would see it.
+import { projectWebhookSecret } from '../bot/verify.ts';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -78,7 +79,7 @@ export async function runDemo(options: { out?: (line: string) => void; workDir?:
     const { port } = await bot.listen();
     await bot.start();
     const botUrl = `http://127.0.0.1:${port}`;
-    standIn.addHook(project, `${botUrl}/webhooks/gitlab`, { token: SECRET });
+    standIn.addHook(project, `${botUrl}/webhooks/gitlab`, { token: projectWebhookSecret(SECRET, project.id) });
     const settle = () => standIn.settled({ botUrl, timeoutMs: 60_000 });
     const step = (text: string) => print(`» ${text}`);
 

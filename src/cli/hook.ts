@@ -28,10 +28,13 @@ const HOOK_EVENTS = {
   pushEvents: false,
 };
 
+const USAGE = 'Usage: dagwright hook install PROJECT URL | dagwright hook secret PROJECT   (PROJECT: an id or group/name; URL: where the bot listens)';
+
 export async function hookInstallCommand(args: string[], config: Pick<ServerConfig, 'gitlabUrl' | 'gitlabToken' | 'webhookSecrets'>, out: Out): Promise<number> {
   const [action, project, given] = args;
+  if (action === 'secret' && project && !given) return hookSecretCommand(project, config, out);
   if (action !== 'install' || !project || !given) {
-    out.error('Usage: dagwright hook install PROJECT URL   (PROJECT: an id or group/name; URL: where the bot listens)');
+    out.error(USAGE);
     return 2;
   }
   const url = webhookUrl(given);
@@ -57,6 +60,24 @@ export async function hookInstallCommand(args: string[], config: Pick<ServerConf
     }
     const hook = (await gitlab.ProjectHooks.add(id, url, options as Parameters<typeof gitlab.ProjectHooks.add>[2])) as { id: number };
     out.log(`Registered hook #${hook.id} on ${project}: issues, comments, merge requests, pipelines and emoji go to ${url}, with the project's own secret.`);
+    return 0;
+  } catch (err) {
+    out.error(`dagwright hook: ${describeGitLabFailure(err, project)}`);
+    return 1;
+  }
+}
+
+/** `dagwright hook secret PROJECT`: the project's hook secret, for a webhook set up by hand in GitLab. */
+async function hookSecretCommand(project: string, config: Pick<ServerConfig, 'gitlabUrl' | 'gitlabToken' | 'webhookSecrets'>, out: Out): Promise<number> {
+  const master = config.webhookSecrets[0];
+  if (!master) {
+    out.error('dagwright hook: WEBHOOK_SECRET is needed: each project\'s hook secret is derived from it (set the same value as the bot\'s)');
+    return 2;
+  }
+  try {
+    const gitlab = createGitLabClient({ url: config.gitlabUrl, token: config.gitlabToken, retry: { retries: 2 } });
+    const { id } = (await gitlab.Projects.show(project)) as unknown as { id: number };
+    out.log(projectWebhookSecret(master, id));
     return 0;
   } catch (err) {
     out.error(`dagwright hook: ${describeGitLabFailure(err, project)}`);
