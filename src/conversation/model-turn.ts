@@ -7,7 +7,8 @@ import { BudgetExceeded, ModelOutputInvalid, type ModelSession } from '../llm/ll
 import { sanitizeModelComment } from '../llm/sanitize.ts';
 import { describeProblem } from '../pipeline-spec/describe-problem.ts';
 import { evaluateSpec } from '../pipeline-spec/evaluate.ts';
-import { applyPatch, toObject, valuesOf } from '../pipeline-spec/patch.ts';
+import { applyPatch } from '../pipeline-spec/patch.ts';
+import { modelView, toolsFor } from './model-view.ts';
 import { showCard } from './card-comment.ts';
 import { conversationsOf, type Conversation } from './store.ts';
 import { describeSourceFacts } from '../pipeline-spec/source-facts.ts';
@@ -35,11 +36,6 @@ export async function replyModelFailure(ctx: Context, key: string, err: unknown)
   return true;
 }
 
-/** The current spec's given values, as a nested object (what the model is shown). */
-export function givenSpec(state: Conversation): Record<string, unknown> {
-  return toObject(valuesOf(state.fields));
-}
-
 /**
  * Prose read by the model: an issue's description (`kind: 'issue'`) or a comment. Replies only when a field
  * changed, a value was refused, or the text asked something.
@@ -57,10 +53,12 @@ export async function readProseWithModel(ctx: Context, input: { text: string; ki
       const m = await ctx.messages();
       const conversations = conversationsOf(ctx);
       const before = await conversations.load(issueKey);
+      // Fields set by people below the model's role are not shown to it; its tools read what the request names.
+      const view = await modelView(ctx, before, ctx.resource!.iid, { text: input.text });
       const { patch, question } = await extractSpecPatch(
         session,
-        { text: input.text, kind: input.kind, author: input.author, spec: givenSpec(before), sourceFacts: describeSourceFacts(before.source) },
-        await ctx.modelTools(),
+        { text: input.text, kind: input.kind, author: input.author, spec: view.spec, sourceFacts: describeSourceFacts(before.source) },
+        await toolsFor(ctx, view),
       );
       // Read again: the model's calls have added their tokens to the stored state meanwhile.
       const now = await conversations.load(issueKey);
@@ -80,7 +78,7 @@ export async function readProseWithModel(ctx: Context, input: { text: string; ki
         const answer = await answerQuestion(session, {
           question,
           asker: input.author,
-          spec: givenSpec(state),
+          spec: (await modelView(ctx, state, ctx.resource!.iid, { text: input.text })).spec,
           missing: evaluation.missing,
           pack: String(evaluation.spec.pack ?? config.pack),
           sourceFacts: describeSourceFacts(state.source),

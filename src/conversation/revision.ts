@@ -14,7 +14,8 @@ import { evaluateSpec } from '../pipeline-spec/evaluate.ts';
 import { reportMarkdown } from '../validate/validate.ts';
 import { validateForRepository } from './generation.ts';
 import { regenerateOnReview, resolveThread } from './review.ts';
-import { givenSpec, replyModelFailure, withModel } from './model-turn.ts';
+import { replyModelFailure, withModel } from './model-turn.ts';
+import { modelView, toolsFor } from './model-view.ts';
 import { showCard } from './card-comment.ts';
 import { conversationsOf } from './store.ts';
 import { BranchWork, issueOfBranch } from '../publish/publish.ts';
@@ -54,16 +55,18 @@ export async function reviseWithModel(ctx: Context<NotePayload>): Promise<void> 
     const files = Object.fromEntries(allowed.map((p) => [p, work.read(p) ?? '']));
     const position = note.position;
     const range = position?.line_range;
+    // Fields set by people below the model's role are not shown to it; its tools read what the request names.
+    const view = await modelView(ctx, state, iid, { text: note.note });
     const input: RevisionInput = {
       comment: note.note,
       author: ctx.actor!.username,
-      spec: givenSpec(state),
+      spec: view.spec,
       files,
       line: position?.new_path
         ? { path: position.new_path, line: range?.start?.new_line ?? position.new_line ?? position.old_line ?? 1, to: range?.end?.new_line ?? undefined }
         : undefined,
     };
-    const tools = await ctx.modelTools();
+    const tools = await toolsFor(ctx, view);
     const validate = async (edited: Record<string, string>) => {
       const report = await validateForRepository(Object.entries(edited).map(([path, content]) => ({ path, content })), spec.airflow_version === 2 ? 2 : 3, config);
       return report.findings.length ? reportMarkdown(report) : undefined;
