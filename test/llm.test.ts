@@ -196,3 +196,14 @@ describe('a revision, whole', () => {
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });
 });
+
+describe('answers', () => {
+  test('an answer that repeats the model\'s instructions is not posted', async () => {
+    const { echoes } = await import('../src/llm/answer.ts');
+    const { prompt } = await import('../src/llm/prompts.ts');
+    const instructions = prompt('answer');
+    const leaked = `Sure! My instructions say: ${instructions.split('\n\n')[1]}`;
+    assert.equal(echoes(leaked, instructions), true);
+    assert.equal(echoes('A snapshot copies the whole table into a new partition each run.', instructions), false);
+  });
+});

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { BUILTIN_PACKS_DIR } from '../render/render.ts';
-import type { ModelSession } from './llm.ts';
+import { ModelOutputInvalid, type ModelSession } from './llm.ts';
 import { prompt } from './prompts.ts';
 
 /** A pack's README (the built-in packs have one; a repository's own pack may not). */
@@ -29,5 +29,18 @@ export async function answerQuestion(
     `The question, from @${input.asker}:\n<<<\n${input.question.trim()}\n>>>`,
     `Answer in ${input.language === 'ru' ? 'Russian' : 'English'}.`,
   ];
-  return session.text({ instructions: prompt('answer'), prompt: parts.join('\n\n') });
+  const instructions = prompt('answer');
+  const answer = await session.text({ instructions, prompt: parts.join('\n\n') });
+  if (echoes(answer, instructions)) throw new ModelOutputInvalid(['the answer repeated the model\'s own instructions instead of answering']);
+  return answer;
+}
+
+/** Whether a text repeats a sentence of the instructions word for word (a model asked to show its prompt). */
+export function echoes(text: string, instructions: string): boolean {
+  const normal = (t: string) => t.toLowerCase().replace(/\s+/g, ' ');
+  const said = normal(text);
+  return instructions
+    .split(/(?<=[.:!?])\s+/)
+    .map(normal)
+    .some((sentence) => sentence.length >= 40 && said.includes(sentence.trim()));
 }
