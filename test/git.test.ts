@@ -165,15 +165,24 @@ describe('git for a job', () => {
     assert.equal(await readmeOnMain(mirrors, mirror), 'after the kill\n');
   });
 
-  test('git\'s transient failures (429, 5xx, an empty reply) are worth another try; a refusal is not', async () => {
-    const mirrors = new Mirrors(tempDir(), { token: bot.token, tokenScope: standIn.url });
+  test('git\'s transient failures (429, 5xx, an empty reply) are tried again within the call, then worth another try of the job; a refusal is not', async () => {
+    const retries: string[] = [];
+    const mirrors = new Mirrors(tempDir(), { token: bot.token, tokenScope: standIn.url, retry: { retries: 2, minTimeoutMs: 5, maxTimeoutMs: 10, onRetry: (err) => void retries.push(err.message) } });
     for (const effect of [{ status: 429 as const, retryAfterSeconds: 1 }, { status: 503 as const }, { drop: true as const }]) {
-      const fault = standIn.injectFault({ path: /^\/data\/warehouse\.git\/info\/refs$/, effect, times: 1 });
+      // Once: the fetch is tried again and succeeds.
+      const once = standIn.injectFault({ path: /^\/data\/warehouse\.git\/info\/refs$/, effect, times: 1 });
+      await mirrors.fetch(project.id, remote());
+      standIn.faults.remove(once);
+      // Every time: after the retries, a TransientError (the job is tried again later).
+      const always = standIn.injectFault({ path: /^\/data\/warehouse\.git\/info\/refs$/, effect });
       await assert.rejects(mirrors.fetch(project.id, remote()), (err: Error) => err.name === 'TransientError', JSON.stringify(effect));
-      standIn.faults.remove(fault);
+      standIn.faults.remove(always);
     }
+    assert.equal(retries.length, 3 * (1 + 2), retries.join('\n'));
     const stranger = standIn.createUser('stranger-git');
-    await assert.rejects(new Mirrors(tempDir(), { token: stranger.token, tokenScope: standIn.url }).fetch(project.id, remote()), (err: Error) => err.name !== 'TransientError');
+    const refusedRetries: string[] = [];
+    await assert.rejects(new Mirrors(tempDir(), { token: stranger.token, tokenScope: standIn.url, retry: { retries: 2, minTimeoutMs: 5, maxTimeoutMs: 10, onRetry: (err) => void refusedRetries.push(err.message) } }).fetch(project.id, remote()), (err: Error) => err.name !== 'TransientError');
+    assert.deepEqual(refusedRetries, [], 'a refusal is not tried again');
     await mirrors.fetch(project.id, remote());
   });
 

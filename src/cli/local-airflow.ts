@@ -3,7 +3,8 @@
 // auth manager, a known user, JWTs), or Airflow 2's webserver (basic auth through the FAB provider) with its
 // scheduler, which parses DAGs there. SQLite metadata, a DAGs folder written into as a deploy would, and short
 // parse intervals. Nothing here is for production: it is a throwaway Airflow on loopback.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { pythonFolders, spawnSandboxed } from '../sandbox/run.ts';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -134,8 +135,23 @@ export class LocalAirflow {
     return this.line === 3 ? ['api-server', '--host', '127.0.0.1', '--port', String(this.port)] : ['webserver', '--hostname', '127.0.0.1', '--port', String(this.port), '-d'];
   }
 
+  // The DAG processor imports the DAGs deployed here (generated code): both servers run in the sandbox, with an
+  // environment of their own and the network (the API listens on loopback).
   private spawnAirflow(args: string[]): ChildProcess {
-    const child = spawn(path.join(airflowVenv(this.line), 'bin', 'airflow'), args, { env: this.env, cwd: this.home, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const python = path.join(airflowVenv(this.line), 'bin', 'python');
+    const child = spawnSandboxed(
+      {
+        command: path.join(airflowVenv(this.line), 'bin', 'airflow'),
+        args,
+        readOnly: [...new Set([...pythonFolders(python), airflowVenv(this.line)])],
+        writable: [this.home],
+        env: Object.fromEntries(Object.entries({ ...this.env, PATH: '/usr/bin:/bin', HOME: this.home }).filter((e): e is [string, string] => typeof e[1] === 'string')),
+        cwd: this.home,
+        network: true,
+      },
+      { detached: true },
+    );
+    child.stdin.end();
     const keep = (chunk: Buffer) => {
       this.log.push(chunk.toString());
       if (this.log.length > 300) this.log.splice(0, this.log.length - 300);

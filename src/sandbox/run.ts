@@ -3,7 +3,7 @@
 // its own user, PID, IPC and network namespaces (no network unless asked, no view of the bot's /proc), only
 // the folders it is given (system folders and the interpreter read-only, its work folder writable), and no
 // capabilities. There is no fallback: where bubblewrap cannot run, nothing generated runs.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 
 export type SandboxRun = {
@@ -75,16 +75,29 @@ export function sandboxArguments(run: SandboxRun): string[] {
   return args;
 }
 
+/**
+ * Starts a long-lived command in the sandbox and hands back the process (its standard streams piped), for a
+ * caller that talks to it as it runs. Throws SandboxUnavailable where there is no sandbox.
+ */
+export function spawnSandboxed(run: Omit<SandboxRun, 'stdin' | 'timeoutMs' | 'maxOutput'>, options: { detached?: boolean } = {}): ChildProcessWithoutNullStreams {
+  const problem = sandboxProblem();
+  if (problem) throw new SandboxUnavailable(problem);
+  for (const dir of [...run.readOnly, ...run.writable]) {
+    if (!fs.existsSync(dir)) throw new Error(`the sandbox was to show ${dir}, which does not exist`);
+  }
+  return spawn(BWRAP, sandboxArguments({ ...run, timeoutMs: 0 }), { env: {}, stdio: ['pipe', 'pipe', 'pipe'], detached: options.detached });
+}
+
 /** Runs a command in the sandbox; rejects with SandboxUnavailable where there is none. */
 export function runSandboxed(run: SandboxRun): Promise<SandboxResult> {
-  const problem = sandboxProblem();
-  if (problem) return Promise.reject(new SandboxUnavailable(problem));
-  for (const dir of [...run.readOnly, ...run.writable]) {
-    if (!fs.existsSync(dir)) return Promise.reject(new Error(`the sandbox was to show ${dir}, which does not exist`));
-  }
   const maxOutput = run.maxOutput ?? 32 * 1024 * 1024;
   return new Promise((resolve, reject) => {
-    const child = spawn(BWRAP, sandboxArguments(run), { env: {}, stdio: ['pipe', 'pipe', 'pipe'] });
+    let child: ChildProcessWithoutNullStreams;
+    try {
+      child = spawnSandboxed(run);
+    } catch (err) {
+      return reject(err);
+    }
     const out: Buffer[] = [];
     let outBytes = 0;
     let err = '';

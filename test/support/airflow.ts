@@ -1,12 +1,13 @@
 // A real Airflow for the tests: the environments `npm run airflow:setup` makes (.airflow/venv-<line>), and a
 // runner process per test file that imports Airflow once and runs DAGs as `airflow dags test` does, on a
 // metadata database of its own (a copy of the migrated one the setup keeps).
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { airflowVenv, type AirflowLine } from '../../src/cli/local-airflow.ts';
+import { pythonFolders, spawnSandboxed } from '../../src/sandbox/run.ts';
 import { repoRoot } from './harness.ts';
 
 export { airflowVenv, type AirflowLine };
@@ -46,9 +47,9 @@ export class AirflowRunner {
     this.dagsFolder = path.join(this.home, 'dags');
     fs.mkdirSync(this.dagsFolder);
     fs.copyFileSync(path.join(airflowVenv(line), 'airflow-home', 'airflow.db'), path.join(this.home, 'airflow.db'));
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
+    const env: Record<string, string> = {
+      PATH: '/usr/bin:/bin',
+      HOME: this.home,
       LANG: 'C.UTF-8',
       TZ: 'UTC',
       AIRFLOW_HOME: this.home,
@@ -61,7 +62,18 @@ export class AirflowRunner {
       PYTHONDONTWRITEBYTECODE: '1',
     };
     for (const [connId, uri] of Object.entries(connections)) env[`AIRFLOW_CONN_${connId.toUpperCase()}`] = uri;
-    this.child = spawn(path.join(airflowVenv(line), 'bin', 'python'), [path.join(repoRoot, 'test/support/airflow_runner.py')], { env, cwd: this.home });
+    // Generated DAGs run in the sandbox, as everything that imports generated code does: an environment of their
+    // own, their own user and PID namespace; the network, for the test databases and S3 server on loopback.
+    const python = path.join(airflowVenv(line), 'bin', 'python');
+    this.child = spawnSandboxed({
+      command: python,
+      args: [path.join(repoRoot, 'test/support/airflow_runner.py')],
+      readOnly: [...pythonFolders(python), repoRoot],
+      writable: [os.tmpdir()],
+      env,
+      cwd: this.home,
+      network: true,
+    });
     this.child.stderr.setEncoding('utf8');
     this.child.stderr.on('data', (chunk: string) => {
       this.log.push(chunk);
