@@ -15,6 +15,8 @@ import { startServe, type Server } from './support/serve.ts';
 import { freshPostgres, postgresUnavailable, type TestDatabase } from './support/test-database.ts';
 
 const TRIALS = Number(process.env.REPLICA_TRIALS ?? 20);
+/** The replicas' connections, told apart from the test's own in pg_stat_activity. */
+const APPLICATION = `dagwright-replica-${process.pid}`;
 const LEASE_SECONDS = 3;
 
 const requestFor = (dagId: string) =>
@@ -46,7 +48,9 @@ describe('two replicas on one PostgreSQL', { skip }, () => {
     database = await freshPostgres('replicas');
     for (const index of [0, 1]) {
       // One database, a git mirror each (the mirror is a replica's own cache).
-      envOf[index] = { GITLAB_URL: standIn.url, GITLAB_TOKEN: bot.token, WEBHOOK_SECRET, DATA_DIR: tempDir(), DATABASE_URL: database.url, JOB_LEASE_SECONDS: String(LEASE_SECONDS) };
+      const url = new URL(database.url);
+      url.searchParams.set('application_name', APPLICATION);
+      envOf[index] = { GITLAB_URL: standIn.url, GITLAB_TOKEN: bot.token, WEBHOOK_SECRET, DATA_DIR: tempDir(), DATABASE_URL: url.toString(), JOB_LEASE_SECONDS: String(LEASE_SECONDS) };
     }
     // Started together: both run the migration; one applies it.
     await Promise.all([startReplica(0), startReplica(1)]);
@@ -140,5 +144,28 @@ describe('two replicas on one PostgreSQL', { skip }, () => {
     for (const d of balancer.deliveries.filter((d) => d.again && d.first.result !== 'accepted')) assert.equal(d.again!.result, d.first.result);
     assert.deepEqual(new Set(balancer.deliveries.map((d) => d.first.to)), new Set([0, 1]), 'both replicas took deliveries');
     console.log(`# killed at: ${killedAt.join(', ')} (a /generate took ${Math.round(generateMs)} ms)`);
+  });
+
+  test("the replicas' connections killed every 200-250 ms while they answer 24 comments: no replica crashes, every comment is answered once", async () => {
+    const issues = Array.from({ length: 24 }, (_, i) => standIn.openIssue(project, alice, { title: `Killed ${i}`, description: requestFor(`killed_${i}`).replace('schedule: "0 6 * * *"\n', '') }));
+    await settle();
+    let killing = true;
+    let kills = 0;
+    const killer = (async () => {
+      while (killing) {
+        kills += (await db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [APPLICATION])).rowCount ?? 0;
+        await sleep(200 + Math.random() * 50);
+      }
+    })();
+    const started = Date.now();
+    for (const issue of issues) await standIn.comment(project, { issue: issue.iid }, alice, 'schedule: 0 6 * * *');
+    await sleep(Math.max(0, 6_000 - (Date.now() - started)));
+    killing = false;
+    await killer;
+    await settle();
+    assert.deepEqual(replicas.map((r) => r.child.exitCode ?? r.child.signalCode), [null, null], 'no replica crashed');
+    const unanswered = issues.filter((issue) => project.notes.filter((n) => n.noteableId === issue.id && n.authorId === bot.id && /Updated `schedule`/.test(n.body)).length !== 1);
+    assert.deepEqual(unanswered.map((i) => i.iid), [], `${kills} connections killed; issues without exactly one answer`);
+    console.log(`# ${kills} connections killed while 24 comments were answered`);
   });
 });

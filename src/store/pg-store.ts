@@ -96,7 +96,9 @@ export class PgStore implements Store {
   /** Connects and migrates the schema (safe when replicas start at once). */
   static async open({ connectionString, maxConnections = 10, applicationName = 'dagwright', onError }: PgStoreOptions): Promise<PgStore> {
     const connect = (max: number) => {
-      const pool = new pg.Pool({ connectionString, max, types, connectionTimeoutMillis: 10_000, application_name: applicationName });
+      // An application_name in DATABASE_URL (to tell replicas apart in pg_stat_activity) wins over the default.
+      const named = URL.canParse(connectionString) ? new URL(connectionString).searchParams.get('application_name') : null;
+      const pool = new pg.Pool({ connectionString, max, types, connectionTimeoutMillis: 10_000, application_name: named ?? applicationName });
       // A connection that breaks while idle is dropped from the pool; without a listener it would end the process.
       pool.on('error', (err) => onError?.(err));
       // A broken connection can emit more than one error (the server's FATAL, then the socket's end), some while
