@@ -7,19 +7,9 @@ import { registerHandlers } from '../handlers/index.ts';
 import { AccessLevels } from '../src/gitlab-standin/index.ts';
 import { hookSecretFor, startStack, type Stack } from './support/harness.ts';
 import { noteOnIssue, user } from './support/payloads.ts';
+import { completeRequest } from './support/requests.ts';
 
-const request = [
-  'Daily copy of customers from the orders database to the lake.',
-  '',
-  '```yaml',
-  'dag_id: orders_customers_daily',
-  'schedule: "0 6 * * *"',
-  'start_date: 2026-01-01',
-  'source: {type: postgres, conn_id: orders_pg, table: public.customers}',
-  'target: {conn_id: lake, table: raw_orders.customers}',
-  'load: {strategy: snapshot}',
-  '```',
-].join('\n');
+const request = completeRequest;
 
 describe('deliveries GitLab does not confirm are not acted on', () => {
   let stack: Stack | undefined;

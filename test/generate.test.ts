@@ -7,19 +7,9 @@ import { registerHandlers } from '../handlers/index.ts';
 import { execFileSync } from 'node:child_process';
 import { createLogger } from '../src/log.ts';
 import { repoRoot, startStack, waitFor, type Stack, hookSecretFor } from './support/harness.ts';
+import { completeRequest } from './support/requests.ts';
 
-const request = [
-  'Daily copy of customers from the orders database to the lake.',
-  '',
-  '```yaml',
-  'dag_id: orders_customers_daily',
-  'schedule: "0 6 * * *"',
-  'start_date: 2026-01-01',
-  'source: {type: postgres, conn_id: orders_pg, table: public.customers}',
-  'target: {conn_id: lake, table: raw_orders.customers}',
-  'load: {strategy: snapshot}',
-  '```',
-].join('\n');
+const request = completeRequest;
 
 describe('/generate', () => {
   let stack: Stack | undefined;

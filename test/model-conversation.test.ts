@@ -1,10 +1,12 @@
 // The conversation with a model, end to end: the bot, the GitLab stand-in, and an OpenAI-compatible endpoint
 // (a local test server) reached by the real @ai-sdk/openai client over HTTP.
 import assert from 'node:assert/strict';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, test } from 'node:test';
 import { registerHandlers } from '../handlers/index.ts';
 import type { LlmConfig } from '../src/config.ts';
-import { startStack, type Stack } from './support/harness.ts';
+import { startStack, tempDir, type Stack } from './support/harness.ts';
 import { startOpenAIServer, textOf, type ChatReply, type ChatRequest, type OpenAIServer } from './support/openai-server.ts';
 
 const partialRequest = ['Orders into the lake.', '', '```yaml', 'dag_id: orders_customers_daily', 'source: {type: postgres, conn_id: orders_pg, table: public.customers}', 'target: {conn_id: lake, table: raw_orders.customers}', '```'].join('\n');
@@ -18,6 +20,15 @@ const llmConfig = (server: OpenAIServer, overrides: Partial<LlmConfig> = {}): Ll
   toolSteps: 5,
   ...overrides,
 });
+
+/** A SQLite database made by `sql`, given to the bot as the connection crm_lite (AIRFLOW_CONN_CRM_LITE; the test deletes it). */
+function crmSource(sql: string): void {
+  const file = path.join(tempDir(), 'crm.db');
+  const db = new Database(file);
+  db.exec(sql);
+  db.close();
+  process.env.AIRFLOW_CONN_CRM_LITE = `sqlite:///${file}`;
+}
 
 const isExtraction = (request: ChatRequest) => request.messages.some((m) => textOf(m).includes('into spec fields'));
 const lastUserText = (request: ChatRequest) => textOf(request.messages.filter((m) => m.role === 'user').at(-1)!);
@@ -100,13 +111,7 @@ describe('the conversation with a model', () => {
   });
 
   test('the model reads the source through the bot\'s own MCP tools before it proposes fields', async () => {
-    const dir = (await import('./support/harness.ts')).tempDir();
-    const file = (await import('node:path')).join(dir, 'crm.db');
-    const Database = (await import('better-sqlite3')).default;
-    const db = new Database(file);
-    db.exec('CREATE TABLE contacts (contact_id INTEGER PRIMARY KEY, changed_at TIMESTAMP NOT NULL); CREATE INDEX contacts_changed ON contacts (changed_at);');
-    db.close();
-    process.env.AIRFLOW_CONN_CRM_LITE = `sqlite:///${file}`;
+    crmSource('CREATE TABLE contacts (contact_id INTEGER PRIMARY KEY, changed_at TIMESTAMP NOT NULL); CREATE INDEX contacts_changed ON contacts (changed_at);');
     try {
       const { s, server } = await start((request) => {
         if (!isExtraction(request)) return { content: 'n/a' };
@@ -128,13 +133,7 @@ describe('the conversation with a model', () => {
   });
 
   test("a Guest's words never reach the model, and the model's tools read only what the request names", async () => {
-    const dir = (await import('./support/harness.ts')).tempDir();
-    const file = (await import('node:path')).join(dir, 'crm.db');
-    const Database = (await import('better-sqlite3')).default;
-    const db = new Database(file);
-    db.exec("CREATE TABLE contacts (contact_id INTEGER PRIMARY KEY, changed_at TIMESTAMP NOT NULL); CREATE TABLE salaries (person TEXT, amount TEXT); INSERT INTO salaries VALUES ('ceo', 'SALARY-MARKER-9931');");
-    db.close();
-    process.env.AIRFLOW_CONN_CRM_LITE = `sqlite:///${file}`;
+    crmSource("CREATE TABLE contacts (contact_id INTEGER PRIMARY KEY, changed_at TIMESTAMP NOT NULL); CREATE TABLE salaries (person TEXT, amount TEXT); INSERT INTO salaries VALUES ('ceo', 'SALARY-MARKER-9931');");
     try {
       // A gullible model: it reads the salaries whatever it was asked, and writes what it read into the description.
       const { s, server } = await start((request) => {

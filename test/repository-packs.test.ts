@@ -6,21 +6,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { registerHandlers } from '../handlers/index.ts';
-import { sandboxProblem } from '../src/sandbox/run.ts';
 import { repoRoot, startStack, tempDir, type Stack } from './support/harness.ts';
+import { completeRequest } from './support/requests.ts';
+import { skipUnlessSandbox } from './support/sandbox.ts';
 
-const request = [
-  'Daily copy of customers from the orders database to the lake.',
-  '',
-  '```yaml',
-  'dag_id: orders_customers_daily',
-  'schedule: "0 6 * * *"',
-  'start_date: 2026-01-01',
-  'source: {type: postgres, conn_id: orders_pg, table: public.customers}',
-  'target: {conn_id: lake, table: raw_orders.customers}',
-  'load: {strategy: snapshot}',
-  '```',
-].join('\n');
+const request = completeRequest;
 
 const TOKEN = 'glpat-repository-pack-probe-0123';
 const builtInDoc = fs.readFileSync(path.join(repoRoot, 'src/render/packs/airflow-sql/doc.md.eta'), 'utf8');
@@ -36,13 +26,6 @@ PROBE <%= JSON.stringify({
 `;
 }
 
-function skipUnlessSandbox(): string | false {
-  const problem = sandboxProblem();
-  if (!problem) return false;
-  if (process.env.CI === 'true') throw new Error(`CI requires the sandbox: ${problem}`);
-  console.log(`# skipped: ${problem}`);
-  return problem;
-}
 
 describe("a repository's own template packs", () => {
   let stack: Stack | undefined;

@@ -5,16 +5,10 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { runSandboxed, sandboxProblem, type SandboxRun } from '../src/sandbox/run.ts';
+import { runSandboxed, type SandboxRun } from '../src/sandbox/run.ts';
 import { tempDir } from './support/harness.ts';
+import { skipUnlessSandbox } from './support/sandbox.ts';
 
-function skipUnlessSandbox(): string | false {
-  const problem = sandboxProblem();
-  if (!problem) return false;
-  if (process.env.CI === 'true') throw new Error(`CI requires the sandbox: ${problem}`);
-  console.log(`# skipped: ${problem}`);
-  return problem;
-}
 
 describe('the sandbox for code Dagwright did not write', { skip: skipUnlessSandbox() }, () => {
   let work: string;
