@@ -241,6 +241,13 @@ export function serveGitRequest(
   res: http.ServerResponse,
   options: { projectRoot: string; pathInfo: string; query: string; username: string; deniedRefs: string[] },
 ): Promise<void> {
+  // The client may have gone already while the stand-in was busy before this (faults, reading the branches):
+  // then there is nothing to serve, and git must not wait for a body that will not come.
+  const gone = () => (req.closed && !req.complete) || (res.closed && !res.writableFinished) || req.socket.destroyed;
+  if (gone()) {
+    res.destroy();
+    return Promise.resolve();
+  }
   return new Promise((resolve) => {
     const child = spawn('git', ['http-backend'], {
       env: {
@@ -265,6 +272,7 @@ export function serveGitRequest(
     // cancels the request, git is stopped instead of waiting for the rest of a body that will not come.
     req.on('close', () => req.complete || child.kill());
     res.on('close', () => res.writableFinished || child.kill());
+    if (gone()) child.kill();
     let buffered = Buffer.alloc(0);
     let headersDone = false;
     child.stdout.on('data', (chunk: Buffer) => {

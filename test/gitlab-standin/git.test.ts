@@ -68,6 +68,21 @@ describe('GitLab stand-in: git over smart HTTP', () => {
     await waitFor(() => backends() === 0, { what: 'the git process to stop' });
   });
 
+  test('pushers gone at any moment, before git was started or after (the stand-in reads the branches first), leave no git process', async () => {
+    const backends = () => execFileSync('ps', ['--ppid', String(process.pid), '-o', 'args='], { encoding: 'utf8' }).split('\n').filter((l) => l.trim() === 'git http-backend').length;
+    for (let i = 0; i < 40; i++) {
+      const push = http.request(`${remote}/git-receive-pack`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`oauth2:${developer.token}`).toString('base64')}`, 'content-type': 'application/x-git-receive-pack-request' },
+      });
+      push.on('error', () => undefined);
+      push.write('0098'.padEnd(60, '0'));
+      setTimeout(() => push.destroy(), (i % 10) * 2);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    assert.equal(backends(), 0);
+  });
+
   test('clone with a token sees the seeded repository; without one it is refused', async () => {
     const dir = path.join(tempDir(), 'clone');
     const cloned = await gitAs(reporter.token, ['clone', '--quiet', remote, dir]);
