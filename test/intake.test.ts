@@ -159,6 +159,13 @@ describe('webhook intake', () => {
     assert.equal((await bot.deliver(forged, hookSecretFor(4242))).status, 200);
   });
 
+  test('a token that is not the named project\'s is refused before the body is parsed', async () => {
+    // Not even JSON after the project: a parse would answer "not JSON"; the token is refused first.
+    const res = await fetch(`${bot.url}/webhooks/gitlab`, { method: 'POST', headers: { ...deliveryHeaders('Issue Hook'), 'X-Gitlab-Token': hookSecretFor(1) }, body: `{"object_kind":"issue","project_id":4242,${'x'.repeat(1000)}` });
+    assert.equal(res.status, 401);
+    assert.match(((await res.json()) as { detail: string }).detail, /not this project's webhook secret/);
+  });
+
   test('malformed JSON and a body naming no project get 401 (no secret can verify them); a payload without what routing needs gets 400; nothing stored', async () => {
     const stored = (await storedDeliveries(bot));
     const post = (body: string, event = 'Issue Hook') =>

@@ -69,6 +69,16 @@ export function nestedDeeperThan(value: unknown, limit: number): boolean {
   return false;
 }
 
+/** Project ids a raw body names where GitLab writes them (`"project_id": N`, `"project": {"id": N`), the first few. */
+function namedProjectIds(raw: string): number[] {
+  const ids = new Set<number>();
+  for (const m of raw.matchAll(/"project(?:_id"\s*:\s*|"\s*:\s*\{\s*"id"\s*:\s*)(\d{1,15})\b/g)) {
+    ids.add(Number(m[1]));
+    if (ids.size >= 4) break;
+  }
+  return [...ids];
+}
+
 /** The project a payload names (`project.id`, or `project_id` in older payloads). */
 function projectIdOf(body: unknown): number | undefined {
   if (!body || typeof body !== 'object') return undefined;
@@ -90,8 +100,16 @@ export function createIntake(deps: IntakeDeps): Intake {
     return { status, result, detail, ...extra };
   };
 
+  const wrongToken = () => outcome('unauthorized', 401, "X-Gitlab-Token is not this project's webhook secret (dagwright hook install sets it)");
+
   async function receive(headers: HeaderSource, rawBody: string, options: ReceiveOptions = {}): Promise<IntakeOutcome> {
     if (!options.trusted && !authenticate(headers)) return outcome('unauthorized', 401, 'missing X-Gitlab-Token');
+    // A token that is no project's the body names is refused before the body is parsed (parsing 25 MB is work a
+    // stranger should not be able to ask for); the parsed body's project is checked again below.
+    if (!options.trusted) {
+      const named = namedProjectIds(rawBody);
+      if (named.length && !named.some((id) => tokenMatches(headers.get('x-gitlab-token') ?? undefined, id))) return wrongToken();
+    }
     let body: unknown;
     try {
       body = JSON.parse(rawBody);
@@ -100,9 +118,7 @@ export function createIntake(deps: IntakeDeps): Intake {
       return options.trusted ? outcome('invalid', 400, 'the body is not JSON') : outcome('unauthorized', 401, 'the body is not JSON naming a project, so its X-Gitlab-Token cannot be verified');
     }
     if (!options.trusted) {
-      if (!tokenMatches(headers.get('x-gitlab-token') ?? undefined, projectIdOf(body))) {
-        return outcome('unauthorized', 401, "X-Gitlab-Token is not this project's webhook secret (dagwright hook install sets it)");
-      }
+      if (!tokenMatches(headers.get('x-gitlab-token') ?? undefined, projectIdOf(body))) return wrongToken();
       const signature = headers.get('webhook-signature');
       if (signature && deps.signingSecret) {
         const valid = signatureMatches(
