@@ -161,6 +161,20 @@ describe('the conversation with a model', () => {
     }
   });
 
+  test("what the model changed is told even when the reply's first try failed after the change was saved", async () => {
+    const { s } = await start((request) =>
+      isExtraction(request) ? { content: JSON.stringify({ set: [{ path: 'schedule', value: '@hourly' }], unset: [], question: 'Is hourly too often?' }) } : { content: 'Hourly is fine for a table this size.' },
+    );
+    const issue = s.openIssue('Load customers', partialRequest);
+    await s.settle();
+    s.standIn.injectFault({ method: 'POST', path: new RegExp(`/issues/${issue.iid}/notes$`), effect: { status: 503 }, times: 1, when: () => s.project.notes.some((n) => n.body === 'Run it hourly, is that too often?') });
+    await s.comment(issue, 'Run it hourly, is that too often?');
+    await s.settle();
+    const replies = s.botComments(issue).filter((n) => !n.body.includes('dagwright:card')).map((n) => n.body).join('\n---\n');
+    assert.match(replies, /Updated `schedule`/);
+    assert.match(replies, /Hourly is fine/);
+  });
+
   test('an endpoint without structured outputs: the bot falls back to JSON mode and goes on', async () => {
     const { s, server } = await start(
       (request) => (isExtraction(request) ? { content: JSON.stringify({ set: [{ path: 'schedule', value: '@hourly' }], unset: [], question: null }) } : { content: 'n/a' }),

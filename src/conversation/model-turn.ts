@@ -10,7 +10,8 @@ import { evaluateSpec } from '../pipeline-spec/evaluate.ts';
 import { applyPatch } from '../pipeline-spec/patch.ts';
 import { modelView, toolsFor } from './model-view.ts';
 import { showCard } from './card-comment.ts';
-import { conversationsOf, type Conversation } from './store.ts';
+import { owe, sendOwedReplies } from './outbox.ts';
+import { conversationsOf } from './store.ts';
 import { describeSourceFacts } from '../pipeline-spec/source-facts.ts';
 
 /** Runs `work` with a model session for an issue; each call's tokens are added to the issue's count at once. */
@@ -63,17 +64,15 @@ export async function readProseWithModel(ctx: Context, input: { text: string; ki
       // Read again: the model's calls have added their tokens to the stored state meanwhile.
       const now = await conversations.load(issueKey);
       const applied = applyPatch(now.fields, patch, { kind: 'model', user: input.author, from: input.kind });
-      const state: Conversation = {
-        ...now,
-        fields: applied.fields,
-        lastTurn: { noteId: input.noteId, problems: patch.problems, notes: patch.notes },
-      };
+      const evaluation = evaluateSpec(applied.fields, config);
+      const changes = [
+        ...(applied.changed.length ? [`${m.replies.updated([...new Set(applied.changed)], evaluation.missing.length)} ${m.model.read}`] : []),
+        ...(patch.problems.length ? [m.replies.notApplied(patch.problems.map((p) => describeProblem(p, m)))] : []),
+      ];
+      // What changed is owed from the moment it is saved, in the same write (see outbox.ts).
+      const state = owe({ ...now, fields: applied.fields, lastTurn: { noteId: input.noteId, problems: patch.problems, notes: patch.notes } }, input.replyKey, changes.join('\n\n') || undefined);
       await conversations.save(issueKey, state);
       await showCard(ctx, state);
-      const evaluation = evaluateSpec(state.fields, config);
-      const parts: string[] = [];
-      if (applied.changed.length) parts.push(`${m.replies.updated([...new Set(applied.changed)], evaluation.missing.length)} ${m.model.read}`);
-      if (patch.problems.length) parts.push(m.replies.notApplied(patch.problems.map((p) => describeProblem(p, m))));
       if (question) {
         const answer = await answerQuestion(session, {
           question,
@@ -84,9 +83,13 @@ export async function readProseWithModel(ctx: Context, input: { text: string; ki
           sourceFacts: describeSourceFacts(state.source),
           language: await ctx.language(),
         });
-        parts.push(sanitizeModelComment(answer, [input.author]));
+        // One reply with what changed and the answer; a retried turn whose changes were told already answers
+        // in a reply of its own rather than writing over them.
+        const told = !changes.length && (await ctx.store.botNoteId(issueKey, `reply:${input.replyKey}`)) !== undefined;
+        const key = told ? `${input.replyKey}:answer` : input.replyKey;
+        await conversations.update(issueKey, (c) => owe(c, key, [...changes, sanitizeModelComment(answer, [input.author])].join('\n\n')));
       }
-      if (parts.length) await ctx.replyOnce(input.replyKey, parts.join('\n\n'));
+      await sendOwedReplies(ctx, issueKey);
     });
   } catch (err) {
     if (!(await replyModelFailure(ctx, input.replyKey, err))) throw err;
