@@ -63,7 +63,7 @@ const envSchema = z.object({
     .trim()
     .optional()
     .refine((value) => !value || (URL.canParse(value) && /^postgres(ql)?:$/.test(new URL(value).protocol) && new URL(value).hostname !== ''), {
-      message: 'must be a PostgreSQL connection URL, postgres://USER:PASSWORD@HOST:5432/DATABASE (unset, the store is SQLite in DATA_DIR)',
+      message: 'must be a PostgreSQL connection URL such as postgres://dagwright@db.example.com:5432/dagwright, its password after the user name (user colon password) or in PGPASSWORD (unset, the store is SQLite in DATA_DIR)',
     }),
   LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(', ')}` }).optional().default('info'),
   ALLOWED_PROJECTS: z.string().optional(),
