@@ -8,7 +8,7 @@ import { sanitizeModelComment } from '../llm/sanitize.ts';
 import { describeProblem } from '../pipeline-spec/describe-problem.ts';
 import { evaluateSpec } from '../pipeline-spec/evaluate.ts';
 import { applyPatch } from '../pipeline-spec/patch.ts';
-import { modelView, toolsFor } from './model-view.ts';
+import { modelTrust, modelView, toolsFor } from './model-view.ts';
 import { showCard } from './card-comment.ts';
 import { owe, sendOwedReplies } from './outbox.ts';
 import { conversationsOf } from './store.ts';
@@ -55,7 +55,8 @@ export async function readProseWithModel(ctx: Context, input: { text: string; ki
       const conversations = conversationsOf(ctx);
       const before = await conversations.load(issueKey);
       // Fields set by people below the model's role are not shown to it; its tools read what the request names.
-      const view = await modelView(ctx, before, ctx.resource!.iid, { text: input.text });
+      const trust = await modelTrust(ctx, ctx.resource!.iid);
+      const view = await modelView(trust, before, { text: input.text });
       const { patch, question } = await extractSpecPatch(
         session,
         { text: input.text, kind: input.kind, author: input.author, spec: view.spec, sourceFacts: describeSourceFacts(before.source) },
@@ -77,7 +78,7 @@ export async function readProseWithModel(ctx: Context, input: { text: string; ki
         const answer = await answerQuestion(session, {
           question,
           asker: input.author,
-          spec: (await modelView(ctx, state, ctx.resource!.iid, { text: input.text })).spec,
+          spec: (await modelView(trust, state, { text: input.text })).spec,
           missing: evaluation.missing,
           pack: String(evaluation.spec.pack ?? config.pack),
           sourceFacts: describeSourceFacts(state.source),

@@ -9,6 +9,7 @@ import { isGitLabError } from '../gitlab/client.ts';
 import { namedInText, scopeTools, type ToolScope } from '../llm/tool-scope.ts';
 import { toObject } from '../pipeline-spec/patch.ts';
 import { minAccessLevelOf } from '../pipeline-spec/repo-config.ts';
+import { connectionIds } from '../sources/connections.ts';
 import type { Provenance } from '../pipeline-spec/patch.ts';
 import type { Conversation } from './store.ts';
 
@@ -28,51 +29,49 @@ function setterOf(provenance: Provenance): { user: string } | 'issue' | undefine
   }
 }
 
-export type ModelView = { spec: Record<string, unknown>; withheld: string[]; scope: ToolScope };
+export type ModelView = { spec: Record<string, unknown>; scope: ToolScope };
 
-/** The request as the model may see it, and the scope of its tools, for a turn by `asker` saying `text`. */
-export async function modelView(ctx: Context, state: Conversation, issueIid: number, turn: { text: string }): Promise<ModelView> {
+/** Whether a field's setter holds the role that may use the model. */
+export type ModelTrust = (provenance: Provenance) => Promise<boolean>;
+
+/**
+ * Who may steer the model in this issue: the project's members' roles, read once per turn, and the issue's
+ * author (for fields from its text), read when a field needs it.
+ */
+export async function modelTrust(ctx: Context, issueIid: number): Promise<ModelTrust> {
   const required = minAccessLevelOf(await ctx.config());
   const levels = new Map<string, number>();
   for (const member of (await ctx.gitlab.ProjectMembers.all(ctx.projectId, { includeInherited: true })) as unknown as Array<{ username: string; access_level: number; state?: string }>) {
-    if (!member.state || member.state === 'active') levels.set(member.username.toLowerCase(), Math.max(member.access_level, levels.get(member.username.toLowerCase()) ?? 0));
+    const name = member.username.toLowerCase();
+    if (!member.state || member.state === 'active') levels.set(name, Math.max(member.access_level, levels.get(name) ?? 0));
   }
-  let issueAuthor: string | undefined | null = null;
-  const authorOfIssue = async () => {
-    if (issueAuthor !== null) return issueAuthor;
-    try {
-      issueAuthor = ((await ctx.gitlab.Issues.show(issueIid, { projectId: ctx.projectId })) as unknown as { author: { username: string } }).author.username;
-    } catch (err) {
-      if (!isGitLabError(err, 404)) throw err;
-      issueAuthor = undefined;
-    }
-    return issueAuthor;
+  let issueAuthor: Promise<string | undefined> | undefined;
+  const authorOfIssue = () =>
+    (issueAuthor ??= ctx.gitlab.Issues.show(issueIid, { projectId: ctx.projectId }).then(
+      (issue) => (issue as unknown as { author: { username: string } }).author.username,
+      (err: unknown) => (isGitLabError(err, 404) ? undefined : Promise.reject(err)),
+    ));
+  return async (provenance) => {
+    const setter = setterOf(provenance);
+    if (setter === undefined) return true;
+    const user = setter === 'issue' ? await authorOfIssue() : setter.user;
+    return user !== undefined && (levels.get(user.toLowerCase()) ?? 0) >= required;
   };
+}
+
+/** The request as the model may see it, and the scope of its tools, for a turn saying `text`. */
+export async function modelView(trust: ModelTrust, state: Conversation, turn: { text: string }): Promise<ModelView> {
   const kept: Record<string, unknown> = {};
-  const withheld: string[] = [];
-  for (const [path, field] of Object.entries(state.fields)) {
-    const setter = setterOf(field.provenance);
-    const user = setter === 'issue' ? await authorOfIssue() : setter?.user;
-    const trusted = setter === undefined || (user !== undefined && (levels.get(user.toLowerCase()) ?? 0) >= required);
-    if (trusted) kept[path] = field.value;
-    else withheld.push(path);
-  }
+  for (const [path, field] of Object.entries(state.fields)) if (await trust(field.provenance)) kept[path] = field.value;
   const spec = toObject(kept);
   const source = (spec.source ?? {}) as { conn_id?: string; table?: string };
   const target = (spec.target ?? {}) as { conn_id?: string; table?: string };
-  const fromText = namedInText(turn.text, knownConnectionIds());
+  const fromText = namedInText(turn.text, connectionIds());
   const scope: ToolScope = {
     connIds: new Set([source.conn_id, target.conn_id, ...fromText.connIds].filter((c): c is string => !!c)),
     tables: new Set([source.table, target.table, ...fromText.tables].filter((t): t is string => !!t)),
   };
-  return { spec, withheld, scope };
-}
-
-/** The connections the bot was given (AIRFLOW_CONN_<ID>), as ids. */
-function knownConnectionIds(): string[] {
-  return Object.keys(process.env)
-    .filter((name) => name.startsWith('AIRFLOW_CONN_'))
-    .map((name) => name.slice('AIRFLOW_CONN_'.length).toLowerCase());
+  return { spec, scope };
 }
 
 /** The model's tools for this view. */

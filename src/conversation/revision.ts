@@ -15,7 +15,7 @@ import { reportMarkdown } from '../validate/validate.ts';
 import { validateForRepository } from './generation.ts';
 import { regenerateOnReview, resolveThread } from './review.ts';
 import { replyModelFailure, withModel } from './model-turn.ts';
-import { modelView, toolsFor } from './model-view.ts';
+import { modelTrust, modelView, toolsFor } from './model-view.ts';
 import { showCard } from './card-comment.ts';
 import { conversationsOf } from './store.ts';
 import { BranchWork, issueOfBranch } from '../publish/publish.ts';
@@ -56,7 +56,7 @@ export async function reviseWithModel(ctx: Context<NotePayload>): Promise<void> 
     const position = note.position;
     const range = position?.line_range;
     // Fields set by people below the model's role are not shown to it; its tools read what the request names.
-    const view = await modelView(ctx, state, iid, { text: note.note });
+    const view = await modelView(await modelTrust(ctx, iid), state, { text: note.note });
     const input: RevisionInput = {
       comment: note.note,
       author: ctx.actor!.username,

@@ -90,12 +90,17 @@ export function connectionFor(connId: string, env: NodeJS.ProcessEnv = process.e
   return connection;
 }
 
+/** The ids of the connections the environment defines (AIRFLOW_CONN_<ID>), lower case. */
+export function connectionIds(env: NodeJS.ProcessEnv = process.env): string[] {
+  return Object.keys(env)
+    .filter((name) => name.startsWith('AIRFLOW_CONN_'))
+    .map((name) => name.slice('AIRFLOW_CONN_'.length).toLowerCase());
+}
+
 /** Registers the passwords of every connection in the environment as secrets (at start, before any log line). */
 export function registerConnectionSecrets(env: NodeJS.ProcessEnv = process.env): string[] {
   const ids: string[] = [];
-  for (const name of Object.keys(env)) {
-    if (!name.startsWith('AIRFLOW_CONN_')) continue;
-    const connId = name.slice('AIRFLOW_CONN_'.length).toLowerCase();
+  for (const connId of connectionIds(env)) {
     try {
       connectionFor(connId, env);
       ids.push(connId);
